@@ -1,0 +1,62 @@
+# Salesflow: `make run` serves the demo, `make test` runs the whole suite.
+# Every step installs what is missing, so both work on a fresh machine.
+
+SHELL := /bin/bash
+PYTHON ?= python3
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+UV_VERSION := 0.13.9
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+VENDOR := salesflow/static/vendor
+
+.PHONY: run test lint format install assets demo clean
+
+# uv itself lives in a small private virtualenv, pinned, so nothing global is required.
+$(UV):
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
+
+$(VENV)/.synced: $(UV) pyproject.toml uv.lock
+	$(UV) sync --frozen --quiet
+	@touch $@
+
+install: $(VENV)/.synced assets
+
+# Front-end libraries come from the npm registry (versions pinned in package-lock.json)
+# and are copied next to our own static files.
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+
+$(VENDOR)/.copied: node_modules/.package-lock.json
+	mkdir -p $(VENDOR)
+	cp node_modules/htmx.org/dist/htmx.min.js $(VENDOR)/htmx.min.js
+	cp node_modules/sortablejs/Sortable.min.js $(VENDOR)/Sortable.min.js
+	cp node_modules/chart.js/dist/chart.umd.min.js $(VENDOR)/chart.umd.min.js
+	@touch $@
+
+assets: $(VENDOR)/.copied
+
+run: install
+	$(BIN)/salesflow migrate --no-input
+	$(BIN)/salesflow demo
+	$(BIN)/salesflow collectstatic --no-input --verbosity 0
+	$(BIN)/salesflow serve --host $(HOST) --port $(PORT)
+
+test: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/pytest
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+clean:
+	rm -rf $(VENV) $(TOOLS) node_modules $(VENDOR) staticfiles

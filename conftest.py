@@ -1,0 +1,60 @@
+"""Personas shared by every test: a rep, a teammate, a rep of another team, a manager, an admin."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from salesflow.users.models import Role
+from tests.factories import TeamFactory, UserFactory
+
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture
+def north(db):
+    return TeamFactory(name="North")
+
+
+@pytest.fixture
+def south(db):
+    return TeamFactory(name="South")
+
+
+@pytest.fixture
+def rep(north):
+    return UserFactory(username="rep", role=Role.REP, team=north)
+
+
+@pytest.fixture
+def teammate(north):
+    return UserFactory(username="teammate", role=Role.REP, team=north)
+
+
+@pytest.fixture
+def outsider(south):
+    """A rep of another team."""
+    return UserFactory(username="outsider", role=Role.REP, team=south)
+
+
+@pytest.fixture
+def manager(north):
+    return UserFactory(username="manager", role=Role.MANAGER, team=north)
+
+
+@pytest.fixture
+def admin_user(db):
+    return UserFactory(username="admin", role=Role.ADMIN, is_staff=True)
+
+
+@pytest.fixture
+def rep_client(rep) -> Client:
+    client = Client()
+    client.force_login(rep)
+    return client
+
+
+def client_for(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client

@@ -1,0 +1,53 @@
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from salesflow.activities.models import Activity
+from salesflow.core.errors import AccessDenied
+from salesflow.users import policy
+
+
+def activities_visible_to(user: Any) -> QuerySet[Activity]:
+    """Activities the user may read: by the policy, or on a deal or lead the user may read."""
+    own = policy.readable_q(user)
+    if own == Q():
+        return Activity.objects.all()
+    via = Activity.objects.filter(
+        policy.readable_q(user, "deal__") | policy.readable_q(user, "lead__")
+    ).values("pk")
+    return Activity.objects.filter(own | Q(pk__in=via))
+
+
+def activity_get_for_user(user: Any, pk: int, *, write: bool = False) -> Activity:
+    activity = get_object_or_404(activities_visible_to(user), pk=pk)
+    if write and not policy.can_write(user, activity):
+        raise AccessDenied("You may see this activity but not change it.")
+    return activity
+
+
+def activities_agenda(
+    user: Any, *, now: dt.datetime | None = None
+) -> dict[str, QuerySet[Activity]]:
+    """The user's open activities due today and overdue, for "My day"."""
+    now = now or timezone.now()
+    start = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
+    end = start + dt.timedelta(days=1)
+    mine = Activity.objects.filter(owner=user, done_at__isnull=True).select_related(
+        "deal", "lead", "contact", "account"
+    )
+    return {
+        "overdue": mine.filter(due_at__lt=start).order_by("due_at"),
+        "today": mine.filter(due_at__gte=start, due_at__lt=end).order_by("due_at"),
+    }
+
+
+def activities_timeline(queryset: QuerySet[Activity]) -> QuerySet[Activity]:
+    """Newest first, with the people and records a timeline row shows."""
+    return queryset.select_related("owner", "deal", "lead", "contact", "account").order_by(
+        "-created_at", "-pk"
+    )

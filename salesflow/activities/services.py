@@ -1,0 +1,78 @@
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from salesflow.activities.models import Activity
+from salesflow.core.services import fields_assign
+from salesflow.users import policy
+from salesflow.users.services import owner_change_check, ownership_defaults, record_require_write
+
+ACTIVITY_FIELDS = {
+    "type", "subject", "body", "due_at", "done_at", "outcome", "lead", "deal", "contact",
+    "account", "owner", "team", "visibility",
+}  # fmt: skip
+LINKS = ("lead", "deal", "contact", "account")
+
+
+def _links_check(acting_user: Any, data: dict[str, Any]) -> None:
+    """An activity hangs on records the acting user may read; a deal brings its account along."""
+    errors = {}
+    for name in LINKS:
+        record = data.get(name)
+        if record is not None and not policy.can_read(acting_user, record):
+            errors[name] = "You cannot link an activity to this record."
+    if errors:
+        raise ValidationError(errors)
+    deal = data.get("deal")
+    if deal is not None and data.get("account") is None:
+        data["account"] = deal.account
+
+
+@transaction.atomic
+def activity_create(*, acting_user: Any, **data: Any) -> Activity:
+    if not any(data.get(name) for name in LINKS):
+        raise ValidationError({"deal": "Link the activity to a lead, deal, contact or account."})
+    _links_check(acting_user, data)
+    data = ownership_defaults(acting_user=acting_user, data=data)
+    activity = Activity()
+    fields_assign(activity, data, allowed=ACTIVITY_FIELDS)
+    activity.full_clean()
+    activity.save()
+    return activity
+
+
+@transaction.atomic
+def activity_update(activity: Activity, *, acting_user: Any, **data: Any) -> Activity:
+    record_require_write(acting_user, activity)
+    _links_check(acting_user, data)
+    owner_change_check(acting_user=acting_user, record=activity, data=data)
+    changed = fields_assign(activity, data, allowed=ACTIVITY_FIELDS)
+    if changed:
+        activity.full_clean()
+        activity.save()
+    return activity
+
+
+@transaction.atomic
+def activity_complete(
+    activity: Activity, *, acting_user: Any, outcome: str = "", at: dt.datetime | None = None
+) -> Activity:
+    record_require_write(acting_user, activity)
+    if activity.done_at is not None:
+        raise ValidationError({"done_at": "This activity is already done."})
+    activity.done_at = at or timezone.now()
+    if outcome:
+        activity.outcome = outcome
+    activity.save(update_fields=["done_at", "outcome", "updated_at"])
+    return activity
+
+
+@transaction.atomic
+def activity_delete(activity: Activity, *, acting_user: Any) -> None:
+    record_require_write(acting_user, activity)
+    activity.delete()

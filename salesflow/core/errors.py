@@ -1,0 +1,32 @@
+"""Domain errors raised by services and mapped to HTTP answers by views and the API."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+class DomainError(Exception):
+    """A rule of the sales process refused the action (HTTP 409)."""
+
+    def __init__(self, message: str, *, missing: list[dict[str, str]] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.missing = missing or []
+
+
+class ConflictError(DomainError):
+    """Someone changed the record since it was read (optimistic lock, HTTP 409)."""
+
+
+class AccessDenied(Exception):
+    """The acting user may see the record but not change it (HTTP 403)."""
+
+
+@dataclass
+class FieldErrors(Exception):
+    """Input errors keyed by field name (HTTP 422)."""
+
+    errors: dict[str, list[str]] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        return "; ".join(f"{k}: {' '.join(v)}" for k, v in self.errors.items())

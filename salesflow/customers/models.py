@@ -1,0 +1,90 @@
+from __future__ import annotations
+
+from django.db import models
+from django.urls import reverse
+
+from salesflow.core.models import TimeStampedModel, VersionedModel
+from salesflow.users.models import OwnedModel
+
+
+class SizeBand(models.TextChoices):
+    MICRO = "1-10", "1-10 employees"
+    SMALL = "11-50", "11-50 employees"
+    MEDIUM = "51-200", "51-200 employees"
+    LARGE = "201-1000", "201-1,000 employees"
+    ENTERPRISE = "1000+", "More than 1,000 employees"
+
+
+class Tier(models.TextChoices):
+    A = "A", "A (key account)"
+    B = "B", "B"
+    C = "C", "C"
+
+
+class Account(OwnedModel, VersionedModel, TimeStampedModel):
+    """A company we sell to."""
+
+    name = models.CharField(max_length=200)
+    industry = models.CharField(max_length=100, blank=True)
+    size_band = models.CharField(max_length=16, choices=SizeBand.choices, blank=True)
+    region = models.CharField(max_length=100, blank=True)
+    website = models.URLField(blank=True)
+    tier = models.CharField(max_length=1, choices=Tier.choices, default=Tier.C)
+    notes = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        indexes = [
+            models.Index(fields=["name"], name="account_name_idx"),
+            models.Index(fields=["owner", "team", "visibility"], name="account_access_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("customers:account-detail", args=[self.pk])
+
+
+class Contact(OwnedModel, VersionedModel, TimeStampedModel):
+    """A person at an account, with the personal profile that builds trust."""
+
+    account = models.ForeignKey(
+        Account, on_delete=models.SET_NULL, null=True, blank=True, related_name="contacts"
+    )
+    first_name = models.CharField(max_length=100, blank=True)
+    last_name = models.CharField(max_length=100)
+    position = models.CharField(max_length=150, blank=True)
+    email = models.EmailField(blank=True, db_index=True)
+    phone = models.CharField(max_length=32, blank=True, db_index=True, help_text="E.164")
+    # Personal profile (step 7 of the sales process: know the customer).
+    birthday = models.DateField(null=True, blank=True)
+    family = models.TextField(blank=True)
+    hobbies = models.TextField(blank=True)
+    education = models.TextField(blank=True)
+    achievements = models.TextField(blank=True)
+    places_visited = models.TextField(blank=True)
+    cultural_background = models.TextField(blank=True)
+    notes = models.TextField(blank=True)
+    has_consent = models.BooleanField(
+        default=False, help_text="Agreed to receive marketing communication."
+    )
+    consent_at = models.DateTimeField(null=True, blank=True)
+    do_not_contact = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["last_name", "first_name"]
+        indexes = [
+            models.Index(fields=["last_name", "first_name"], name="contact_name_idx"),
+            models.Index(fields=["owner", "team", "visibility"], name="contact_access_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.full_name
+
+    def get_absolute_url(self) -> str:
+        return reverse("customers:contact-detail", args=[self.pk])
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()

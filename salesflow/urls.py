@@ -1,0 +1,19 @@
+from __future__ import annotations
+
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from salesflow.api.api import api
+
+urlpatterns = [
+    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("admin/", admin.site.urls),
+    path("api/v1/", api.urls),
+    path("accounts/", include("salesflow.customers.urls")),
+    path("leads/", include("salesflow.leads.urls")),
+    path("deals/", include("salesflow.pipeline.urls")),
+    path("activities/", include("salesflow.activities.urls")),
+    path("", include("salesflow.core.urls")),
+]

@@ -1,0 +1,97 @@
+"""The record-level access policy: the one place that decides who may read or change a record.
+
+Every selector that returns protected rows builds on `readable_q` / `writable_q`, and every
+service that changes a record checks `can_write`. The rules:
+
+- an inactive user reaches nothing;
+- an admin (role admin or superuser) reaches everything;
+- a manager reads and changes every record of their teams, and reads records shared with everyone;
+- a rep reads and changes their own records and team-shared records of their teams, and reads
+  records shared with everyone.
+
+A record is an `OwnedModel`: `owner`, `team` and `visibility` columns.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from django.db.models import Q
+
+from salesflow.users.models import Visibility
+
+if TYPE_CHECKING:
+    from salesflow.users.models import OwnedModel, User
+
+NOTHING = Q(pk__in=[])
+
+
+def team_ids_of(user: Any) -> list[int]:
+    """The ids of the user's teams, cached on the user object for the request."""
+    cached = getattr(user, "_salesflow_team_ids", None)
+    if cached is None:
+        cached = list(user.teams.values_list("id", flat=True)) if user.pk else []
+        user._salesflow_team_ids = cached
+    return cached
+
+
+def _prefixed(prefix: str, **lookups: Any) -> Q:
+    return Q(**{f"{prefix}{key}": value for key, value in lookups.items()})
+
+
+def writable_q(user: User | Any, prefix: str = "") -> Q:
+    """Rows of an OwnedModel the user may change (prefix reaches it through a relation)."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return NOTHING
+    if user.is_admin:
+        return Q()
+    teams = team_ids_of(user)
+    q = _prefixed(prefix, owner_id=user.pk)
+    if user.is_manager:
+        q |= _prefixed(prefix, team_id__in=teams)
+    else:
+        q |= _prefixed(prefix, visibility=Visibility.TEAM, team_id__in=teams)
+    return q
+
+
+def readable_q(user: User | Any, prefix: str = "") -> Q:
+    """Rows of an OwnedModel the user may read."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return NOTHING
+    if user.is_admin:
+        return Q()
+    return writable_q(user, prefix) | _prefixed(prefix, visibility=Visibility.EVERYONE)
+
+
+def can_write(user: User | Any, record: OwnedModel) -> bool:
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    if user.is_admin:
+        return True
+    if record.owner_id == user.pk:
+        return True
+    in_team = record.team_id is not None and record.team_id in team_ids_of(user)
+    if user.is_manager:
+        return in_team
+    return in_team and record.visibility == Visibility.TEAM
+
+
+def can_read(user: User | Any, record: OwnedModel) -> bool:
+    if can_write(user, record):
+        return True
+    return bool(
+        getattr(user, "is_authenticated", False)
+        and user.is_active
+        and record.visibility == Visibility.EVERYONE
+    )
+
+
+def users_visible_to(user: User | Any) -> Any:
+    """People the user may pick as owners or see in filters: admins all, others their teams."""
+    from salesflow.users.models import User as UserModel
+
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return UserModel.objects.none()
+    if user.is_admin:
+        return UserModel.objects.all()
+    return UserModel.objects.filter(Q(pk=user.pk) | Q(teams__in=team_ids_of(user))).distinct()
