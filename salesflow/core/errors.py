@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from django.core.exceptions import PermissionDenied
+
 
 class DomainError(Exception):
     """A rule of the sales process refused the action (HTTP 409)."""
@@ -18,8 +20,11 @@ class ConflictError(DomainError):
     """Someone changed the record since it was read (optimistic lock, HTTP 409)."""
 
 
-class AccessDenied(Exception):
-    """The acting user may see the record but not change it (HTTP 403)."""
+class AccessDenied(PermissionDenied):
+    """The acting user may see the record but not change it (HTTP 403).
+
+    A PermissionDenied, so Django answers 403 in any view that lets it through.
+    """
 
 
 @dataclass
