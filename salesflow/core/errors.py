@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from django.core.exceptions import PermissionDenied
 
 
@@ -26,12 +24,3 @@ class AccessDenied(PermissionDenied):
     A PermissionDenied, so Django answers 403 in any view that lets it through.
     """
 
-
-@dataclass
-class FieldErrors(Exception):
-    """Input errors keyed by field name (HTTP 422)."""
-
-    errors: dict[str, list[str]] = field(default_factory=dict)
-
-    def __str__(self) -> str:
-        return "; ".join(f"{k}: {' '.join(v)}" for k, v in self.errors.items())
