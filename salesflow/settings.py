@@ -101,6 +101,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     )
     DATABASES["default"]["OPTIONS"].setdefault("transaction_mode", "IMMEDIATE")
     DATABASES["default"]["OPTIONS"].setdefault("timeout", 20)
+    # Tests use a file, not shared-cache memory, so concurrent-write tests see real locking.
+    DATABASES["default"].setdefault(
+        "TEST", {"NAME": os.environ.get("SQLITE_TEST_NAME", str(PROJECT_DIR / "test.sqlite3"))}
+    )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "users.User"

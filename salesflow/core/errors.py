@@ -23,4 +23,3 @@ class AccessDenied(PermissionDenied):
 
     A PermissionDenied, so Django answers 403 in any view that lets it through.
     """
-

@@ -7,7 +7,6 @@ from typing import Any, TypeVar
 
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import F
 
 from salesflow.core.errors import ConflictError
 
@@ -44,8 +43,10 @@ def instance_save_versioned(
 ) -> M:
     """Validate and save the changed fields, refusing if another write came first.
 
-    The UPDATE is a compare-and-swap on `version`, so two writers that read the same version
-    cannot both succeed, whatever the database's isolation level.
+    Must run inside a transaction. The row is locked (SELECT ... FOR UPDATE on PostgreSQL; SQLite
+    transactions here are IMMEDIATE, so writers are serialised) and its version compared with the
+    one the caller read, so two writers that read the same version cannot both succeed. The save
+    goes through `Model.save()` so the audit log sees it.
     """
     read_version = instance.version  # type: ignore[attr-defined]
     if expected_version is not None and expected_version != read_version:
@@ -56,22 +57,21 @@ def instance_save_versioned(
     if not changed:
         return instance
     instance.full_clean()
-    values = {}
-    for name in changed:
-        field = instance._meta.get_field(name)
-        values[field.attname] = getattr(instance, field.attname)
-    if any(f.name == "updated_at" for f in instance._meta.fields):
-        instance.updated_at = instance._meta.get_field("updated_at").pre_save(instance, add=False)
-        values["updated_at"] = instance.updated_at
-    rows = (
+    current = (
         type(instance)
-        ._default_manager.filter(pk=instance.pk, version=read_version)
-        .update(version=F("version") + 1, **values)
+        ._default_manager.select_for_update()
+        .filter(pk=instance.pk)
+        .values_list("version", flat=True)
+        .first()
     )
-    if rows != 1:
+    if current != read_version:
         raise ConflictError(
             "This record was changed by someone else while you edited it. "
             "Reload it and apply your change again."
         )
     instance.version = read_version + 1  # type: ignore[attr-defined]
+    update_fields = {instance._meta.get_field(name).name for name in changed} | {"version"}
+    if any(f.name == "updated_at" for f in instance._meta.fields):
+        update_fields.add("updated_at")
+    instance.save(update_fields=sorted(update_fields))
     return instance
