@@ -15,5 +15,7 @@ urlpatterns = [
     path("leads/", include("salesflow.leads.urls")),
     path("deals/", include("salesflow.pipeline.urls")),
     path("activities/", include("salesflow.activities.urls")),
+    path("audit/", include("salesflow.audit.urls")),
+    path("privacy/", include("salesflow.privacy.urls")),
     path("", include("salesflow.core.urls")),
 ]

@@ -95,3 +95,11 @@ def users_visible_to(user: User | Any) -> Any:
     if user.is_admin:
         return UserModel.objects.all()
     return UserModel.objects.filter(Q(pk=user.pk) | Q(teams__in=team_ids_of(user))).distinct()
+
+
+def require_admin(user: User | Any) -> None:
+    """Settings, the audit log and other admin pages: refuse everyone but active admins."""
+    from salesflow.core.errors import AccessDenied
+
+    if not (getattr(user, "is_authenticated", False) and user.is_admin):
+        raise AccessDenied("Only an admin may open this page.")
