@@ -7,6 +7,7 @@ Production sets at least SECRET_KEY, ALLOWED_HOSTS and DATABASE_URL.
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 import dj_database_url
@@ -109,9 +110,16 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     )
     DATABASES["default"]["OPTIONS"].setdefault("transaction_mode", "IMMEDIATE")
     DATABASES["default"]["OPTIONS"].setdefault("timeout", 20)
-    # Tests use a file, not shared-cache memory, so concurrent-write tests see real locking.
+    # Tests use a file, not shared-cache memory, so concurrent-write tests see real locking;
+    # one file per test process, so parallel runs never share it.
     DATABASES["default"].setdefault(
-        "TEST", {"NAME": os.environ.get("SQLITE_TEST_NAME", str(PROJECT_DIR / "test.sqlite3"))}
+        "TEST",
+        {
+            "NAME": os.environ.get(
+                "SQLITE_TEST_NAME",
+                str(Path(tempfile.gettempdir()) / f"salesflow-test-{os.getpid()}.sqlite3"),
+            )
+        },
     )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -209,6 +217,8 @@ AUDITLOG_INCLUDE_TRACKING_MODELS = tuple(
     )
 )
 AUDITLOG_STORE_JSON_CHANGES = True
+# Restoring a backup (loaddata) must not log every row as a new change.
+AUDITLOG_DISABLE_ON_RAW_SAVE = True
 
 TASKS = {
     "default": {

@@ -11,7 +11,7 @@ from salesflow.pipeline.services import deal_move
 from tests.factories import DealFactory, stage_named
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_users_moving_the_same_deal_at_once_one_wins_one_gets_a_conflict(rep, teammate):
     deal = DealFactory(owner=rep)
     targets = {rep: stage_named("Qualification"), teammate: stage_named("Needs assessment")}
