@@ -20,3 +20,25 @@ class VersionedModel(models.Model):
 
     class Meta:
         abstract = True
+
+
+class SiteSettings(models.Model):
+    """Organisation-wide settings an admin edits; a single row (pk=1), see `site_settings()`."""
+
+    phone_region = models.CharField(
+        max_length=2,
+        default="US",
+        help_text="ISO country code used to read phone numbers written without +country code.",
+    )
+    default_currency = models.CharField(max_length=3, default="EUR")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "site settings"
+        verbose_name_plural = "site settings"
+        constraints = [
+            models.CheckConstraint(condition=models.Q(pk=1), name="site_settings_single_row")
+        ]
+
+    def __str__(self) -> str:
+        return "Site settings"

@@ -23,10 +23,16 @@ def normalize_email(raw: str | None) -> str:
 
 
 def normalize_phone(raw: str | None, region: str | None = None) -> str:
-    """Return the number in E.164 (+4930123456), reading local numbers in `region`."""
+    """Return the number in E.164 (+4930123456), reading local numbers in `region`.
+
+    Without `region`, the admin-set default region applies (site settings), else the
+    SALESFLOW_PHONE_REGION environment setting.
+    """
     value = (raw or "").strip()
     if not value:
         return ""
+    if region is None and not value.startswith("+"):
+        region = default_phone_region()
     try:
         number = phonenumbers.parse(value, region or settings.SALESFLOW_PHONE_REGION)
     except phonenumbers.NumberParseException as exc:
@@ -34,6 +40,13 @@ def normalize_phone(raw: str | None, region: str | None = None) -> str:
     if not phonenumbers.is_possible_number(number):
         raise ValidationError("Enter a valid phone number.", code="invalid")
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def default_phone_region() -> str:
+    from salesflow.core.models import SiteSettings
+
+    row = SiteSettings.objects.filter(pk=1).values_list("phone_region", flat=True).first()
+    return row or settings.SALESFLOW_PHONE_REGION
 
 
 def normalize_contact_fields(data: dict[str, Any]) -> dict[str, Any]:

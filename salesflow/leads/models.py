@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
 
@@ -75,6 +77,70 @@ class Campaign(TimeStampedModel):
         return self.name
 
 
+class Qualification(TimeStampedModel):
+    """BANT answers for a prospect: budget, authority, need, timeline.
+
+    One record serves a lead and the deal converted from it (or a deal created directly),
+    so the rule "qualified means BANT recorded" lives in one place.
+    """
+
+    budget_amount = models.DecimalField(
+        max_digits=14, decimal_places=2, null=True, blank=True, validators=[MinValueValidator(0)]
+    )
+    budget_currency = models.CharField(max_length=3, default="EUR")
+    is_budget_confirmed = models.BooleanField(default=False)
+    is_decision_maker = models.BooleanField(
+        null=True, blank=True, help_text="Is the person we talk to the one who decides?"
+    )
+    decision_maker_name = models.CharField(
+        max_length=200, blank=True, help_text="Who decides, when it is someone else."
+    )
+    need = models.TextField(blank=True)
+    pain_level = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(5)],
+        help_text="1 (nice to have) to 5 (urgent pain).",
+    )
+    timeline_on = models.DateField(null=True, blank=True, help_text="Expected purchase date.")
+    recorded_at = models.DateTimeField(null=True, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(pain_level__isnull=True)
+                | models.Q(pain_level__gte=1, pain_level__lte=5),
+                name="qualification_pain_level_1_5",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"BANT #{self.pk}"
+
+    @property
+    def missing(self) -> list[str]:
+        """The BANT letters not answered yet."""
+        gaps = []
+        if self.budget_amount is None:
+            gaps.append("budget")
+        if self.is_decision_maker is None or (
+            self.is_decision_maker is False and not self.decision_maker_name
+        ):
+            gaps.append("authority")
+        if not self.need.strip():
+            gaps.append("need")
+        if self.timeline_on is None:
+            gaps.append("timeline")
+        return gaps
+
+    @property
+    def is_complete(self) -> bool:
+        return not self.missing
+
+
 class Lead(OwnedModel, VersionedModel, TimeStampedModel):
     """A person (and usually a company) who may buy, before qualification."""
 
@@ -98,6 +164,9 @@ class Lead(OwnedModel, VersionedModel, TimeStampedModel):
     )
     notes = models.TextField(blank=True)
     external_id = models.CharField(max_length=100, blank=True, db_index=True)
+    qualification = models.OneToOneField(
+        Qualification, on_delete=models.SET_NULL, null=True, blank=True, related_name="lead"
+    )
 
     class Meta:
         ordering = ["-created_at"]

@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from salesflow.core.models import TimeStampedModel, VersionedModel
 from salesflow.customers.models import Account, Contact
-from salesflow.leads.models import Lead
+from salesflow.leads.models import Lead, Qualification
 from salesflow.users.models import OwnedModel
 
 
@@ -122,6 +122,14 @@ class Deal(OwnedModel, VersionedModel, TimeStampedModel):
         blank=True,
         related_name="deals",
         help_text="Required when the deal is lost or suspended.",
+    )
+    qualification = models.ForeignKey(
+        Qualification,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="deals",
+        help_text="BANT answers: the converted lead's, or recorded on the deal.",
     )
     stage_entered_at = models.DateTimeField()
     closed_at = models.DateTimeField(null=True, blank=True)

@@ -53,6 +53,7 @@ def test_blank_values_stay_blank():
     assert normalize_phone(None) == ""
 
 
+@pytest.mark.django_db
 def test_contact_fields_report_every_bad_field_at_once():
     with pytest.raises(ValidationError) as exc:
         normalize_contact_fields({"email": "not-an-email", "phone": "12"})
