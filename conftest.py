@@ -11,6 +11,13 @@ from tests.factories import TeamFactory, UserFactory
 PASSWORD = "correct horse battery staple"
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """Argon2 is deliberately slow; tests create many users. Production keeps argon2 first
+    (see salesflow/users/tests/test_security_settings.py)."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def north(db):
     return TeamFactory(name="North")

@@ -58,8 +58,10 @@ INSTALLED_APPS = [
     "salesflow.pipeline",
     "salesflow.activities",
     "salesflow.api",
+    "salesflow.demo",
     "salesflow.audit",
     "salesflow.privacy",
+    "salesflow.quotes",
 ]
 
 MIDDLEWARE = [
@@ -135,7 +137,7 @@ PASSWORD_HASHERS = [
 AUTHENTICATION_BACKENDS = [
     # django-axes first: it refuses sign-ins for a locked-out username and address.
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "salesflow.users.backends.RoleBackend",
 ]
 AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = float(os.environ.get("LOGIN_LOCKOUT_HOURS", "0.25"))
@@ -152,6 +154,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+FORMS_URLFIELD_ASSUME_HTTPS = True  # Django 6 behaviour: "example.com" means https://
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")
@@ -213,6 +217,10 @@ AUDITLOG_INCLUDE_TRACKING_MODELS = tuple(
         ("pipeline.Stage", []),
         ("pipeline.LostReason", []),
         ("users.Team", []),
+        ("quotes.Product", []),
+        ("quotes.Quote", []),
+        ("quotes.QuoteLine", []),
+        ("quotes.QuoteSettings", []),
         ("users.User", ["password", "last_login"]),
     )
 )

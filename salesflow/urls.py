@@ -17,5 +17,6 @@ urlpatterns = [
     path("activities/", include("salesflow.activities.urls")),
     path("audit/", include("salesflow.audit.urls")),
     path("privacy/", include("salesflow.privacy.urls")),
+    path("quotes/", include("salesflow.quotes.urls")),
     path("", include("salesflow.core.urls")),
 ]

@@ -1,0 +1,173 @@
+"""Reads of quotes: who may see them, their totals, and what a deal still lacks.
+
+A quote follows its deal's access: readable iff the deal is readable, writable iff the deal is.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from django.db.models import Prefetch, QuerySet
+from django.shortcuts import get_object_or_404
+
+from salesflow.core.errors import AccessDenied
+from salesflow.pipeline.models import Deal
+from salesflow.pipeline.selectors import deals_visible_to
+from salesflow.quotes.models import Product, Quote, QuoteLine, QuoteSettings, QuoteStatus
+from salesflow.users import policy
+
+CENT = Decimal("0.01")
+HUNDRED = Decimal(100)
+
+
+def quote_settings() -> QuoteSettings:
+    """The organisation's quote settings row, created with defaults on first use."""
+    settings_row, _ = QuoteSettings.objects.get_or_create(pk=1)
+    return settings_row
+
+
+def products_active() -> QuerySet[Product]:
+    """The catalogue a rep picks lines from; every signed-in user may read it."""
+    return Product.objects.filter(is_active=True)
+
+
+def quotes_visible_to(user: Any) -> QuerySet[Quote]:
+    return Quote.objects.filter(deal__in=deals_visible_to(user))
+
+
+def quote_get_for_user(user: Any, pk: int, *, write: bool = False) -> Quote:
+    """The quote with its deal, customer and lines, or 404; AccessDenied if `write` is refused."""
+    quote = get_object_or_404(
+        quotes_visible_to(user)
+        .select_related(
+            "deal__account", "deal__primary_contact", "deal__owner", "deal__team", "created_by"
+        )
+        .prefetch_related(
+            Prefetch("lines", queryset=QuoteLine.objects.select_related("product")),
+        ),
+        pk=pk,
+    )
+    if write and not policy.can_write(user, quote.deal):
+        raise AccessDenied("You may see this quote but not change it.")
+    return quote
+
+
+def deal_quotes(deal: Deal) -> QuerySet[Quote]:
+    """Every revision of every quote of the deal, newest quote and revision first.
+
+    The caller has already checked the deal is readable (e.g. with `deal_get_for_user`).
+    """
+    return (
+        deal.quotes.select_related("created_by")
+        .prefetch_related("lines")
+        .order_by("-created_at", "-number", "-revision")
+    )
+
+
+@dataclass(frozen=True)
+class LineAmounts:
+    """A line's money, each figure rounded to cents so the lines add up to the totals."""
+
+    line: QuoteLine
+    gross: Decimal  # quantity x unit price
+    line_discount: Decimal  # the line's own discount
+    amount: Decimal  # gross - line discount: the line's figure on the proposal
+    quote_discount: Decimal  # the line's share of the quote-wide discount
+    net: Decimal  # amount - quote discount: what the tax is charged on
+    tax: Decimal
+
+
+@dataclass(frozen=True)
+class QuoteTotals:
+    currency: str
+    lines: list[LineAmounts]
+    subtotal: Decimal  # before any discount
+    line_discount_total: Decimal
+    quote_discount_total: Decimal
+    discount_total: Decimal
+    net_total: Decimal
+    tax_total: Decimal
+    grand_total: Decimal
+
+    @property
+    def discount_percent(self) -> Decimal:
+        """The overall discount: all discounts as a percentage of the subtotal."""
+        if not self.subtotal:
+            return Decimal(0)
+        return self.discount_total * HUNDRED / self.subtotal
+
+
+def cents(value: Decimal) -> Decimal:
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def _percent_of(value: Decimal, percent: Decimal) -> Decimal:
+    return cents(value * percent / HUNDRED)
+
+
+def line_amounts(line: QuoteLine, *, quote_discount_percent: Decimal) -> LineAmounts:
+    gross = cents(Decimal(line.quantity) * Decimal(line.unit_price))
+    line_discount = _percent_of(gross, Decimal(line.discount_percent))
+    amount = gross - line_discount
+    quote_discount = _percent_of(amount, Decimal(quote_discount_percent))
+    net = amount - quote_discount
+    return LineAmounts(
+        line=line,
+        gross=gross,
+        line_discount=line_discount,
+        amount=amount,
+        quote_discount=quote_discount,
+        net=net,
+        tax=_percent_of(net, Decimal(line.tax_rate)),
+    )
+
+
+def quote_totals(quote: Quote) -> QuoteTotals:
+    """The quote's money, the one computation every page, API answer and rule uses.
+
+    Each line is rounded to cents (ROUND_HALF_UP) step by step and the totals are sums of the
+    rounded figures, so a printed proposal adds up to the cent. Uses prefetched lines if any.
+    """
+    lines = [
+        line_amounts(line, quote_discount_percent=quote.discount_percent)
+        for line in quote.lines.all()
+    ]
+    subtotal = sum((a.gross for a in lines), Decimal("0.00"))
+    line_discount_total = sum((a.line_discount for a in lines), Decimal("0.00"))
+    quote_discount_total = sum((a.quote_discount for a in lines), Decimal("0.00"))
+    net_total = sum((a.net for a in lines), Decimal("0.00"))
+    tax_total = sum((a.tax for a in lines), Decimal("0.00"))
+    return QuoteTotals(
+        currency=quote.currency,
+        lines=lines,
+        subtotal=subtotal,
+        line_discount_total=line_discount_total,
+        quote_discount_total=quote_discount_total,
+        discount_total=line_discount_total + quote_discount_total,
+        net_total=net_total,
+        tax_total=tax_total,
+        grand_total=net_total + tax_total,
+    )
+
+
+def quote_needs_approval(quote: Quote, *, threshold: Decimal | None = None) -> bool:
+    """Whether any line's discount, the quote's discount or the overall discount is above the
+    organisation's approval threshold."""
+    if threshold is None:
+        threshold = quote_settings().approval_discount_threshold
+    if quote.discount_percent > threshold:
+        return True
+    if any(line.discount_percent > threshold for line in quote.lines.all()):
+        return True
+    return quote_totals(quote).discount_percent > threshold
+
+
+def quote_sent_missing(deal: Deal) -> list[dict[str, str]]:
+    """The pipeline exit criterion "a quote has been sent": nothing missing once the deal has a
+    quote that was sent (or accepted), else one entry with a stable code and message."""
+    sent = deal.quotes.filter(status__in=[QuoteStatus.SENT, QuoteStatus.ACCEPTED]).exists()
+    if sent:
+        return []
+    return [{"code": "quote_sent", "message": "Send a quote to the customer."}]
