@@ -1,0 +1,119 @@
+"""Accounts: the companies we sell to."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Query, Router, Schema, Status
+from pydantic import Field
+
+from salesflow.api.lookups import links_resolve
+from salesflow.api.schemas import (
+    READ_ERRORS,
+    WRITE_ERRORS,
+    InputSchema,
+    OwnedOut,
+    PageQuery,
+    VersionedPatch,
+    VisibilityIn,
+    choices_literal,
+    filtered,
+    page,
+)
+from salesflow.customers.models import SizeBand, Tier
+from salesflow.customers.selectors import account_get_for_user, accounts_visible_to
+from salesflow.customers.services import account_create, account_delete, account_update
+
+router = Router(tags=["accounts"])
+
+TierIn = choices_literal(Tier)
+SizeBandIn = choices_literal(SizeBand, blank=True)
+
+
+class AccountIn(InputSchema):
+    name: str = Field(max_length=200)
+    industry: str = Field("", max_length=100)
+    size_band: SizeBandIn = ""
+    region: str = Field("", max_length=100)
+    website: str = Field("", max_length=200)
+    tier: TierIn = "C"
+    notes: str = ""
+    owner_id: int = Field(None, description="Defaults to you.")
+    visibility: VisibilityIn = "team"
+
+
+class AccountPatch(VersionedPatch):
+    name: str = Field(None, max_length=200)
+    industry: str = Field(None, max_length=100)
+    size_band: SizeBandIn = Field(None)
+    region: str = Field(None, max_length=100)
+    website: str = Field(None, max_length=200)
+    tier: TierIn = Field(None)
+    notes: str = Field(None)
+    owner_id: int = Field(None)
+    visibility: VisibilityIn = Field(None)
+
+
+class AccountOut(OwnedOut):
+    name: str
+    industry: str
+    size_band: str
+    region: str
+    website: str
+    tier: str
+    notes: str
+    version: int
+
+
+class AccountList(Schema):
+    items: list[AccountOut]
+    count: int
+
+
+class AccountQuery(PageQuery):
+    q: str | None = Field(None, description="Part of the name.")
+    tier: TierIn | None = None
+    industry: str | None = None
+    region: str | None = None
+    owner_id: int | None = None
+
+
+@router.get("/accounts", response={200: AccountList, **READ_ERRORS})
+def account_list(request: HttpRequest, query: Query[AccountQuery]) -> dict[str, Any]:
+    accounts = accounts_visible_to(request.auth)
+    accounts = filtered(
+        accounts,
+        name__icontains=query.q,
+        tier=query.tier,
+        industry__iexact=query.industry,
+        region__iexact=query.region,
+        owner_id=query.owner_id,
+    )
+    return page(accounts.order_by("name", "pk"), query)
+
+
+@router.post("/accounts", response={201: AccountOut, **WRITE_ERRORS})
+def account_add(request: HttpRequest, payload: AccountIn) -> Status[Any]:
+    data = links_resolve(payload.model_dump(exclude_unset=True), user=request.auth)
+    return Status(201, account_create(acting_user=request.auth, **data))
+
+
+@router.get("/accounts/{account_id}", response={200: AccountOut, **READ_ERRORS})
+def account_detail(request: HttpRequest, account_id: int) -> Any:
+    return account_get_for_user(request.auth, account_id)
+
+
+@router.patch("/accounts/{account_id}", response={200: AccountOut, **WRITE_ERRORS})
+def account_change(request: HttpRequest, account_id: int, payload: AccountPatch) -> Any:
+    account = account_get_for_user(request.auth, account_id, write=True)
+    data = links_resolve(payload.model_dump(exclude_unset=True), user=request.auth)
+    version = data.pop("version", None)
+    return account_update(account, acting_user=request.auth, expected_version=version, **data)
+
+
+@router.delete("/accounts/{account_id}", response={204: None, **WRITE_ERRORS})
+def account_remove(request: HttpRequest, account_id: int) -> Status[None]:
+    account = account_get_for_user(request.auth, account_id, write=True)
+    account_delete(account, acting_user=request.auth)
+    return Status(204, None)

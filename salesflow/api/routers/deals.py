@@ -1,0 +1,272 @@
+"""Deals: opportunities moving through a pipeline, and their stage history."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest
+from ninja import Query, Router, Schema, Status
+from pydantic import Field
+
+from salesflow.api.lookups import link_resolve, links_resolve
+from salesflow.api.schemas import (
+    READ_ERRORS,
+    WRITE_ERRORS,
+    InputSchema,
+    OwnedOut,
+    PageQuery,
+    VersionedPatch,
+    VisibilityIn,
+    choices_literal,
+    filtered,
+    page,
+)
+from salesflow.pipeline.models import ClosingTechnique, Outcome, Pipeline, Stage
+from salesflow.pipeline.selectors import (
+    deal_get_for_user,
+    deals_visible_to,
+    pipeline_default,
+    stage_resolve,
+)
+from salesflow.pipeline.services import (
+    deal_close,
+    deal_create,
+    deal_delete,
+    deal_move,
+    deal_reopen,
+    deal_update,
+)
+
+router = Router(tags=["deals"])
+
+OutcomeIn = choices_literal(Outcome)
+CloseOutcomeIn = choices_literal(Outcome, exclude=(Outcome.OPEN,))
+TechniqueIn = choices_literal(ClosingTechnique, blank=True)
+StageRef = int | str
+_AMOUNT = {"ge": 0, "max_digits": 14, "decimal_places": 2}
+
+
+class DealIn(InputSchema):
+    name: str = Field(max_length=200)
+    account_id: int
+    primary_contact_id: int | None = None
+    lead_id: int | None = None
+    pipeline_id: int = Field(None, description="Defaults to the default pipeline.")
+    stage: StageRef = Field(
+        None, description="A stage of the pipeline, by id or name; defaults to its first open one."
+    )
+    amount: Decimal | None = Field(None, **_AMOUNT)
+    currency: str = Field("EUR", min_length=3, max_length=3)
+    expected_close_on: dt.date | None = None
+    external_id: str = Field("", max_length=100)
+    owner_id: int = Field(None, description="Defaults to you.")
+    visibility: VisibilityIn = "team"
+
+
+class DealPatch(VersionedPatch):
+    """Stage and outcome change only through the move, close and reopen actions."""
+
+    name: str = Field(None, max_length=200)
+    account_id: int = Field(None)
+    primary_contact_id: int | None = None
+    amount: Decimal | None = Field(None, **_AMOUNT)
+    currency: str = Field(None, min_length=3, max_length=3)
+    expected_close_on: dt.date | None = None
+    external_id: str = Field(None, max_length=100)
+    owner_id: int = Field(None)
+    visibility: VisibilityIn = Field(None)
+
+
+class DealOut(OwnedOut):
+    name: str
+    account_id: int
+    account_name: str = Field(alias="account.name")
+    primary_contact_id: int | None
+    lead_id: int | None
+    pipeline_id: int
+    stage_id: int
+    stage_name: str = Field(alias="stage.name")
+    amount: Decimal | None
+    currency: str
+    expected_close_on: dt.date | None
+    outcome: str
+    lost_reason_id: int | None
+    closing_technique: str
+    stage_entered_at: dt.datetime
+    closed_at: dt.datetime | None
+    closed_on: dt.date | None
+    external_id: str
+    version: int
+
+
+class DealList(Schema):
+    items: list[DealOut]
+    count: int
+
+
+class DealQuery(PageQuery):
+    q: str | None = Field(None, description="Part of the deal's name.")
+    pipeline_id: int | None = None
+    stage_id: int | None = None
+    outcome: OutcomeIn | None = None
+    owner_id: int | None = None
+    account_id: int | None = None
+
+
+OVERRIDE = "A manager or admin moves on despite unmet exit criteria by saying why."
+
+
+class MoveIn(InputSchema):
+    stage: StageRef = Field(description="A stage of the deal's pipeline, by id or name.")
+    lost_reason_id: int | None = Field(None, description="Required when moving into Lost.")
+    override_reason: str = Field("", description=OVERRIDE)
+    version: int | None = None
+
+
+class CloseIn(InputSchema):
+    outcome: CloseOutcomeIn = Field(description="Upgraded is an upsell to an existing customer.")
+    lost_reason_id: int | None = Field(None, description="Required for lost and suspended.")
+    amount: Decimal | None = Field(None, **_AMOUNT)
+    note: str = ""
+    technique: TechniqueIn = Field("", description="How the rep asked for the order.")
+    closed_on: dt.date | None = Field(None, description="The day the customer decided (today).")
+    override_reason: str = Field("", description=OVERRIDE)
+    version: int | None = None
+
+
+class ReopenIn(InputSchema):
+    stage: StageRef | None = Field(
+        None, description="An open stage to resume in; by default where the deal was."
+    )
+    version: int | None = None
+
+
+class StageChangeOut(Schema):
+    id: int
+    from_stage_id: int | None
+    from_stage_name: str | None
+    to_stage_id: int
+    to_stage_name: str = Field(alias="to_stage.name")
+    from_outcome: str
+    to_outcome: str
+    changed_at: dt.datetime
+    changed_by_id: int | None
+    is_backward: bool
+    override_reason: str
+    note: str
+
+    @staticmethod
+    def resolve_from_stage_name(change: Any) -> str | None:
+        return change.from_stage.name if change.from_stage_id else None
+
+
+class StageChangeList(Schema):
+    items: list[StageChangeOut]
+    count: int
+
+
+def _deals(user: Any) -> Any:
+    return deals_visible_to(user).select_related("account", "stage")
+
+
+def _stage(pipeline: Pipeline, value: StageRef) -> Stage:
+    stage = stage_resolve(pipeline, value)
+    if stage is None:
+        raise ValidationError({"stage": f"Pipeline {pipeline.name!r} has no stage {value!r}."})
+    return stage
+
+
+@router.get("/deals", response={200: DealList, **READ_ERRORS})
+def deal_list(request: HttpRequest, query: Query[DealQuery]) -> dict[str, Any]:
+    deals = filtered(
+        _deals(request.auth),
+        name__icontains=query.q,
+        pipeline_id=query.pipeline_id,
+        stage_id=query.stage_id,
+        outcome=query.outcome,
+        owner_id=query.owner_id,
+        account_id=query.account_id,
+    )
+    return page(deals.order_by("-created_at", "-pk"), query)
+
+
+@router.post("/deals", response={201: DealOut, **WRITE_ERRORS})
+def deal_add(request: HttpRequest, payload: DealIn) -> Status[Any]:
+    data = links_resolve(payload.model_dump(exclude_unset=True), user=request.auth)
+    if "stage" in data:
+        data["stage"] = _stage(data.get("pipeline") or pipeline_default(), data["stage"])
+    return Status(201, deal_create(acting_user=request.auth, **data))
+
+
+@router.get("/deals/{deal_id}", response={200: DealOut, **READ_ERRORS})
+def deal_detail(request: HttpRequest, deal_id: int) -> Any:
+    return deal_get_for_user(request.auth, deal_id)
+
+
+@router.patch("/deals/{deal_id}", response={200: DealOut, **WRITE_ERRORS})
+def deal_change(request: HttpRequest, deal_id: int, payload: DealPatch) -> Any:
+    deal = deal_get_for_user(request.auth, deal_id, write=True)
+    data = links_resolve(payload.model_dump(exclude_unset=True), user=request.auth)
+    version = data.pop("version", None)
+    return deal_update(deal, acting_user=request.auth, expected_version=version, **data)
+
+
+@router.delete("/deals/{deal_id}", response={204: None, **WRITE_ERRORS})
+def deal_remove(request: HttpRequest, deal_id: int) -> Status[None]:
+    deal = deal_get_for_user(request.auth, deal_id, write=True)
+    deal_delete(deal, acting_user=request.auth)
+    return Status(204, None)
+
+
+@router.post("/deals/{deal_id}/move", response={200: DealOut, **WRITE_ERRORS})
+def deal_move_to(request: HttpRequest, deal_id: int, payload: MoveIn) -> Any:
+    deal = deal_get_for_user(request.auth, deal_id, write=True)
+    return deal_move(
+        deal,
+        to_stage=_stage(deal.pipeline, payload.stage),
+        lost_reason=link_resolve("lost_reason_id", payload.lost_reason_id, user=request.auth),
+        override_reason=payload.override_reason,
+        expected_version=payload.version,
+        acting_user=request.auth,
+    )
+
+
+@router.post("/deals/{deal_id}/close", response={200: DealOut, **WRITE_ERRORS})
+def deal_close_as(request: HttpRequest, deal_id: int, payload: CloseIn) -> Any:
+    deal = deal_get_for_user(request.auth, deal_id, write=True)
+    return deal_close(
+        deal,
+        outcome=payload.outcome,
+        lost_reason=link_resolve("lost_reason_id", payload.lost_reason_id, user=request.auth),
+        amount=payload.amount,
+        note=payload.note,
+        technique=payload.technique,
+        closed_on=payload.closed_on,
+        override_reason=payload.override_reason,
+        expected_version=payload.version,
+        acting_user=request.auth,
+    )
+
+
+@router.post("/deals/{deal_id}/reopen", response={200: DealOut, **WRITE_ERRORS})
+def deal_reopen_in(request: HttpRequest, deal_id: int, payload: ReopenIn | None = None) -> Any:
+    deal = deal_get_for_user(request.auth, deal_id, write=True)
+    payload = payload or ReopenIn()
+    return deal_reopen(
+        deal,
+        to_stage=_stage(deal.pipeline, payload.stage) if payload.stage is not None else None,
+        expected_version=payload.version,
+        acting_user=request.auth,
+    )
+
+
+@router.get("/deals/{deal_id}/history", response={200: StageChangeList, **READ_ERRORS})
+def deal_history(request: HttpRequest, deal_id: int) -> dict[str, Any]:
+    deal = deal_get_for_user(request.auth, deal_id)
+    changes = list(
+        deal.stage_changes.select_related("from_stage", "to_stage").order_by("changed_at", "pk")
+    )
+    return {"items": changes, "count": len(changes)}

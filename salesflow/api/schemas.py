@@ -1,0 +1,118 @@
+"""Schema pieces every router shares: paging, choices, contact fields, error answers."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any, Literal
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from ninja import Schema
+from pydantic import ConfigDict, Field, field_validator
+
+from salesflow.core.normalize import normalize_email, normalize_phone
+from salesflow.users.models import Visibility
+
+
+def choices_literal(
+    choices: type[models.TextChoices], *, blank: bool = False, exclude: tuple[str, ...] = ()
+) -> Any:
+    """A Literal of the model's choice values, so a bad value answers 422 naming the field."""
+    values = tuple(value for value in choices.values if value not in exclude)
+    return Literal[("", *values) if blank else values]
+
+
+VisibilityIn = choices_literal(Visibility)
+
+
+class InputSchema(Schema):
+    """Request bodies refuse unknown fields, so a misspelt field is an error, not a no-op."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class PatchSchema(InputSchema):
+    """A partial update: only the fields the client sent change.
+
+    A field that can never be null is typed as such with `Field(None)` as its default: pydantic
+    does not validate defaults, so leaving it out is fine while sending null answers 422.
+    """
+
+
+class VersionedPatch(PatchSchema):
+    version: int | None = Field(
+        None, description="The version you read; if the record changed since, the answer is 409."
+    )
+
+
+def _normalised(normaliser: Callable[[str], str]) -> Callable[[type, Any], Any]:
+    def normalise(cls: type, value: Any) -> Any:
+        if value is None:
+            return value
+        try:
+            return normaliser(value)
+        except ValidationError as exc:
+            raise ValueError(" ".join(exc.messages)) from exc
+
+    return normalise
+
+
+def email_normalised(*names: str) -> Any:
+    """Lower-case and check an email with the services' normaliser; a bad one answers 422."""
+    return field_validator(*names)(classmethod(_normalised(normalize_email)))
+
+
+def phone_normalised(*names: str) -> Any:
+    """Write a phone in E.164 with the services' normaliser; a bad one answers 422."""
+    return field_validator(*names)(classmethod(_normalised(normalize_phone)))
+
+
+class PageQuery(Schema):
+    limit: int = Field(50, ge=1, le=200, description="At most 200 rows per page.")
+    offset: int = Field(0, ge=0)
+
+
+def filtered(queryset: models.QuerySet, **lookups: Any) -> models.QuerySet:
+    """Apply the lookups the client asked for; a None value means the filter was not given."""
+    return queryset.filter(**{key: value for key, value in lookups.items() if value is not None})
+
+
+def page(queryset: models.QuerySet, query: PageQuery) -> dict[str, Any]:
+    """One page of an ordered queryset and the total count: two queries, whatever the size."""
+    rows = list(queryset[query.offset : query.offset + query.limit])
+    return {"items": rows, "count": queryset.count()}
+
+
+class OwnedOut(Schema):
+    """The id and sharing columns every owned record shows."""
+
+    id: int
+    owner_id: int | None
+    team_id: int | None
+    visibility: str
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+class DetailOut(Schema):
+    detail: str
+
+
+class ConflictOut(Schema):
+    detail: str
+    missing: list[dict[str, str]]
+
+
+class InvalidItem(Schema):
+    loc: list[str | int]
+    msg: str
+    type: str
+
+
+class InvalidOut(Schema):
+    detail: list[InvalidItem]
+
+
+READ_ERRORS: dict[int, Any] = {401: DetailOut, 404: DetailOut, 422: InvalidOut}
+WRITE_ERRORS: dict[int, Any] = {**READ_ERRORS, 403: DetailOut, 409: ConflictOut}
