@@ -6,12 +6,14 @@ import sys
 from pathlib import Path
 
 PRODUCTION_ENV = {
-    "SECRET_KEY": "x7!q" * 16,
+    "SECRET_KEY": "k3Jq9-vR2m_Zt8wLp4Xe7Nb1Yc6Hs0Ud5Fg2Ai9Oq3Tw8Ez4Kx",
     "DEBUG": "false",
     "ALLOWED_HOSTS": "crm.example.com",
     "SECURE_COOKIES": "true",
     "SECURE_SSL_REDIRECT": "true",
     "SECURE_HSTS_SECONDS": "31536000",
+    "SECURE_HSTS_INCLUDE_SUBDOMAINS": "true",
+    "SECURE_HSTS_PRELOAD": "true",
 }
 
 
