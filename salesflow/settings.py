@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "salesflow.leads",
     "salesflow.pipeline",
     "salesflow.activities",
+    "salesflow.playbooks",
     "salesflow.api",
     "salesflow.demo",
     "salesflow.audit",

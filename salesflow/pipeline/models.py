@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -9,7 +9,7 @@ from django.urls import reverse
 from salesflow.core.models import TimeStampedModel, VersionedModel
 from salesflow.customers.models import Account, Contact
 from salesflow.leads.models import Lead, Qualification
-from salesflow.users.models import OwnedModel
+from salesflow.users.models import OwnedModel, Team
 
 
 class Pipeline(TimeStampedModel):
@@ -19,6 +19,22 @@ class Pipeline(TimeStampedModel):
     description = models.TextField(blank=True)
     is_default = models.BooleanField(default=False)
     is_active = models.BooleanField(default=True)
+    handover_owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Who takes over delivery of won deals; the deal's owner when empty.",
+    )
+    handover_team = models.ForeignKey(
+        Team,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The delivery team whose queue gets the hand-over task.",
+    )
 
     class Meta:
         ordering = ["-is_default", "name"]
@@ -38,22 +54,41 @@ class StageKind(models.TextChoices):
     LOST = "lost", "Lost (terminal)"
 
 
+class StageQuerySet(models.QuerySet):
+    def active(self) -> StageQuerySet:
+        """Stages a deal can be in or moved to: not removed (archived) by an admin."""
+        return self.filter(archived_at__isnull=True)
+
+
 class Stage(models.Model):
     pipeline = models.ForeignKey(Pipeline, on_delete=models.CASCADE, related_name="stages")
     name = models.CharField(max_length=100)
     position = models.PositiveSmallIntegerField()
-    probability = models.PositiveSmallIntegerField(help_text="Win probability in %.")
+    probability = models.PositiveSmallIntegerField(
+        validators=[MaxValueValidator(100)], help_text="Win probability in %."
+    )
     rotting_days = models.PositiveSmallIntegerField(
         null=True, blank=True, help_text="A deal idle this many days in the stage is rotting."
     )
     guidance = models.TextField(blank=True, help_text="What the rep does in this stage.")
     kind = models.CharField(max_length=8, choices=StageKind.choices, default=StageKind.OPEN)
+    # A removed stage that deals passed through stays as a row, so their history still reads.
+    archived_at = models.DateTimeField(null=True, blank=True)
+
+    objects = StageQuerySet.as_manager()
 
     class Meta:
         ordering = ["pipeline", "position"]
         constraints = [
             models.UniqueConstraint(
-                fields=["pipeline", "name"], name="stage_name_unique_in_pipeline"
+                fields=["pipeline", "name"],
+                condition=Q(archived_at__isnull=True),
+                name="stage_name_unique_in_pipeline",
+            ),
+            models.UniqueConstraint(
+                fields=["pipeline", "kind"],
+                condition=Q(kind__in=["won", "lost"], archived_at__isnull=True),
+                name="stage_one_won_one_lost_per_pipeline",
             ),
             models.CheckConstraint(
                 condition=Q(probability__gte=0, probability__lte=100),
@@ -68,6 +103,32 @@ class Stage(models.Model):
     @property
     def is_terminal(self) -> bool:
         return self.kind != StageKind.OPEN
+
+    @property
+    def is_archived(self) -> bool:
+        return self.archived_at is not None
+
+
+class StageRequirement(models.Model):
+    """An exit criterion: what must be true of a deal before it may leave the stage forward.
+
+    `kind` names a check in the registry of `salesflow.pipeline.criteria`; `params` configure it
+    (e.g. `{"field": "amount"}` for `field_filled`).
+    """
+
+    stage = models.ForeignKey(Stage, on_delete=models.CASCADE, related_name="requirements")
+    kind = models.CharField(max_length=50)
+    params = models.JSONField(default=dict, blank=True)
+    label = models.CharField(
+        max_length=200, blank=True, help_text="Shown to reps; the check's own label when blank."
+    )
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["stage", "position", "pk"]
+
+    def __str__(self) -> str:
+        return self.label or self.kind
 
 
 class LostReason(models.Model):
@@ -89,6 +150,21 @@ class Outcome(models.TextChoices):
     WON = "won", "Won"
     LOST = "lost", "Lost"
     SUSPENDED = "suspended", "Suspended"
+    UPGRADED = "upgraded", "Upgraded (upsell to an existing customer)"
+
+
+# Outcomes that count as a sale: reports of won business use these, not Outcome.WON alone.
+WON_OUTCOMES = (Outcome.WON, Outcome.UPGRADED)
+
+
+class ClosingTechnique(models.TextChoices):
+    """How the rep asked for the order (step 6 of the sales process)."""
+
+    DIRECT = "direct", "Direct close"
+    ASSUMPTIVE = "assumptive", "Assumptive close"
+    OPPORTUNITY = "opportunity", "Opportunity / urgency close"
+    PRESSURE = "pressure", "Pressure close"
+    OTHER = "other", "Other"
 
 
 class Deal(OwnedModel, VersionedModel, TimeStampedModel):
@@ -133,6 +209,12 @@ class Deal(OwnedModel, VersionedModel, TimeStampedModel):
     )
     stage_entered_at = models.DateTimeField()
     closed_at = models.DateTimeField(null=True, blank=True)
+    closed_on = models.DateField(
+        null=True, blank=True, help_text="The day the customer decided; reports count by it."
+    )
+    closing_technique = models.CharField(
+        max_length=16, choices=ClosingTechnique.choices, blank=True
+    )
     external_id = models.CharField(max_length=100, blank=True, db_index=True)
 
     class Meta:
@@ -166,6 +248,10 @@ class Deal(OwnedModel, VersionedModel, TimeStampedModel):
     def is_closed(self) -> bool:
         return self.outcome != Outcome.OPEN
 
+    @property
+    def is_won(self) -> bool:
+        return self.outcome in WON_OUTCOMES
+
 
 class StageChange(models.Model):
     """One move of a deal between stages (or into its first stage); written only by services."""
@@ -191,3 +277,92 @@ class StageChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.deal_id}: {self.from_stage_id} -> {self.to_stage_id}"
+
+
+class StakeholderRole(models.TextChoices):
+    DECISION_MAKER = "decision_maker", "Decision maker"
+    KEY_PERSON = "key_person", "Key person"
+    INFLUENCER = "influencer", "Influencer"
+    CHAMPION = "champion", "Champion"
+    USER = "user", "User"
+    PURCHASING = "purchasing", "Purchasing"
+    BLOCKER = "blocker", "Blocker"
+
+
+class Attitude(models.TextChoices):
+    SUPPORTER = "supporter", "Supporter"
+    NEUTRAL = "neutral", "Neutral"
+    OPPONENT = "opponent", "Opponent"
+
+
+class DealStakeholder(TimeStampedModel):
+    """A person on the customer's side of a deal: who decides, who influences, who blocks."""
+
+    deal = models.ForeignKey(Deal, on_delete=models.CASCADE, related_name="stakeholders")
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="stakeholdings")
+    role = models.CharField(max_length=16, choices=StakeholderRole.choices)
+    attitude = models.CharField(max_length=16, choices=Attitude.choices, default=Attitude.NEUTRAL)
+    personality = models.TextField(blank=True, help_text="Personality traits worth knowing.")
+    working_style = models.TextField(blank=True, help_text="How they work and decide.")
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["deal", "role", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["deal", "contact"], name="stakeholder_once_per_deal")
+        ]
+        indexes = [models.Index(fields=["deal", "role"], name="stakeholder_role_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.contact} ({self.get_role_display()})"
+
+
+class Competitor(TimeStampedModel):
+    """A company we compete with; the list and its notes are shared by the whole sales team."""
+
+    name = models.CharField(max_length=200, unique=True)
+    website = models.URLField(blank=True)
+    strengths = models.TextField(blank=True)
+    weaknesses = models.TextField(blank=True)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CompetitorStatus(models.TextChoices):
+    ACTIVE = "active", "Still competing"
+    ELIMINATED = "eliminated", "Eliminated"
+    WON_AGAINST = "won_against", "We won against them"
+    LOST_TO = "lost_to", "We lost to them"
+
+
+class DealCompetitor(TimeStampedModel):
+    """A competitor in one deal, as the rep sees them there, and how we mean to beat them."""
+
+    deal = models.ForeignKey(Deal, on_delete=models.CASCADE, related_name="competitors")
+    competitor = models.ForeignKey(
+        Competitor, on_delete=models.PROTECT, related_name="deal_competitors"
+    )
+    strengths = models.TextField(blank=True, help_text="Their strengths as seen on this deal.")
+    weaknesses = models.TextField(blank=True, help_text="Their weaknesses as seen on this deal.")
+    counter_strategy = models.TextField(blank=True)
+    status = models.CharField(
+        max_length=16, choices=CompetitorStatus.choices, default=CompetitorStatus.ACTIVE
+    )
+
+    class Meta:
+        ordering = ["deal", "competitor__name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["deal", "competitor"], name="deal_competitor_once_per_deal"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.competitor} on {self.deal_id}"

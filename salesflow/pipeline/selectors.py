@@ -1,12 +1,26 @@
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 
 from salesflow.core.errors import AccessDenied
-from salesflow.pipeline.models import Deal, Pipeline, Stage
+from salesflow.pipeline.criteria import deal_move_blockers as deal_move_blockers
+from salesflow.pipeline.models import (
+    Competitor,
+    Deal,
+    DealCompetitor,
+    DealStakeholder,
+    Pipeline,
+    Stage,
+    StageKind,
+    StageRequirement,
+    StakeholderRole,
+)
 from salesflow.users import policy
 
 
@@ -27,9 +41,9 @@ def deal_get_for_user(user: Any, pk: int, *, write: bool = False) -> Deal:
 
 
 def pipelines_with_stages() -> QuerySet[Pipeline]:
-    """Pipelines are configuration, readable by every signed-in user."""
+    """Pipelines are configuration, readable by every signed-in user. Removed stages left out."""
     return Pipeline.objects.prefetch_related(
-        Prefetch("stages", queryset=Stage.objects.order_by("position"))
+        Prefetch("stages", queryset=Stage.objects.active().order_by("position"))
     )
 
 
@@ -40,20 +54,123 @@ def pipeline_default() -> Pipeline:
     return pipeline
 
 
+def stages_active(pipeline: Pipeline) -> QuerySet[Stage]:
+    """The pipeline's stages in order, without removed (archived) ones: for boards and forms."""
+    return pipeline.stages.active().order_by("position")
+
+
 def stage_first_open(pipeline: Pipeline) -> Stage:
-    return (
-        pipeline.stages.filter(kind="open").order_by("position").first()
-        or pipeline.stages.order_by("position").first()
-    )
+    stages = stages_active(pipeline)
+    return stages.filter(kind="open").first() or stages.first()
 
 
 def stage_of_kind(pipeline: Pipeline, kind: str) -> Stage | None:
-    return pipeline.stages.filter(kind=kind).order_by("position").first()
+    return stages_active(pipeline).filter(kind=kind).first()
 
 
 def stage_resolve(pipeline: Pipeline, value: int | str) -> Stage | None:
     """A stage of the pipeline given by id or (case-insensitive) name."""
-    stages = pipeline.stages.all()
+    stages = pipeline.stages.active()
     if isinstance(value, int) or (isinstance(value, str) and value.isdigit()):
         return stages.filter(pk=int(value)).first()
     return stages.filter(name__iexact=str(value).strip()).first()
+
+
+def stage_requirements_of(stage: Stage) -> QuerySet[StageRequirement]:
+    return stage.requirements.order_by("position", "pk")
+
+
+def stakeholders_of(deal: Deal) -> QuerySet[DealStakeholder]:
+    return deal.stakeholders.select_related("contact", "contact__account").order_by("role", "pk")
+
+
+def deal_competitors_of(deal: Deal) -> QuerySet[DealCompetitor]:
+    return deal.competitors.select_related("competitor").order_by("competitor__name")
+
+
+def competitors_active() -> QuerySet[Competitor]:
+    return Competitor.objects.filter(is_active=True).order_by("name")
+
+
+def deals_annotate_decision_maker(deals: QuerySet[Deal]) -> QuerySet[Deal]:
+    """Adds `has_decision_maker` in SQL, e.g. for a board column or a filter."""
+    stakeholders = DealStakeholder.objects.filter(
+        deal=OuterRef("pk"), role=StakeholderRole.DECISION_MAKER
+    )
+    return deals.annotate(has_decision_maker=Exists(stakeholders))
+
+
+@dataclass(frozen=True)
+class DealWarning:
+    code: str
+    message: str
+
+
+def deals_warnings(
+    deals: list[Deal], *, now: dt.datetime | None = None
+) -> dict[int, list[DealWarning]]:
+    """Warnings for many deals (a board) in three queries, whatever their number.
+
+    - `no_decision_maker`: the deal is in or past the first stage whose exit needs a decision
+      maker (Presentation / demo, Proposal ... in the default process), or a demo is planned,
+      and no stakeholder has the decision-maker role;
+    - `rotting`: the deal has been idle in its stage longer than the stage's rotting days.
+
+    Deals need `stage` loaded (select_related) to avoid a query each.
+    """
+    now = now or timezone.now()
+    open_deals = [deal for deal in deals if not deal.is_closed]
+    ids = [deal.pk for deal in open_deals]
+    dm_from: dict[int, int] = {}
+    rows = (
+        StageRequirement.objects.filter(
+            kind="decision_maker",
+            stage__archived_at__isnull=True,
+            stage__pipeline_id__in={deal.pipeline_id for deal in open_deals},
+        )
+        .values_list("stage__pipeline_id", "stage__position")
+        .order_by("stage__position")
+    )
+    for pipeline_id, position in rows:
+        dm_from.setdefault(pipeline_id, position)
+    with_dm = set(
+        DealStakeholder.objects.filter(
+            deal_id__in=ids, role=StakeholderRole.DECISION_MAKER
+        ).values_list("deal_id", flat=True)
+    )
+    # Through the reverse relation: the activities app depends on this one, not the other way.
+    demo_planned = set(
+        Deal.objects.filter(
+            pk__in=ids, activities__type="demo", activities__done_at__isnull=True
+        ).values_list("pk", flat=True)
+    )
+    result: dict[int, list[DealWarning]] = {deal.pk: [] for deal in deals}
+    for deal in open_deals:
+        warnings = result[deal.pk]
+        stage = deal.stage
+        start = dm_from.get(deal.pipeline_id)
+        in_presentation = (
+            start is not None and stage.kind == StageKind.OPEN and (stage.position >= start)
+        )
+        if deal.pk not in with_dm and (in_presentation or deal.pk in demo_planned):
+            warnings.append(
+                DealWarning(
+                    "no_decision_maker",
+                    "No decision maker is known: find out who decides before you present.",
+                )
+            )
+        if stage.rotting_days:
+            idle = now - deal.stage_entered_at
+            if idle > dt.timedelta(days=stage.rotting_days):
+                warnings.append(
+                    DealWarning(
+                        "rotting",
+                        f"Idle {idle.days} days in {stage.name} (more than {stage.rotting_days}).",
+                    )
+                )
+    return result
+
+
+def deal_warnings(deal: Deal, *, now: dt.datetime | None = None) -> list[DealWarning]:
+    """What a rep should notice on an open deal; see `deals_warnings`."""
+    return deals_warnings([deal], now=now)[deal.pk]

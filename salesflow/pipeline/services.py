@@ -1,4 +1,9 @@
-"""Deals and their moves through the pipeline. Every StageChange row is written here."""
+"""Deals and their moves through the pipeline.
+
+StageChange rows are written only through `salesflow.pipeline.transitions`. This module also
+re-exports the configuration services (pipelines, stages, exit criteria) and the deal-knowledge
+services (stakeholders, competitors), so callers import every pipeline write from one place.
+"""
 
 from __future__ import annotations
 
@@ -12,16 +17,86 @@ from django.db import transaction
 from django.utils import timezone
 
 from salesflow.core.services import fields_assign, instance_save_versioned
-from salesflow.pipeline.models import Deal, LostReason, Outcome, Stage, StageChange, StageKind
+from salesflow.leads.models import Qualification
+from salesflow.pipeline.closing import deal_won_run, upgrade_check
+from salesflow.pipeline.configuration import (
+    pipeline_create,
+    pipeline_update,
+    stage_add,
+    stage_remove,
+    stage_rename,
+    stage_requirement_add,
+    stage_requirement_remove,
+    stage_requirement_update,
+    stage_requirements_reorder,
+    stage_update,
+    stages_reorder,
+)
+from salesflow.pipeline.criteria import exit_criteria_enforce
+from salesflow.pipeline.models import (
+    WON_OUTCOMES,
+    ClosingTechnique,
+    Deal,
+    LostReason,
+    Outcome,
+    Stage,
+    StageChange,
+    StageKind,
+)
 from salesflow.pipeline.selectors import pipeline_default, stage_first_open, stage_of_kind
+from salesflow.pipeline.stakeholders import (
+    competitor_create,
+    competitor_update,
+    deal_competitor_add,
+    deal_competitor_remove,
+    deal_competitor_update,
+    stakeholder_add,
+    stakeholder_remove,
+    stakeholder_update,
+)
+from salesflow.pipeline.transitions import NEEDS_REASON, transition_apply, version_check
 from salesflow.users.services import owner_change_check, ownership_defaults, record_require_write
+
+__all__ = [
+    "DEAL_FIELDS",
+    "DEAL_UPDATE_FIELDS",
+    "NEEDS_REASON",
+    "DealHistory",
+    "competitor_create",
+    "competitor_update",
+    "deal_close",
+    "deal_competitor_add",
+    "deal_competitor_remove",
+    "deal_competitor_update",
+    "deal_create",
+    "deal_delete",
+    "deal_move",
+    "deal_qualification_record",
+    "deal_reopen",
+    "deal_update",
+    "deals_create_with_history",
+    "pipeline_create",
+    "pipeline_update",
+    "stage_add",
+    "stage_remove",
+    "stage_rename",
+    "stage_requirement_add",
+    "stage_requirement_remove",
+    "stage_requirement_update",
+    "stage_requirements_reorder",
+    "stage_update",
+    "stages_reorder",
+    "stakeholder_add",
+    "stakeholder_remove",
+    "stakeholder_update",
+]
 
 DEAL_FIELDS = {
     "name", "account", "primary_contact", "lead", "pipeline", "stage", "amount", "currency",
     "expected_close_on", "external_id", "owner", "team", "visibility",
 }  # fmt: skip
 DEAL_UPDATE_FIELDS = DEAL_FIELDS - {"pipeline", "stage", "lead"}
-NEEDS_REASON = {Outcome.LOST, Outcome.SUSPENDED}
+CLOSE_OUTCOMES = (Outcome.WON, Outcome.UPGRADED, Outcome.LOST, Outcome.SUSPENDED)
 
 
 @transaction.atomic
@@ -36,6 +111,8 @@ def deal_create(*, acting_user: Any, at: dt.datetime | None = None, **data: Any)
         )
     if stage.is_terminal:
         raise ValidationError({"stage": "A new deal starts in an open stage; close it afterwards."})
+    if stage.is_archived:
+        raise ValidationError({"stage": f"Stage {stage.name!r} was removed from the pipeline."})
     data["stage"] = stage
     data = ownership_defaults(acting_user=acting_user, data=data)
     deal = Deal(stage_entered_at=at)
@@ -64,56 +141,6 @@ def deal_update(
     return instance_save_versioned(deal, changed=changed, expected_version=expected_version)
 
 
-def _deal_transition(
-    deal: Deal,
-    *,
-    acting_user: Any,
-    to_stage: Stage,
-    outcome: str,
-    lost_reason: LostReason | None = None,
-    amount: Decimal | None = None,
-    at: dt.datetime | None = None,
-    override_reason: str = "",
-    note: str = "",
-    expected_version: int | None = None,
-) -> Deal:
-    """Apply a stage and/or outcome change and write its StageChange, or nothing at all."""
-    at = at or timezone.now()
-    from_stage, from_outcome = deal.stage, deal.outcome
-    changed = []
-    if to_stage.pk != deal.stage_id:
-        deal.stage = to_stage
-        deal.stage_entered_at = at
-        changed += ["stage", "stage_entered_at"]
-    if outcome != deal.outcome:
-        deal.outcome = outcome
-        deal.closed_at = None if outcome == Outcome.OPEN else at
-        changed += ["outcome", "closed_at"]
-    new_reason = lost_reason if outcome in NEEDS_REASON else None
-    if (new_reason.pk if new_reason else None) != deal.lost_reason_id:
-        deal.lost_reason = new_reason
-        changed.append("lost_reason")
-    if amount is not None and amount != deal.amount:
-        deal.amount = amount
-        changed.append("amount")
-    if not ({"stage", "outcome"} & set(changed)):
-        raise ValidationError({"stage": f"The deal is already in {to_stage.name!r} ({outcome})."})
-    instance_save_versioned(deal, changed=changed, expected_version=expected_version)
-    StageChange.objects.create(
-        deal=deal,
-        from_stage=from_stage,
-        to_stage=to_stage,
-        from_outcome=from_outcome,
-        to_outcome=outcome,
-        changed_at=at,
-        changed_by=acting_user,
-        is_backward=to_stage.position < from_stage.position,
-        override_reason=override_reason,
-        note=note,
-    )
-    return deal
-
-
 @transaction.atomic
 def deal_move(
     deal: Deal,
@@ -121,29 +148,45 @@ def deal_move(
     to_stage: Stage,
     acting_user: Any,
     lost_reason: LostReason | None = None,
-    override_reason: str = "",
+    override_reason: str | None = "",
     expected_version: int | None = None,
     at: dt.datetime | None = None,
 ) -> Deal:
-    """Move a deal within its pipeline; into Won/Lost closes it, out of them reopens it."""
+    """Move a deal within its pipeline; into Won/Lost closes it, out of them reopens it.
+
+    A forward move (to a later open stage, or to Won) must meet the exit criteria of every
+    stage it leaves: otherwise DomainError("This deal cannot leave <stage> yet.") with all
+    missing items. A manager or admin may move anyway by giving `override_reason`, which the
+    StageChange records. Backward moves are always allowed (and recorded as backward).
+    """
     record_require_write(acting_user, deal)
     if to_stage.pipeline_id != deal.pipeline_id:
         raise ValidationError({"stage": f"Stage {to_stage.name!r} belongs to another pipeline."})
+    if to_stage.is_archived:
+        raise ValidationError({"stage": f"Stage {to_stage.name!r} was removed from the pipeline."})
     outcome = {StageKind.WON: Outcome.WON, StageKind.LOST: Outcome.LOST}.get(
         to_stage.kind, Outcome.OPEN
     )
     if outcome == Outcome.LOST and lost_reason is None:
         raise ValidationError({"lost_reason": "Say why the deal was lost."})
-    return _deal_transition(
+    version_check(deal, expected_version)
+    was_won = deal.is_won
+    reason = exit_criteria_enforce(
+        deal, to_stage=to_stage, acting_user=acting_user, override_reason=override_reason
+    )
+    deal = transition_apply(
         deal,
         acting_user=acting_user,
         to_stage=to_stage,
         outcome=outcome,
         lost_reason=lost_reason,
         at=at,
-        override_reason=override_reason,
+        override_reason=reason,
         expected_version=expected_version,
     )
+    if deal.is_won and not was_won:
+        deal_won_run(deal, acting_user=acting_user, at=at)
+    return deal
 
 
 @transaction.atomic
@@ -155,36 +198,66 @@ def deal_close(
     lost_reason: LostReason | None = None,
     amount: Decimal | None = None,
     note: str = "",
+    technique: str = "",
+    closed_on: dt.date | None = None,
+    override_reason: str | None = "",
     expected_version: int | None = None,
     at: dt.datetime | None = None,
 ) -> Deal:
-    """Close a deal as won, lost or suspended. Lost and suspended need a reason."""
+    """Close a deal as won, upgraded, lost or suspended.
+
+    Lost and suspended need a reason (`lost_reason`). Upgraded (an upsell) needs an account
+    that already has a won deal. Won and upgraded move the deal to the Won stage, which is a
+    forward move: the exit criteria apply as in `deal_move` (with the same override), and the
+    hand-over task and `deal_won_hooks` run. `technique` is a ClosingTechnique value,
+    `closed_on` the day the customer decided (today when not given; never in the future).
+    """
     record_require_write(acting_user, deal)
-    if outcome not in (Outcome.WON, Outcome.LOST, Outcome.SUSPENDED):
-        raise ValidationError({"outcome": "Choose won, lost or suspended."})
+    if outcome not in CLOSE_OUTCOMES:
+        raise ValidationError({"outcome": "Choose won, upgraded, lost or suspended."})
     if outcome in NEEDS_REASON and lost_reason is None:
         raise ValidationError({"lost_reason": f"Say why the deal is {outcome}."})
     if amount is not None and amount < 0:
         raise ValidationError({"amount": "The final amount cannot be negative."})
+    if technique and technique not in ClosingTechnique.values:
+        raise ValidationError({"technique": "Choose a closing technique from the list."})
+    if closed_on is not None and closed_on > timezone.localdate(at or timezone.now()):
+        raise ValidationError({"closed_on": "A deal cannot close in the future."})
+    version_check(deal, expected_version)
+    if outcome == Outcome.UPGRADED:
+        upgrade_check(deal)
+    was_won = deal.is_won
     to_stage = deal.stage
-    if outcome in (Outcome.WON, Outcome.LOST):
-        terminal = stage_of_kind(deal.pipeline, outcome)
+    reason = ""
+    if outcome != Outcome.SUSPENDED:
+        kind = StageKind.LOST if outcome == Outcome.LOST else StageKind.WON
+        terminal = stage_of_kind(deal.pipeline, kind)
         if terminal is None:
             raise ValidationError(
-                {"outcome": f"Pipeline {deal.pipeline.name!r} has no {outcome} stage."}
+                {"outcome": f"Pipeline {deal.pipeline.name!r} has no {kind} stage."}
             )
         to_stage = terminal
-    return _deal_transition(
+    if outcome in WON_OUTCOMES:
+        reason = exit_criteria_enforce(
+            deal, to_stage=to_stage, acting_user=acting_user, override_reason=override_reason
+        )
+    deal = transition_apply(
         deal,
         acting_user=acting_user,
         to_stage=to_stage,
         outcome=outcome,
         lost_reason=lost_reason,
         amount=amount,
+        technique=technique,
+        closed_on=closed_on,
         at=at,
         note=note,
+        override_reason=reason,
         expected_version=expected_version,
     )
+    if deal.is_won and not was_won:
+        deal_won_run(deal, acting_user=acting_user, at=at)
+    return deal
 
 
 @transaction.atomic
@@ -204,11 +277,14 @@ def deal_reopen(
         to_stage = deal.stage
         if deal.stage.is_terminal:
             to_stage = (
-                deal.pipeline.stages.filter(kind=StageKind.OPEN).order_by("-position").first()
+                deal.pipeline.stages.active()
+                .filter(kind=StageKind.OPEN)
+                .order_by("-position")
+                .first()
             )
-    if to_stage.pipeline_id != deal.pipeline_id or to_stage.is_terminal:
+    if to_stage.pipeline_id != deal.pipeline_id or to_stage.is_terminal or to_stage.is_archived:
         raise ValidationError({"stage": "Reopen into an open stage of the deal's pipeline."})
-    return _deal_transition(
+    return transition_apply(
         deal,
         acting_user=acting_user,
         to_stage=to_stage,
@@ -217,6 +293,33 @@ def deal_reopen(
         note="Reopened",
         expected_version=expected_version,
     )
+
+
+# The BANT answers a deal may record; the same fields as on a lead (leads.services). Not imported
+# from there: the leads services will call into this module to convert leads into deals.
+BANT_FIELDS = {
+    "budget_amount", "budget_currency", "is_budget_confirmed", "is_decision_maker",
+    "decision_maker_name", "need", "pain_level", "timeline_on",
+}  # fmt: skip
+
+
+@transaction.atomic
+def deal_qualification_record(deal: Deal, *, acting_user: Any, **answers: Any) -> Qualification:
+    """Record or change the deal's BANT answers. A deal converted from a lead shares the lead's
+    record, so the answers show on both; a deal created directly gets its own."""
+    record_require_write(acting_user, deal)
+    bant = deal.qualification or Qualification()
+    fields_assign(bant, answers, allowed=BANT_FIELDS)
+    if bant.is_budget_confirmed and bant.budget_amount is None:
+        raise ValidationError({"budget_amount": "Give the budget that was confirmed."})
+    bant.recorded_at = timezone.now()
+    bant.recorded_by = acting_user
+    bant.full_clean()
+    bant.save()
+    if deal.qualification_id != bant.pk:
+        deal.qualification = bant
+        instance_save_versioned(deal, changed=["qualification"])
+    return bant
 
 
 @transaction.atomic
@@ -258,6 +361,8 @@ def deals_create_with_history(histories: list[DealHistory], *, batch_size: int =
         deal.closed_at = history.closed_at if history.outcome != Outcome.OPEN else None
         if deal.outcome != Outcome.OPEN and deal.closed_at is None:
             deal.closed_at = last_at
+        if deal.outcome != Outcome.OPEN and deal.closed_on is None:
+            deal.closed_on = timezone.localdate(deal.closed_at)
         if deal.outcome in NEEDS_REASON and deal.lost_reason_id is None:
             raise ValidationError(
                 {"lost_reason": f"Deal {deal.name!r} is {deal.outcome} without a reason."}

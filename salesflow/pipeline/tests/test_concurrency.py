@@ -8,13 +8,18 @@ from django.db import connection
 from salesflow.core.errors import ConflictError
 from salesflow.pipeline.models import Deal
 from salesflow.pipeline.services import deal_move
-from tests.factories import DealFactory, stage_named
+from salesflow.pipeline.tests.factories import ungated_deal
+from tests.factories import stage_named
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_users_moving_the_same_deal_at_once_one_wins_one_gets_a_conflict(rep, teammate):
-    deal = DealFactory(owner=rep)
-    targets = {rep: stage_named("Qualification"), teammate: stage_named("Needs assessment")}
+    # Without exit criteria, so the skip to Needs assessment is not refused for missing BANT.
+    deal = ungated_deal(owner=rep)
+    targets = {
+        rep: stage_named("Qualification", deal.pipeline),
+        teammate: stage_named("Needs assessment", deal.pipeline),
+    }
     barrier = threading.Barrier(2)
     results: dict[str, str] = {}
 

@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from salesflow.core.errors import AccessDenied, ConflictError
 from salesflow.pipeline.models import Outcome, Pipeline, Stage, StageChange
 from salesflow.pipeline.services import deal_close, deal_create, deal_move, deal_reopen, deal_update
+from salesflow.pipeline.tests.factories import ungated_deal
 from tests.factories import AccountFactory, DealFactory, lost_reason, stage_named
 
 pytestmark = pytest.mark.django_db
@@ -36,9 +37,10 @@ def test_new_deal_starts_in_first_stage_with_a_history_row(rep):
 
 
 def test_move_records_who_when_and_direction(rep):
-    deal = DealFactory(owner=rep)
-    deal_move(deal, to_stage=stage_named("Needs assessment"), acting_user=rep)
-    deal_move(deal, to_stage=stage_named("Qualification"), acting_user=rep)
+    # A pipeline without exit criteria: skipping Qualification here needs no BANT.
+    deal = ungated_deal(owner=rep)
+    deal_move(deal, to_stage=stage_named("Needs assessment", deal.pipeline), acting_user=rep)
+    deal_move(deal, to_stage=stage_named("Qualification", deal.pipeline), acting_user=rep)
     changes = list(deal.stage_changes.order_by("pk"))
     assert [c.to_stage.name for c in changes] == [
         "Prospecting",
@@ -84,7 +86,7 @@ def test_suspend_keeps_the_stage_and_reopen_resumes_it(rep):
 
 
 def test_won_deal_reopens_into_last_open_stage(rep):
-    deal = DealFactory(owner=rep)
+    deal = ungated_deal(owner=rep)
     deal_close(deal, outcome=Outcome.WON, acting_user=rep)
     deal_reopen(deal, acting_user=rep)
     assert deal.stage.name == "Closing"
@@ -100,12 +102,14 @@ def test_stale_version_is_refused_and_nothing_changes(rep):
 
 
 def test_teammates_reading_the_same_version_cannot_both_move(rep, teammate):
-    deal = DealFactory(owner=rep)
+    deal = ungated_deal(owner=rep)
     copy_a = type(deal).objects.get(pk=deal.pk)
     copy_b = type(deal).objects.get(pk=deal.pk)
-    deal_move(copy_a, to_stage=stage_named("Qualification"), acting_user=rep)
+    deal_move(copy_a, to_stage=stage_named("Qualification", deal.pipeline), acting_user=rep)
     with pytest.raises(ConflictError):
-        deal_move(copy_b, to_stage=stage_named("Needs assessment"), acting_user=teammate)
+        deal_move(
+            copy_b, to_stage=stage_named("Needs assessment", deal.pipeline), acting_user=teammate
+        )
     assert deal.stage_changes.count() == 2
 
 
