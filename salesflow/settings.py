@@ -213,8 +213,16 @@ AUDITLOG_INCLUDE_TRACKING_MODELS = tuple(
     for label, extra_excluded in (
         ("customers.Account", []),
         ("customers.Contact", []),
-        ("leads.Lead", []),
+        # Scores are recomputed in bulk, not edited: their changes are not history.
+        ("leads.Lead", ["score", "grade", "score_breakdown", "scored_at", "fit_score"]),
         ("leads.Campaign", []),
+        ("leads.LeadCaptureForm", []),
+        ("leads.ProfileCriterion", []),
+        ("leads.ScoringRule", []),
+        ("leads.LeadScoringSettings", []),
+        ("leads.AssignmentRule", []),
+        ("leads.DisqualificationReason", []),
+        ("pipeline.StageRequirement", []),
         ("pipeline.Deal", []),
         ("pipeline.Pipeline", []),
         ("pipeline.Stage", []),

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from salesflow.activities.models import Activity
 from salesflow.core.services import fields_assign
+from salesflow.leads.scoring import lead_activity_recorded
 from salesflow.users import policy
 from salesflow.users.services import owner_change_check, ownership_defaults, record_require_write
 
@@ -43,6 +44,7 @@ def activity_create(*, acting_user: Any, **data: Any) -> Activity:
     fields_assign(activity, data, allowed=ACTIVITY_FIELDS)
     activity.full_clean()
     activity.save()
+    lead_activity_recorded(activity)
     return activity
 
 
@@ -69,6 +71,7 @@ def activity_complete(
     if outcome:
         activity.outcome = outcome
     activity.save(update_fields=["done_at", "outcome", "updated_at"])
+    lead_activity_recorded(activity)
     return activity
 
 

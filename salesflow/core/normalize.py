@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from typing import Any
 
 import phonenumbers
@@ -61,3 +63,64 @@ def normalize_contact_fields(data: dict[str, Any]) -> dict[str, Any]:
     if errors:
         raise ValidationError(errors)
     return data
+
+
+# Legal-form words that say nothing about which company it is, compared after punctuation is
+# dropped ("S.A." -> "sa", "Sp. z o.o." -> "sp z oo"). Longest forms first, so "gmbh co kg"
+# goes before "kg".
+LEGAL_SUFFIXES: tuple[tuple[str, ...], ...] = tuple(
+    sorted(
+        {
+            tuple(form.split())
+            for form in (
+                "gmbh co kg", "gmbh co kgaa", "ag co kg", "gmbh", "mbh", "ggmbh", "ag", "kg",
+                "kgaa", "ug", "ohg", "ev", "se", "ltd", "limited", "inc", "incorporated", "llc",
+                "llp", "lp", "plc", "corp", "corporation", "co", "company", "pty", "pty ltd",
+                "pte", "pte ltd", "sa", "sas", "sasu", "sarl", "eurl", "sl", "slu", "srl", "spa",
+                "sapa", "bv", "nv", "vof", "oy", "oyj", "ab", "publ", "as", "asa", "aps", "a s",
+                "kk", "sro", "as", "zrt", "kft", "sp z oo", "spzoo", "doo", "ooo", "oao", "zao",
+                "pjsc", "jsc", "lda", "ltda", "bhd", "sdn bhd", "nl", "cv", "sc", "scs", "scrl",
+            )
+        },
+        key=len,
+        reverse=True,
+    )
+)  # fmt: skip
+_LEADING_WORDS = {"the"}
+
+
+def _words_folded(raw: str) -> list[str]:
+    """Lower-case words without accents or punctuation: "Müller & Söhne, S.A." -> müller..."""
+    text = raw
+    # Twice: case folding can uncover accents (dotted capital I) and compatibility forms
+    # can uncover capitals (black-letter H).
+    for _ in range(2):
+        text = unicodedata.normalize("NFKD", text.casefold())
+        text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    text = text.replace("&", " ").replace("+", " ")
+    # Dots and apostrophes join what they split ("S.A." is "sa", "O'Neil" is "oneil");
+    # every other non-alphanumeric character separates words.
+    text = re.sub("[.'`\u2019\u00b4]", "", text)
+    return re.sub(r"[^\w]+|_", " ", text).split()
+
+
+def company_key(raw: str | None) -> str:
+    """The comparable core of a company name: "ACME, Inc." and "Acme" give "acme".
+
+    Case, accents, punctuation, a leading "The" and trailing legal forms (GmbH, Ltd, Inc., LLC,
+    S.A., AG, BV, SARL, Oy, AB, ...) are dropped; a name that is nothing but a legal form keeps
+    it, so "AG" stays "ag". Used to find duplicates and the account a lead belongs to.
+    """
+    words = _words_folded(raw or "")
+    stripped = True
+    while stripped:
+        stripped = False
+        for suffix in LEGAL_SUFFIXES:
+            size = len(suffix)
+            if len(words) > size and tuple(words[-size:]) == suffix:
+                words = words[:-size]
+                stripped = True
+                break
+    while len(words) > 1 and words[0] in _LEADING_WORDS:
+        words = words[1:]
+    return " ".join(words)

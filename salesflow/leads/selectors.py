@@ -1,13 +1,40 @@
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import (
+    Case,
+    DurationField,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    Q,
+    QuerySet,
+    When,
+)
+from django.db.models import Value as V
+from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 
 from salesflow.core.errors import AccessDenied
-from salesflow.leads.models import Lead
+from salesflow.core.normalize import company_key
+from salesflow.customers.models import Account
+from salesflow.customers.selectors import accounts_visible_to
+from salesflow.leads.models import (
+    DisqualificationReason,
+    Grade,
+    Lead,
+    LeadCaptureForm,
+    LeadScoringSettings,
+    LeadStatus,
+)
 from salesflow.users import policy
+
+OPEN_STATUSES = (LeadStatus.NEW, LeadStatus.WORKING, LeadStatus.QUALIFIED)
+# Accounts compared by company key on the fly are narrowed in SQL to at most this many.
+ACCOUNT_CANDIDATES = 200
 
 
 def leads_visible_to(user: Any) -> QuerySet[Lead]:
@@ -19,3 +46,60 @@ def lead_get_for_user(user: Any, pk: int, *, write: bool = False) -> Lead:
     if write and not policy.can_write(user, lead):
         raise AccessDenied("You may see this lead but not change it.")
     return lead
+
+
+def scoring_settings() -> LeadScoringSettings:
+    """The grade thresholds row, created with defaults on first use."""
+    row, _ = LeadScoringSettings.objects.get_or_create(pk=1)
+    return row
+
+
+def disqualification_reasons_active() -> QuerySet[DisqualificationReason]:
+    return DisqualificationReason.objects.filter(is_active=True)
+
+
+def capture_form_get_by_key(form_key: str) -> LeadCaptureForm:
+    """The capture form behind a public form key (404 if none); inactive ones too, so the
+    endpoint can say the form is closed."""
+    return get_object_or_404(
+        LeadCaptureForm.objects.select_related("campaign", "default_owner", "default_team"),
+        form_key=form_key,
+    )
+
+
+def leads_queue_for_manager(user: Any, *, now: dt.datetime | None = None) -> QuerySet[Lead]:
+    """Leads of the user's teams waiting for someone: nobody owns them, or they are hot and
+    nobody has contacted them yet. Oldest wait first, hot before the rest; `age` is how long
+    each has waited (since assignment, or since it came in)."""
+    now = now or timezone.now()
+    leads = leads_visible_to(user).filter(status__in=OPEN_STATUSES)
+    if not user.is_admin:
+        leads = leads.filter(team_id__in=policy.team_ids_of(user))
+    waiting = Q(owner__isnull=True) | Q(grade=Grade.HOT, first_response_at__isnull=True)
+    return (
+        leads.filter(waiting)
+        .annotate(
+            waiting_since=Coalesce("assigned_at", "created_at"),
+            age=ExpressionWrapper(V(now) - F("waiting_since"), output_field=DurationField()),
+            is_hot=Case(
+                When(grade=Grade.HOT, then=V(1)), default=V(0), output_field=IntegerField()
+            ),
+        )
+        .select_related("owner", "team", "campaign")
+        .order_by("-is_hot", "waiting_since", "pk")
+    )
+
+
+def accounts_matching_company(user: Any, company: str) -> list[Account]:
+    """Accounts the user may read whose name has the same company key as `company`.
+
+    Accounts store no key, so SQL narrows by the key's longest word and Python compares keys.
+    """
+    key = company_key(company)
+    if not key:
+        return []
+    word = max(key.split(), key=len)
+    candidates = (
+        accounts_visible_to(user).filter(name__icontains=word).order_by("pk")[:ACCOUNT_CANDIDATES]
+    )
+    return [account for account in candidates if company_key(account.name) == key]

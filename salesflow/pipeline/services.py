@@ -93,9 +93,9 @@ __all__ = [
 
 DEAL_FIELDS = {
     "name", "account", "primary_contact", "lead", "pipeline", "stage", "amount", "currency",
-    "expected_close_on", "external_id", "owner", "team", "visibility",
+    "expected_close_on", "external_id", "owner", "team", "visibility", "qualification",
 }  # fmt: skip
-DEAL_UPDATE_FIELDS = DEAL_FIELDS - {"pipeline", "stage", "lead"}
+DEAL_UPDATE_FIELDS = DEAL_FIELDS - {"pipeline", "stage", "lead", "qualification"}
 CLOSE_OUTCOMES = (Outcome.WON, Outcome.UPGRADED, Outcome.LOST, Outcome.SUSPENDED)
 
 
