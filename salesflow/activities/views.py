@@ -1,1 +1,153 @@
 from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db.models import Model, Q, QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods
+
+from salesflow.activities import services
+from salesflow.activities.forms import ActivityCompleteForm, ActivityFilterForm, ActivityForm
+from salesflow.activities.models import Activity
+from salesflow.activities.selectors import activities_visible_to, activity_get_for_user
+from salesflow.core.forms import form_add_service_error
+from salesflow.core.views import error_text, next_url, page_of, render_list
+from salesflow.customers.selectors import account_get_for_user, contact_get_for_user
+from salesflow.leads.selectors import lead_get_for_user
+from salesflow.pipeline.selectors import deal_get_for_user
+
+# The records an activity can be logged from, each read through its access selector.
+LINK_GETTERS = {
+    "deal": deal_get_for_user,
+    "lead": lead_get_for_user,
+    "contact": contact_get_for_user,
+    "account": account_get_for_user,
+}
+
+
+# TODO move to selectors: the activity list's search and filters.
+def activities_filter(
+    activities: QuerySet[Activity], filters: dict[str, Any]
+) -> QuerySet[Activity]:
+    if q := filters.pop("q", ""):
+        activities = activities.filter(Q(subject__icontains=q) | Q(body__icontains=q))
+    state = filters.pop("state", "")
+    if state == "done":
+        activities = activities.filter(done_at__isnull=False)
+    elif state == "open":
+        activities = activities.filter(done_at__isnull=True)
+    elif state == "overdue":
+        activities = activities.filter(done_at__isnull=True, due_at__lt=timezone.now())
+    return activities.filter(**filters)
+
+
+def linked_record(request: HttpRequest) -> tuple[str | None, Model | None]:
+    """The record named by ?deal=, ?lead=, ?contact= or ?account=; 404 if the user can't read it."""
+    for name, getter in LINK_GETTERS.items():
+        value = request.GET.get(name, "")
+        if value.isdigit():
+            return name, getter(request.user, int(value))
+    return None, None
+
+
+def record_url(activity: Activity) -> str:
+    record = activity.deal or activity.lead or activity.contact or activity.account
+    return record.get_absolute_url() if record else reverse("activities:activity-list")
+
+
+@login_required
+@require_http_methods(["GET"])
+def activity_list(request: HttpRequest) -> HttpResponse:
+    form = ActivityFilterForm(request.GET, user=request.user)
+    activities = activities_filter(
+        activities_visible_to(request.user).select_related(
+            "owner", "deal", "lead", "contact", "account"
+        ),
+        form.filters(),
+    ).order_by("done_at", "due_at", "-created_at")
+    context = {"form": form, "page_obj": page_of(request, activities), "now": timezone.now()}
+    return render_list(request, "activities/activity_list.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def activity_create(request: HttpRequest) -> HttpResponse:
+    link, record = linked_record(request)
+    initial = {link: record.pk} if link and record else {}
+    form = ActivityForm(request.POST or None, user=request.user, initial=initial, linked=link)
+    if form.is_valid():
+        try:
+            activity = services.activity_create(acting_user=request.user, **form.values())
+        except ValidationError as error:
+            form_add_service_error(form, error)
+        else:
+            messages.success(request, f"Activity “{activity}” logged.")
+            return redirect(next_url(request, record_url(activity)))
+    context = {
+        "form": form,
+        "title": f"Log activity for {record}" if record else "Log activity",
+        "parent": record,
+        "cancel_url": record.get_absolute_url() if record else reverse("activities:activity-list"),
+    }
+    return render(request, "form_page.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def activity_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    activity = activity_get_for_user(request.user, pk, write=True)
+    form = ActivityForm(request.POST or None, user=request.user, record=activity)
+    if form.is_valid():
+        try:
+            services.activity_update(activity, acting_user=request.user, **form.changes())
+        except ValidationError as error:
+            form_add_service_error(form, error)
+        else:
+            messages.success(request, f"Activity “{activity}” saved.")
+            return redirect(next_url(request, record_url(activity)))
+    context = {
+        "form": form,
+        "title": f"Edit activity “{activity}”",
+        "next": next_url(request, ""),
+        "cancel_url": next_url(request, record_url(activity)),
+    }
+    return render(request, "form_page.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def activity_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    activity = activity_get_for_user(request.user, pk, write=True)
+    if request.method == "POST":
+        back = record_url(activity)
+        services.activity_delete(activity, acting_user=request.user)
+        messages.success(request, f"Activity “{activity}” deleted.")
+        return redirect(back)
+    context = {"object": activity, "kind": "activity", "cancel_url": record_url(activity)}
+    return render(request, "confirm_delete.html", context)
+
+
+@login_required
+@require_http_methods(["POST"])
+def activity_complete(request: HttpRequest, pk: int) -> HttpResponse:
+    activity = activity_get_for_user(request.user, pk, write=True)
+    form = ActivityCompleteForm(request.POST)
+    back = next_url(request, reverse("activities:activity-list"))
+    if not form.is_valid():
+        messages.error(request, "The outcome is too long (200 characters at most).")
+        return redirect(back)
+    try:
+        services.activity_complete(
+            activity, acting_user=request.user, outcome=form.cleaned_data["outcome"]
+        )
+    except ValidationError as error:
+        messages.error(request, error_text(error))
+    else:
+        messages.success(request, f"Done: {activity}.")
+    return redirect(back)

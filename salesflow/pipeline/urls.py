@@ -1,5 +1,18 @@
 from __future__ import annotations
 
+from django.urls import path
+
+from salesflow.pipeline import views
+
 app_name = "pipeline"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.deal_list, name="deal-list"),
+    path("new/", views.deal_create, name="deal-create"),
+    path("<int:pk>/", views.deal_detail, name="deal-detail"),
+    path("<int:pk>/edit/", views.deal_edit, name="deal-edit"),
+    path("<int:pk>/delete/", views.deal_delete, name="deal-delete"),
+    path("<int:pk>/move/", views.deal_move, name="deal-move"),
+    path("<int:pk>/close/", views.deal_close, name="deal-close"),
+    path("<int:pk>/reopen/", views.deal_reopen, name="deal-reopen"),
+]

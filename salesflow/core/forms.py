@@ -1,0 +1,193 @@
+"""Form bases shared by the apps' pages: forms validate and shape input, services write."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db.models import Model, Q, QuerySet
+from django.forms.models import model_to_dict
+
+from salesflow.core.errors import DomainError
+from salesflow.core.normalize import normalize_email, normalize_phone
+from salesflow.users.models import User
+from salesflow.users.policy import users_visible_to
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs, format="%Y-%m-%d")
+
+
+class DateTimeInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs, format="%Y-%m-%dT%H:%M")
+
+
+class FieldsetsMixin:
+    """`fieldsets` groups a form's fields on the page: [(legend, [field names])].
+
+    `wide_fields` take the whole row.
+    """
+
+    fieldsets: list[tuple[str, list[str]]] = []
+    wide_fields: tuple[str, ...] = ("notes", "body")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+    def grouped_fields(self) -> list[tuple[str, list[forms.BoundField]]]:
+        """The visible fields per fieldset; hidden fields render on their own."""
+        groups = self.fieldsets or [("", list(self.fields))]
+        grouped = [
+            (legend, [self[name] for name in names if name in self.fields])
+            for legend, names in groups
+        ]
+        return [
+            (legend, visible)
+            for legend, fields in grouped
+            if (visible := [field for field in fields if not field.is_hidden])
+        ]
+
+
+class ActionForm(FieldsetsMixin, forms.Form):
+    """A small form that triggers one service call (move, close, complete)."""
+
+
+class ServiceForm(FieldsetsMixin, forms.ModelForm):
+    """A ModelForm that only validates: the view hands `cleaned_data` to a service.
+
+    It never receives the record as `instance`, because ModelForm validation writes the input
+    onto the instance, and the service would then see no change to save. The record's current
+    values become the form's `initial` instead, so `changed_data` lists what the user changed.
+    """
+
+    def __init__(self, *args: Any, user: Any, record: Model | None = None, **kwargs: Any) -> None:
+        self.user = user
+        self.record = record
+        self.current = model_to_dict(record, fields=self._meta.fields) if record else {}
+        kwargs["initial"] = {**self.current, **kwargs.get("initial", {})}
+        super().__init__(*args, **kwargs)
+        if "owner" in self.fields:
+            self.fields["owner"].required = True
+            self.fields["owner"].empty_label = None
+            self.limit_choices("owner", users_visible_to(user))
+            self.fields["owner"].initial = self.initial.get("owner", user.pk)
+
+    def _post_clean(self) -> None:
+        """Skip ModelForm's model validation: the service validates the whole record (model
+        rules and constraints, some spanning fields the form does not have) and the view
+        shows its errors on the form, so each rule is checked in one place."""
+
+    def limit_choices(self, name: str, queryset: QuerySet) -> None:
+        """Offer only rows the user may see, plus the record's current value (kept on save)."""
+        current = self.current.get(name)
+        if current:
+            visible = queryset
+            queryset = queryset.model._default_manager.filter(
+                Q(pk__in=visible.values("pk")) | Q(pk=current)
+            ).order_by(*visible.query.order_by)
+            queryset.query.select_related = visible.query.select_related
+        self.fields[name].queryset = queryset
+
+    def changes(self) -> dict[str, Any]:
+        """The model fields the user changed, ready for the service's `**data`."""
+        model_fields = set(self._meta.fields)
+        return {name: self.cleaned_data[name] for name in self.changed_data if name in model_fields}
+
+    def values(self) -> dict[str, Any]:
+        """Every model field of the form, for a create service."""
+        return {name: self.cleaned_data[name] for name in self._meta.fields}
+
+
+class ContactFieldsMixin:
+    """Email and phone read by the normalisers the services use, so their errors show together
+    with the form's other errors instead of after them."""
+
+    def clean_email(self) -> str:
+        return normalize_email(self.cleaned_data.get("email"))
+
+    def clean_phone(self) -> str:
+        return normalize_phone(self.cleaned_data.get("phone"))
+
+
+class VersionedServiceForm(ServiceForm):
+    """Carries the version the user read, so a concurrent change is refused, not overwritten."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.record is None:
+            del self.fields["version"]
+        else:
+            self.fields["version"].initial = self.record.version
+
+    def expected_version(self) -> int | None:
+        return self.cleaned_data.get("version")
+
+    def show_conflict(self, error: DomainError) -> None:
+        """Keep the user's input, name the fields that now differ, and take the new version.
+
+        Saving again after reading the message overwrites the other change on purpose.
+        """
+        differing = [self.fields[name].label for name in self.changed_data if name != "version"]
+        message = error.message
+        if differing:
+            message += " The saved record now differs from your input in: "
+            message += ", ".join(str(label) for label in differing) + "."
+        self.add_error(None, message)
+        self.data = self.data.copy()
+        self.data[self.add_prefix("version")] = str(self.record.version)
+
+
+def form_add_service_error(form: forms.Form, error: ValidationError | DomainError) -> None:
+    """Show a service's refusal on the form: next to the field it names, else on top."""
+    if isinstance(error, DomainError):
+        form.add_error(None, [error.message, *(item["message"] for item in error.missing)])
+        return
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    for name, errors in error.error_dict.items():
+        form.add_error(name if name in form.fields else None, errors)
+
+
+class ListFilterForm(forms.Form):
+    """The search box and filters of a list page; always bound to the query string.
+
+    A subclass declares its filters; an `owner` filter offers the people the user may see.
+    """
+
+    q = forms.CharField(
+        required=False,
+        label="Search",
+        widget=forms.SearchInput(attrs={"autocomplete": "off"}),
+    )
+
+    def __init__(self, data: Any, *, user: Any, **kwargs: Any) -> None:
+        super().__init__(data, label_suffix="", **kwargs)
+        self.user = user
+        if "owner" in self.fields:
+            self.fields["owner"].queryset = users_visible_to(user)
+
+    def filters(self) -> dict[str, Any]:
+        """The valid, non-empty filters; an invalid one is ignored (and shown as an error)."""
+        self.is_valid()
+        return {key: value for key, value in self.cleaned_data.items() if value not in (None, "")}
+
+
+def owner_filter() -> forms.ModelChoiceField:
+    return forms.ModelChoiceField(
+        queryset=User.objects.none(), required=False, empty_label="Anyone"
+    )
+
+
+def with_blank(choices: Any, label: str) -> list[tuple[str, str]]:
+    return [("", label), *choices]

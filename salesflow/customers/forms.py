@@ -1,0 +1,102 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from salesflow.core.forms import (
+    ContactFieldsMixin,
+    DateInput,
+    ListFilterForm,
+    VersionedServiceForm,
+    owner_filter,
+    with_blank,
+)
+from salesflow.customers.models import Account, Contact, Tier
+from salesflow.customers.selectors import accounts_visible_to
+
+OWNERSHIP = ("Owner and sharing", ["owner", "visibility"])
+
+
+class AccountForm(VersionedServiceForm):
+    website = forms.URLField(required=False, max_length=200, assume_scheme="https")
+
+    fieldsets = [
+        ("Company", ["name", "industry", "size_band", "region", "website", "tier"]),
+        OWNERSHIP,
+        ("Notes", ["notes"]),
+    ]
+
+    class Meta:
+        model = Account
+        fields = [
+            "name", "industry", "size_band", "region", "website", "tier", "owner", "visibility",
+            "notes",
+        ]  # fmt: skip
+        widgets = {"notes": forms.Textarea(attrs={"rows": 4})}
+
+
+PROFILE = [
+    "birthday", "family", "hobbies", "education", "achievements", "places_visited",
+    "cultural_background",
+]  # fmt: skip
+
+
+class ContactForm(ContactFieldsMixin, VersionedServiceForm):
+    fieldsets = [
+        ("Person", ["first_name", "last_name", "position", "account", "email", "phone"]),
+        ("Consent", ["has_consent", "do_not_contact"]),
+        ("Personal profile", PROFILE),
+        OWNERSHIP,
+        ("Notes", ["notes"]),
+    ]
+
+    class Meta:
+        model = Contact
+        fields = [
+            "first_name", "last_name", "position", "account", "email", "phone", "has_consent",
+            "do_not_contact", *PROFILE, "owner", "visibility", "notes",
+        ]  # fmt: skip
+        widgets = {
+            **{name: forms.Textarea(attrs={"rows": 2}) for name in PROFILE},
+            "birthday": DateInput(),
+            "phone": forms.TelInput(),
+            "notes": forms.Textarea(attrs={"rows": 4}),
+        }
+        labels = {"has_consent": "Agreed to marketing communication"}
+        help_texts = {
+            "phone": "With country code, e.g. +49 30 1234567.",
+            "do_not_contact": "Nobody calls, mails or visits this person.",
+            "has_consent": "",
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.limit_choices("account", accounts_visible_to(self.user).order_by("name"))
+        self.fields["account"].empty_label = "No account"
+
+
+class AccountFilterForm(ListFilterForm):
+    tier = forms.ChoiceField(required=False, choices=with_blank(Tier.choices, "Any tier"))
+    industry = forms.ChoiceField(required=False)
+    region = forms.ChoiceField(required=False)
+    owner = owner_filter()
+
+    def __init__(self, data: Any, *, user: Any, industries: list[str], regions: list[str]) -> None:
+        super().__init__(data, user=user)
+        self.fields["industry"].choices = with_blank([(i, i) for i in industries], "Any industry")
+        self.fields["region"].choices = with_blank([(r, r) for r in regions], "Any region")
+
+
+class ContactFilterForm(ListFilterForm):
+    consent = forms.ChoiceField(
+        required=False,
+        choices=[
+            ("", "Any"),
+            ("yes", "Agreed to marketing"),
+            ("no", "No marketing consent"),
+            ("dnc", "Do not contact"),
+        ],
+        label="Consent",
+    )
+    owner = owner_filter()
