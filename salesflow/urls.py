@@ -18,6 +18,8 @@ urlpatterns = [
     path("playbooks/", include("salesflow.playbooks.urls")),
     path("settings/pipelines/", include("salesflow.pipeline.urls_settings")),
     path("settings/leads/", include("salesflow.leads.urls_settings")),
+    path("settings/playbooks/", include("salesflow.playbooks.urls_settings")),
+    path("settings/quotes/", include("salesflow.quotes.urls_settings")),
     path("activities/", include("salesflow.activities.urls")),
     path("audit/", include("salesflow.audit.urls")),
     path("privacy/", include("salesflow.privacy.urls")),
