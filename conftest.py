@@ -65,3 +65,16 @@ def client_for(user) -> Client:
     client = Client()
     client.force_login(user)
     return client
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    """Report the API fuzzing figures (tests/test_api_fuzz.py) when it ran."""
+    import sys
+
+    module = sys.modules.get("tests.test_api_fuzz")
+    if module is not None and module.REQUESTS_SENT["count"]:
+        sent = module.REQUESTS_SENT
+        terminalreporter.write_line(
+            f"schemathesis: {sent['count']} generated API requests, "
+            f"{sent['server_errors']} failed with a server error"
+        )
