@@ -39,11 +39,14 @@ $(VENDOR)/.copied: node_modules/.package-lock.json
 
 assets: $(VENDOR)/.copied
 
-run: install
+# `salesflow demo` loads the demo data once (later runs only print the logins);
+# `salesflow serve` collects static files itself, then starts gunicorn.
+run: demo
+	$(BIN)/salesflow serve --host $(HOST) --port $(PORT)
+
+demo: install
 	$(BIN)/salesflow migrate --no-input
 	$(BIN)/salesflow demo
-	$(BIN)/salesflow collectstatic --no-input --verbosity 0
-	$(BIN)/salesflow serve --host $(HOST) --port $(PORT)
 
 test: install
 	$(BIN)/ruff check .

@@ -17,8 +17,13 @@ PRODUCTION_ENV = {
 }
 
 
+def _clean_environ() -> dict[str, str]:
+    # Browser tests allow async-unsafe calls for their own process; production does not.
+    return {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
+
+
 def test_deploy_check_passes_with_production_settings(tmp_path):
-    env = {**os.environ, **PRODUCTION_ENV, "DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}"}
+    env = {**_clean_environ(), **PRODUCTION_ENV, "DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}"}
     salesflow = Path(sys.executable).with_name("salesflow")
     result = subprocess.run(
         [str(salesflow), "check", "--deploy", "--fail-level", "WARNING"],
@@ -31,7 +36,7 @@ def test_deploy_check_passes_with_production_settings(tmp_path):
 
 
 def test_deploy_check_flags_the_development_secret_key(tmp_path):
-    env = {k: v for k, v in {**os.environ, **PRODUCTION_ENV}.items() if k != "SECRET_KEY"}
+    env = {k: v for k, v in {**_clean_environ(), **PRODUCTION_ENV}.items() if k != "SECRET_KEY"}
     env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'x.db'}"
     salesflow = Path(sys.executable).with_name("salesflow")
     result = subprocess.run(

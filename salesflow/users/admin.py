@@ -1,0 +1,75 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin, messages
+from django.contrib.auth.admin import UserAdmin
+from django.db.models import Count, QuerySet
+from django.http import HttpRequest
+
+from salesflow.core.admin import AdminRoleAccess, SalesflowAdmin
+from salesflow.users.models import ApiToken, Team, User
+from salesflow.users.services import token_revoke
+
+
+@admin.register(User)
+class SalesflowUserAdmin(AdminRoleAccess, UserAdmin):
+    """Django's user admin plus the Salesflow role and teams."""
+
+    fieldsets = (
+        *UserAdmin.fieldsets[:2],
+        ("Salesflow", {"fields": ("role", "teams")}),
+        *UserAdmin.fieldsets[2:],
+    )
+    add_fieldsets = (
+        *UserAdmin.add_fieldsets,
+        ("Salesflow", {"classes": ("wide",), "fields": ("email", "role", "teams")}),
+    )
+    list_display = ("username", "email", "first_name", "last_name", "role", "team_names")
+    list_display += ("is_active", "last_login")
+    list_filter = ("role", "teams", "is_active", "is_staff", "is_superuser")
+    filter_horizontal = ("teams", "groups", "user_permissions")
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[User]:
+        return super().get_queryset(request).prefetch_related("teams")
+
+    @admin.display(description="Teams")
+    def team_names(self, user: User) -> str:
+        return ", ".join(team.name for team in user.teams.all())
+
+
+@admin.register(Team)
+class TeamAdmin(SalesflowAdmin):
+    list_display = ("name", "member_count", "created_at")
+    search_fields = ("name",)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Team]:
+        return super().get_queryset(request).annotate(member_count=Count("members"))
+
+    @admin.display(description="Members", ordering="member_count")
+    def member_count(self, team: Any) -> int:
+        return team.member_count
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(SalesflowAdmin):
+    """Tokens are created where the key can be shown once (`salesflow token create`, the app);
+    here they are only listed, renamed and revoked. The key's hash is never shown."""
+
+    list_display = ("prefix", "user", "name", "created_at", "last_used_at", "revoked_at")
+    list_filter = (("revoked_at", admin.EmptyFieldListFilter), "created_at")
+    list_select_related = ("user",)
+    search_fields = ("prefix", "name", "user__username")
+    fields = ("user", "name", "prefix", "created_at", "last_used_at", "revoked_at")
+    readonly_fields = ("user", "prefix", "created_at", "last_used_at", "revoked_at")
+    actions = ("revoke",)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    @admin.action(description="Revoke the selected tokens")
+    def revoke(self, request: HttpRequest, queryset: QuerySet[ApiToken]) -> None:
+        active = list(queryset.filter(revoked_at__isnull=True))
+        for token in active:
+            token_revoke(token=token)
+        self.message_user(request, f"Revoked {len(active)} token(s).", messages.SUCCESS)
