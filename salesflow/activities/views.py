@@ -16,6 +16,7 @@ from salesflow.activities import services
 from salesflow.activities.forms import ActivityCompleteForm, ActivityFilterForm, ActivityForm
 from salesflow.activities.models import Activity
 from salesflow.activities.selectors import activities_visible_to, activity_get_for_user
+from salesflow.core.exports import records_export
 from salesflow.core.forms import form_add_service_error
 from salesflow.core.views import error_text, next_url, page_of, render_list
 from salesflow.customers.selectors import account_get_for_user, contact_get_for_user
@@ -61,6 +62,14 @@ def record_url(activity: Activity) -> str:
     return record.get_absolute_url() if record else reverse("activities:activity-list")
 
 
+ACTIVITY_EXPORT_COLUMNS = [
+    ("id", "id"), ("type", "type"), ("subject", "subject"), ("due_at", "due_at"),
+    ("done_at", "done_at"), ("outcome", "outcome"), ("deal", "deal__name"),
+    ("lead_id", "lead_id"), ("contact_id", "contact_id"), ("account", "account__name"),
+    ("owner", "owner__username"), ("created_at", "created_at"),
+]  # fmt: skip
+
+
 @login_required
 @require_http_methods(["GET"])
 def activity_list(request: HttpRequest) -> HttpResponse:
@@ -71,6 +80,10 @@ def activity_list(request: HttpRequest) -> HttpResponse:
         ),
         form.filters(),
     ).order_by("done_at", "due_at", "-created_at")
+    if request.GET.get("format") == "csv":
+        return records_export(
+            request, name="activities", queryset=activities, columns=ACTIVITY_EXPORT_COLUMNS
+        )
     context = {"form": form, "page_obj": page_of(request, activities), "now": timezone.now()}
     return render_list(request, "activities/activity_list.html", context)
 

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_http_methods
 
 from salesflow.activities.selectors import activities_timeline, activities_visible_to
 from salesflow.core.errors import ConflictError
+from salesflow.core.exports import records_export
 from salesflow.core.forms import form_add_service_error
 from salesflow.core.views import error_text, page_of, render_list
 from salesflow.customers import services
@@ -44,6 +45,19 @@ def accounts_filter(accounts: QuerySet[Account], filters: dict[str, Any]) -> Que
     if q := filters.pop("q", ""):
         accounts = accounts.filter(Q(name__icontains=q) | Q(website__icontains=q))
     return accounts.filter(**filters)
+
+
+ACCOUNT_EXPORT_COLUMNS = [
+    ("id", "id"), ("name", "name"), ("industry", "industry"), ("size_band", "size_band"),
+    ("region", "region"), ("website", "website"), ("tier", "tier"),
+    ("owner", "owner__username"), ("team", "team__name"), ("created_at", "created_at"),
+]  # fmt: skip
+CONTACT_EXPORT_COLUMNS = [
+    ("id", "id"), ("first_name", "first_name"), ("last_name", "last_name"),
+    ("position", "position"), ("account", "account__name"), ("email", "email"),
+    ("phone", "phone"), ("has_consent", "has_consent"), ("do_not_contact", "do_not_contact"),
+    ("owner", "owner__username"), ("created_at", "created_at"),
+]  # fmt: skip
 
 
 # TODO move to selectors: the contact list's search and filters.
@@ -79,6 +93,10 @@ def account_list(request: HttpRequest) -> HttpResponse:
     accounts = accounts_filter(
         accounts_visible_to(request.user).select_related("owner"), form.filters()
     )
+    if request.GET.get("format") == "csv":
+        return records_export(
+            request, name="accounts", queryset=accounts, columns=ACCOUNT_EXPORT_COLUMNS
+        )
     context = {"form": form, "page_obj": page_of(request, accounts)}
     return render_list(request, "customers/account_list.html", context)
 
@@ -173,6 +191,10 @@ def contact_list(request: HttpRequest) -> HttpResponse:
     contacts = contacts_filter(
         contacts_visible_to(request.user).select_related("account", "owner"), form.filters()
     )
+    if request.GET.get("format") == "csv":
+        return records_export(
+            request, name="contacts", queryset=contacts, columns=CONTACT_EXPORT_COLUMNS
+        )
     context = {"form": form, "page_obj": page_of(request, contacts)}
     return render_list(request, "customers/contact_list.html", context)
 
