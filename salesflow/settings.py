@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "salesflow.audit",
     "salesflow.privacy",
     "salesflow.quotes",
+    "salesflow.imports",
 ]
 
 MIDDLEWARE = [

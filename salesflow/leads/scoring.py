@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
@@ -287,6 +289,10 @@ def lead_rescore(
     lead: Lead, *, context: ScoringContext | None = None, now: dt.datetime | None = None
 ) -> Lead:
     """Recompute one lead's score from the database and store it (also on `lead`)."""
+    pending = _deferred.get()
+    if pending is not None:
+        pending.add(lead.pk)
+        return lead
     ctx = context or scoring_context(now=now)
     row = Lead.objects.filter(pk=lead.pk).values(*FACT_FIELDS).first()
     if row is None:
@@ -340,6 +346,21 @@ def _scores_write(results: list[tuple[int, ScoreResult]]) -> None:
         cursor.executemany(sql, params)
 
 
+def _rescore_rows(
+    rows: list[dict[str, Any]], engagement: dict[int, Any], ctx: ScoringContext
+) -> None:
+    """Compute the rows' scores; write the changed ones in one batch and stamp `scored_at`."""
+    changed = []
+    for row in rows:
+        result = score_compute(_facts(row, engagement.get(row["pk"])), ctx)
+        current = (row["fit_score"], row["score"], row["grade"], row["score_breakdown"])
+        if current != (result.fit_score, result.score, result.grade, result.breakdown):
+            changed.append((row["pk"], result))
+    with transaction.atomic():
+        _scores_write(changed)
+        Lead.objects.filter(pk__in=[row["pk"] for row in rows]).update(scored_at=ctx.now)
+
+
 def leads_rescore_all(*, chunk_size: int = 2000, now: dt.datetime | None = None) -> int:
     """Recompute every lead's score; return how many were scored.
 
@@ -361,16 +382,46 @@ def leads_rescore_all(*, chunk_size: int = 2000, now: dt.datetime | None = None)
             return scored
         first_pk, last_pk = rows[0]["pk"], rows[-1]["pk"]
         engagement = _engagement_by_lead(Q(lead_id__gte=first_pk, lead_id__lte=last_pk))
-        changed = []
-        for row in rows:
-            result = score_compute(_facts(row, engagement.get(row["pk"])), ctx)
-            current = (row["fit_score"], row["score"], row["grade"], row["score_breakdown"])
-            if current != (result.fit_score, result.score, result.grade, result.breakdown):
-                changed.append((row["pk"], result))
-        with transaction.atomic():
-            _scores_write(changed)
-            Lead.objects.filter(pk__gte=first_pk, pk__lte=last_pk).update(scored_at=ctx.now)
+        _rescore_rows(rows, engagement, ctx)
         scored += len(rows)
+
+
+def leads_rescore(
+    lead_ids: Iterable[int], *, chunk_size: int = 2000, now: dt.datetime | None = None
+) -> int:
+    """Recompute the scores of the given leads, set-based like `leads_rescore_all`."""
+    ids = sorted(set(lead_ids))
+    if not ids:
+        return 0
+    ctx = scoring_context(now=now)
+    for start in range(0, len(ids), chunk_size):
+        chunk = ids[start : start + chunk_size]
+        rows = list(Lead.objects.filter(pk__in=chunk).values(*FACT_FIELDS, *CURRENT_FIELDS))
+        _rescore_rows(rows, _engagement_by_lead(Q(lead_id__in=chunk)), ctx)
+    return len(ids)
+
+
+_deferred: ContextVar[set[int] | None] = ContextVar("salesflow_scoring_deferred", default=None)
+
+
+@contextmanager
+def scoring_deferred() -> Iterator[None]:
+    """Inside the block, `lead_rescore` only notes the lead; leaving it rescores them in bulk.
+
+    For writers of many leads at once (imports): one set-based scoring run per batch instead of
+    a full scoring run per lead. Nested blocks leave the rescoring to the outermost one. When
+    the block raises, nothing is rescored (its writes are rolled back with it).
+    """
+    if _deferred.get() is not None:
+        yield
+        return
+    pending: set[int] = set()
+    token = _deferred.set(pending)
+    try:
+        yield
+    finally:
+        _deferred.reset(token)
+    leads_rescore(pending)
 
 
 def lead_activity_recorded(activity: Any) -> None:

@@ -248,3 +248,19 @@ def test_the_rescore_command_reports_what_it_did(rep, capsys):
     LeadFactory.create_batch(3, owner=rep)
     call_command("rescore")
     assert "Rescored 3 leads" in capsys.readouterr().out
+
+
+@pytest.mark.django_db
+def test_deferred_scoring_scores_a_batch_once_at_its_end(rep):
+    from salesflow.leads.scoring import scoring_deferred
+    from salesflow.leads.services import lead_create, lead_qualification_record
+
+    with scoring_deferred():
+        lead = lead_create(acting_user=rep, last_name="Batch", source="webinar")
+        lead_qualification_record(lead, acting_user=rep, is_budget_confirmed=True, budget_amount=1)
+        lead.refresh_from_db()
+        assert lead.scored_at is None  # nothing scored inside the batch
+    lead.refresh_from_db()
+    assert lead.scored_at is not None
+    assert lead.score == sum(item["points"] for item in lead.score_breakdown)
+    assert any("budget" in item["label"].lower() for item in lead.score_breakdown)

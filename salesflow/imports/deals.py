@@ -1,0 +1,330 @@
+"""Historical deals: each row is checked, then new deals are written in batches by
+`deals_create_with_history`, which writes their StageChange paths (docs/imports.md).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from salesflow.core.errors import DomainError
+from salesflow.customers.models import Account
+from salesflow.imports.kinds import CREATED, UNCHANGED, UPDATED, Handler, RunContext, changes_of
+from salesflow.imports.mapping import MappedRow
+from salesflow.imports.resolver import RowProblem, text_key
+from salesflow.pipeline.models import Deal, Outcome, Stage, StageKind
+from salesflow.pipeline.services import (
+    NEEDS_REASON,
+    DealHistory,
+    deal_close,
+    deal_move,
+    deal_update,
+    deals_create_with_history,
+)
+from salesflow.users.models import User
+from salesflow.users.services import ownership_defaults
+
+# Relations the resolver has just read or written; a deal's own fields are checked on their own.
+DEAL_RELATIONS = [
+    "account", "primary_contact", "lead", "pipeline", "stage", "lost_reason", "qualification",
+    "owner", "team",
+]  # fmt: skip
+# A closed deal with no date of its own spends about this long in each stage.
+STAGE_DAYS = dt.timedelta(days=14)
+
+
+@dataclass
+class _PlannedDeal:
+    row: MappedRow
+    history: DealHistory
+    created_at: dt.datetime
+
+
+class DealHandler(Handler):
+    """Historical deals: each row is checked here, then new deals are written in batches by
+    `deals_create_with_history`, which writes their StageChange paths."""
+
+    model = Deal
+    field_targets = {"primary_contact": "contact_email", "stage_entered_at": "stage"}
+
+    def __init__(self, ctx: RunContext) -> None:
+        super().__init__(ctx)
+        self.planned: list[_PlannedDeal] = []
+
+    def key(self, row: MappedRow) -> tuple[Any, ...] | None:
+        if row.values.get("external_id"):
+            return ("external_id", row.values["external_id"])
+        return None  # keyed by account after it is resolved, see `_natural_key`
+
+    def prefetch(self, rows: Iterable[MappedRow]) -> dict[tuple[Any, ...], Any]:
+        rows = list(rows)
+        self.resolver.accounts_prefetch(row.values.get("account", "") for row in rows)
+        self.resolver.contacts_prefetch(row.values.get("contact_email", "") for row in rows)
+        ids = {row.values["external_id"] for row in rows if row.values.get("external_id")}
+        found: dict[tuple[Any, ...], Any] = {}
+        if ids:
+            records = (
+                Deal.objects.filter(external_id__in=ids).select_related("stage").order_by("-pk")
+            )
+            for deal in records:
+                found[("external_id", deal.external_id)] = deal
+        return found
+
+    def _natural_key(self, account: Account, name: str, row: MappedRow) -> tuple[Any, ...]:
+        created = row.values.get("created_at")
+        return (
+            "deal",
+            account.pk,
+            text_key(name),
+            timezone.localdate(created) if created else None,
+        )
+
+    def _natural_find(self, key: tuple[Any, ...]) -> Deal | None:
+        _, account_id, name, created_on = key
+        deals = Deal.objects.filter(account_id=account_id).select_related("stage").order_by("pk")
+        for deal in deals:
+            same_day = created_on is None or timezone.localdate(deal.created_at) == created_on
+            if text_key(deal.name) == name and same_day:
+                return deal
+        return None
+
+    def write(self, row: MappedRow, known: dict[tuple[Any, ...], Any]) -> str:
+        values = row.values
+        for needed in ("account", "stage"):
+            if not values.get(needed):
+                raise RowProblem(
+                    needed, f"A deal needs {'an' if needed == 'account' else 'a'} {needed}."
+                )
+        owner = self.resolver.owner(values["owner"]) if "owner" in values else None
+        effective_owner = owner or self.ctx.default_owner
+        account = self.resolver.account(values["account"], owner=effective_owner)
+        name = values.get("name") or _deal_name(account, values.get("external_id", ""))
+        key = self.key(row) or self._natural_key(account, name, row)
+        existing = known.get(key)
+        if existing is None and key[0] == "deal":
+            existing = self._natural_find(key)
+        if isinstance(existing, _PlannedDeal):
+            raise RowProblem(
+                "external_id" if key[0] == "external_id" else "name",
+                f"The same deal is already on row {existing.row.number} of this file.",
+            )
+        pipeline = self.resolver.pipeline(values.get("pipeline"))
+        stage = self.resolver.stage(pipeline, values["stage"])
+        outcome = _outcome_of(stage, values.get("outcome"))
+        path = self._path(pipeline, stage, outcome)
+        if existing is not None:
+            new_owner = owner if "owner" in row.from_file else None
+            return self._update(existing, row, new_owner, account, pipeline, path[-1], outcome)
+        plan = self._plan(row, effective_owner, account, name, pipeline, path, outcome)
+        self.planned.append(plan)
+        known[key] = plan
+        return "planned"
+
+    def _plan(
+        self,
+        row: MappedRow,
+        owner: User,
+        account: Account,
+        name: str,
+        pipeline: Any,
+        path_stages: list[Stage],
+        outcome: str,
+    ) -> _PlannedDeal:
+        values = row.values
+        now = self.ctx.now
+        steps = max(1, len(path_stages) - 1)
+        created_at = values.get("created_at")
+        closed_at = values.get("closed_at") if outcome != Outcome.OPEN else None
+        if created_at is None:
+            created_at = (closed_at or now) - STAGE_DAYS * steps
+        if outcome != Outcome.OPEN and closed_at is None:
+            closed_at = min(now, created_at + STAGE_DAYS * steps)
+        errors = {}
+        if created_at > now:
+            errors["created_at"] = "A deal cannot be created in the future."
+        if closed_at is not None and closed_at > now:
+            errors["closed_at"] = "A closed deal cannot close in the future."
+        if closed_at is not None and closed_at < created_at:
+            errors["closed_at"] = "The deal closes before it was created."
+        if errors:
+            raise ValidationError(errors)
+        lost_reason = None
+        if outcome in NEEDS_REASON:
+            lost_reason = self.resolver.lost_reason(values.get("lost_reason"))
+        data: dict[str, Any] = {"owner": owner, "team": self.resolver.team_of(owner)}
+        if not self.resolver.may_own(owner):
+            ownership_defaults(acting_user=self.ctx.acting_user, data=dict(data))
+        contact = None
+        if values.get("contact_email"):
+            contact = self.resolver.contact(
+                values["contact_email"],
+                name=values.get("contact_name", ""),
+                account=account,
+                owner=owner,
+            )
+            if contact.account_id not in (None, account.pk):
+                raise ValidationError({"primary_contact": "This contact works at another account."})
+        end = closed_at or now
+        moments = _moments(created_at, end, len(path_stages), closed=closed_at is not None)
+        deal = Deal(
+            name=name,
+            account=account,
+            primary_contact=contact,
+            pipeline=pipeline,
+            stage=path_stages[-1],
+            stage_entered_at=moments[-1],
+            amount=values.get("amount"),
+            expected_close_on=values.get("expected_close_on")
+            or (timezone.localdate(closed_at) if closed_at else None),
+            outcome=outcome,
+            closed_at=closed_at,
+            lost_reason=lost_reason,
+            external_id=values.get("external_id", ""),
+            owner=owner,
+            team=data["team"],
+            visibility=values.get("visibility") or Deal._meta.get_field("visibility").default,
+        )
+        if "currency" in values:
+            deal.currency = values["currency"]
+        # The related rows were just read or written by the resolver, so only the deal's own
+        # fields need checking; the constraints are checked by deals_create_with_history (and
+        # held by the database).
+        deal.full_clean(exclude=DEAL_RELATIONS, validate_constraints=False)
+        history = DealHistory(
+            deal=deal,
+            path=[(s, at, owner) for s, at in zip(path_stages, moments, strict=True)],
+            outcome=outcome,
+            closed_at=closed_at,
+        )
+        return _PlannedDeal(row=row, history=history, created_at=created_at)
+
+    def _path(self, pipeline: Any, stage: Stage, outcome: str) -> list[Stage]:
+        """The stages a deal passed: the open stages up to where it got, then Won or Lost.
+
+        A deal that ended in Won passed every open stage; one that ended in Lost without saying
+        where it got is taken to have been lost after the first stage.
+        """
+        open_stages = self.resolver.open_stages(pipeline)
+        if stage.kind == StageKind.OPEN:
+            path = [s for s in open_stages if s.position <= stage.position] or [stage]
+            if outcome in (Outcome.WON, Outcome.LOST):
+                path.append(self.resolver.terminal_stage(pipeline, outcome))
+            return path
+        if stage.kind == StageKind.WON:
+            return [*open_stages, stage]
+        return [*open_stages[:1], stage]
+
+    def flush(self) -> list[tuple[MappedRow, str | Exception]]:
+        planned, self.planned = self.planned, []
+        if not planned:
+            return []
+        try:
+            with transaction.atomic():
+                self._insert(planned)
+            return [(p.row, CREATED) for p in planned]
+        except (ValidationError, IntegrityError):
+            pass
+        results: list[tuple[MappedRow, str | Exception]] = []
+        for plan in planned:  # find the row the batch stumbled on
+            try:
+                with transaction.atomic():
+                    self._insert([plan])
+                results.append((plan.row, CREATED))
+            except ValidationError as exc:
+                results.append((plan.row, exc))
+            except IntegrityError as exc:
+                results.append((plan.row, ValidationError(f"The database refused the deal: {exc}")))
+        return results
+
+    def _insert(self, planned: list[_PlannedDeal]) -> None:
+        deals = deals_create_with_history([p.history for p in planned])
+        # bulk_create stamps created_at "now"; a historical deal keeps the date it was created.
+        for deal, plan in zip(deals, planned, strict=True):
+            deal.created_at = plan.created_at
+        Deal.objects.bulk_update(deals, ["created_at"])
+
+    def _update(
+        self,
+        deal: Deal,
+        row: MappedRow,
+        owner: User | None,
+        account: Account,
+        pipeline: Any,
+        stage: Stage,
+        outcome: str,
+    ) -> str:
+        """Change what the file changed; a new stage or outcome is a move, with its history."""
+        values = row.values
+        data: dict[str, Any] = {
+            name: values[name]
+            for name in ("name", "amount", "currency", "expected_close_on", "visibility")
+            if name in row.from_file
+        }
+        if owner is not None:
+            data["owner"] = owner
+        if "account" in row.from_file:
+            data["account"] = account
+        changes = changes_of(deal, data)
+        moved = deal.stage_id != stage.pk or deal.outcome != outcome
+        if pipeline.pk != deal.pipeline_id:
+            raise RowProblem("pipeline", "The deal is in another pipeline; move it by hand.")
+        if not changes and not moved:
+            return UNCHANGED
+        user = self.ctx.acting_user
+        if changes:
+            deal = deal_update(deal, acting_user=user, **changes)
+        if moved:
+            at = values.get("closed_at") if outcome != Outcome.OPEN else None
+            if at is None or at < deal.stage_entered_at:
+                at = self.ctx.now
+            reason = (
+                self.resolver.lost_reason(values.get("lost_reason"))
+                if outcome in NEEDS_REASON
+                else None
+            )
+            try:
+                if outcome == Outcome.SUSPENDED:
+                    deal_close(deal, outcome=outcome, acting_user=user, lost_reason=reason, at=at)
+                else:
+                    deal_move(deal, to_stage=stage, acting_user=user, lost_reason=reason, at=at)
+            except DomainError as exc:
+                missing = "; ".join(item.get("message", "") for item in exc.missing)
+                raise RowProblem("stage", f"{exc.message} {missing}".strip()) from exc
+        return UPDATED
+
+
+def _outcome_of(stage: Stage, given: str | None) -> str:
+    from_stage = {StageKind.WON: Outcome.WON, StageKind.LOST: Outcome.LOST}.get(
+        stage.kind, Outcome.OPEN
+    )
+    if not given:
+        return from_stage
+    if stage.kind != StageKind.OPEN and given != from_stage:
+        raise RowProblem(
+            "outcome", f"Stage {stage.name!r} closes a deal as {from_stage}, not {given}."
+        )
+    if given not in (Outcome.OPEN, Outcome.WON, Outcome.LOST, Outcome.SUSPENDED):
+        raise RowProblem("outcome", f"An import cannot set the outcome {given!r}.")
+    return given
+
+
+def _moments(
+    start: dt.datetime, end: dt.datetime, count: int, *, closed: bool
+) -> list[dt.datetime]:
+    """When each stage of a path was entered: spread evenly, the first at creation; a closed
+    deal enters its last stage when it closed, an open one some time before now."""
+    if count == 1:
+        return [start]
+    span = end - start
+    parts = count - 1 if closed else count
+    return [start + span * index / parts for index in range(count)]
+
+
+def _deal_name(account: Account, external_id: str) -> str:
+    return f"{account.name} #{external_id}" if external_id else account.name

@@ -1,0 +1,286 @@
+"""What an import does with one mapped row of each kind: find the record it is, then create
+or update it through the same services the UI uses.
+
+Matching: the external id when the mapping has one and the row fills it; otherwise a dedup key
+(leads and contacts: email, else phone, else name and company; accounts: the company name;
+deals: account, name and created date).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import models
+from django.db.models.functions import Lower, Trim
+
+from salesflow.customers.models import Account, Contact
+from salesflow.customers.services import (
+    account_create,
+    account_update,
+    contact_create,
+    contact_update,
+)
+from salesflow.imports.mapping import MappedRow, RowMapper
+from salesflow.imports.resolver import Resolver, text_key
+from salesflow.leads.models import Lead
+from salesflow.leads.services import lead_create, lead_update
+from salesflow.users.models import User
+
+CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
+# Targets that are not fields the services take.
+NOT_FIELDS = {"created_at", "full_name", "contact_email", "contact_name"}
+
+
+@dataclass
+class RunContext:
+    kind: str
+    acting_user: User
+    default_owner: User
+    resolver: Resolver
+    mapper: RowMapper
+    now: dt.datetime
+
+
+class Handler:
+    """One kind of record. Subclasses say how to key, find, create and update it."""
+
+    model: type[models.Model]
+    # Model field -> mapping target, where they differ (for error messages).
+    field_targets: dict[str, str] = {}
+
+    def __init__(self, ctx: RunContext) -> None:
+        self.ctx = ctx
+        self.resolver = ctx.resolver
+
+    def target_of(self, field_name: str) -> str:
+        return self.field_targets.get(field_name, field_name)
+
+    # matching
+    def key(self, row: MappedRow) -> tuple[Any, ...] | None:
+        raise NotImplementedError
+
+    def prefetch(self, rows: Iterable[MappedRow]) -> dict[tuple[Any, ...], Any]:
+        raise NotImplementedError
+
+    # writing
+    def write(self, row: MappedRow, known: dict[tuple[Any, ...], Any]) -> str:
+        raise NotImplementedError
+
+    def flush(self) -> list[tuple[MappedRow, str | Exception]]:
+        """Write what was batched; (row, action or the exception that refused it)."""
+        return []
+
+
+def changes_of(record: models.Model, data: dict[str, Any]) -> dict[str, Any]:
+    """The fields of `data` whose value differs from the record's.
+
+    Text that differs only in capitals or spacing is no change: exports often shout
+    ("ACME CORP") or pad, and the record found by that very name should keep its spelling.
+    """
+    changed = {}
+    for name, value in data.items():
+        field = record._meta.get_field(name)
+        current = getattr(record, field.attname)
+        if isinstance(field, models.ForeignKey):
+            new = value.pk if isinstance(value, models.Model) else value
+            if current != new:
+                changed[name] = value
+        elif isinstance(value, str) and isinstance(current, str):
+            if text_key(current) != text_key(value):
+                changed[name] = value
+        elif current != value:
+            changed[name] = value
+    return changed
+
+
+class SimpleHandler(Handler):
+    """Leads, contacts and accounts: one service call per row."""
+
+    def create(self, data: dict[str, Any]) -> models.Model:
+        raise NotImplementedError
+
+    def update(self, record: Any, changes: dict[str, Any]) -> models.Model:
+        raise NotImplementedError
+
+    def resolve_refs(self, data: dict[str, Any], owner: User | None) -> None:
+        """Turn the names of related rows into rows (accounts, campaigns)."""
+
+    def data(self, row: MappedRow, *, for_update: bool) -> dict[str, Any]:
+        data = {
+            target: value
+            for target, value in row.values.items()
+            if target not in NOT_FIELDS and (not for_update or target in row.from_file)
+        }
+        owner = None
+        if "owner" in data:
+            owner = data["owner"] = self.resolver.owner(data["owner"])
+        elif not for_update:
+            owner = data["owner"] = self.ctx.default_owner
+        if owner is not None and not for_update:
+            data["team"] = self.resolver.team_of(owner)
+        self.resolve_refs(data, owner)
+        return data
+
+    def write(self, row: MappedRow, known: dict[tuple[Any, ...], Any]) -> str:
+        key = self.key(row)
+        record = known.get(key) if key else None
+        if record is None:
+            record = self.create(self.data(row, for_update=False))
+            if "created_at" in row.values:
+                type(record)._default_manager.filter(pk=record.pk).update(
+                    created_at=row.values["created_at"]
+                )
+            if key:
+                known[key] = record
+            return CREATED
+        changes = changes_of(record, self.data(row, for_update=True))
+        if not changes:
+            return UNCHANGED
+        self.update(record, changes)
+        return UPDATED
+
+
+def _lower(name: str) -> Lower:
+    return Lower(Trim(name))
+
+
+class PersonHandler(SimpleHandler):
+    """Leads and contacts: email, else phone, else name and company."""
+
+    has_external_id = False
+
+    def company_text(self, row: MappedRow) -> str:
+        raise NotImplementedError
+
+    def key(self, row: MappedRow) -> tuple[Any, ...] | None:
+        values = row.values
+        if self.has_external_id and values.get("external_id"):
+            return ("external_id", values["external_id"])
+        if values.get("email"):
+            return ("email", values["email"])
+        if values.get("phone"):
+            return ("phone", values["phone"])
+        first, last = values.get("first_name", ""), values.get("last_name", "")
+        if first or last:
+            return ("name", text_key(first), text_key(last), text_key(self.company_text(row)))
+        return None
+
+    def record_name_key(self, record: Any) -> tuple[Any, ...]:
+        raise NotImplementedError
+
+    def prefetch(self, rows: Iterable[MappedRow]) -> dict[tuple[Any, ...], Any]:
+        wanted: dict[str, set[Any]] = defaultdict(set)
+        for row in rows:
+            key = self.key(row)
+            if key:
+                wanted[key[0]].add(key[1] if key[0] != "name" else key)
+        found: dict[tuple[Any, ...], Any] = {}
+        manager = self.model._default_manager
+        for field in ("external_id", "email", "phone"):
+            if wanted[field]:
+                for record in manager.filter(**{f"{field}__in": wanted[field]}).order_by("-pk"):
+                    found[(field, getattr(record, field))] = record  # the oldest wins
+        if wanted["name"]:
+            lasts = {key[2] for key in wanted["name"]}
+            candidates = (
+                self.name_queryset()
+                .annotate(last_key=_lower("last_name"))
+                .filter(last_key__in=lasts)
+                .order_by("-pk")
+            )
+            for record in candidates:
+                key = self.record_name_key(record)
+                if key in wanted["name"]:
+                    found[key] = record
+        return found
+
+    def name_queryset(self) -> models.QuerySet[Any]:
+        return self.model._default_manager.all()
+
+
+class LeadHandler(PersonHandler):
+    model = Lead
+    has_external_id = True
+
+    def company_text(self, row: MappedRow) -> str:
+        return row.values.get("company", "")
+
+    def record_name_key(self, record: Lead) -> tuple[Any, ...]:
+        return (
+            "name",
+            text_key(record.first_name),
+            text_key(record.last_name),
+            text_key(record.company),
+        )
+
+    def resolve_refs(self, data: dict[str, Any], owner: User | None) -> None:
+        if "campaign" in data:
+            data["campaign"] = self.resolver.campaign(data["campaign"])
+
+    def create(self, data: dict[str, Any]) -> Lead:
+        return lead_create(acting_user=self.ctx.acting_user, **data)
+
+    def update(self, record: Lead, changes: dict[str, Any]) -> Lead:
+        return lead_update(record, acting_user=self.ctx.acting_user, **changes)
+
+
+class ContactHandler(PersonHandler):
+    model = Contact
+
+    def company_text(self, row: MappedRow) -> str:
+        return row.values.get("account", "")
+
+    def record_name_key(self, record: Contact) -> tuple[Any, ...]:
+        account = record.account.name if record.account_id else ""
+        return ("name", text_key(record.first_name), text_key(record.last_name), text_key(account))
+
+    def name_queryset(self) -> models.QuerySet[Any]:
+        return Contact.objects.select_related("account")
+
+    def prefetch(self, rows: Iterable[MappedRow]) -> dict[tuple[Any, ...], Any]:
+        rows = list(rows)
+        self.resolver.accounts_prefetch(row.values.get("account", "") for row in rows)
+        return super().prefetch(rows)
+
+    def resolve_refs(self, data: dict[str, Any], owner: User | None) -> None:
+        if "account" in data:
+            data["account"] = self.resolver.account(data["account"], owner=owner)
+
+    def create(self, data: dict[str, Any]) -> Contact:
+        return contact_create(acting_user=self.ctx.acting_user, **data)
+
+    def update(self, record: Contact, changes: dict[str, Any]) -> Contact:
+        return contact_update(record, acting_user=self.ctx.acting_user, **changes)
+
+
+class AccountHandler(SimpleHandler):
+    model = Account
+
+    def key(self, row: MappedRow) -> tuple[Any, ...] | None:
+        name = row.values.get("name", "")
+        return ("name", text_key(name)) if name else None
+
+    def prefetch(self, rows: Iterable[MappedRow]) -> dict[tuple[Any, ...], Any]:
+        names = {
+            " ".join(row.values["name"].split()).lower() for row in rows if row.values.get("name")
+        }
+        found: dict[tuple[Any, ...], Any] = {}
+        if names:
+            records = (
+                Account.objects.annotate(name_key=_lower("name"))
+                .filter(name_key__in=names)
+                .order_by("-pk")
+            )
+            for record in records:
+                found[("name", text_key(record.name))] = record
+        return found
+
+    def create(self, data: dict[str, Any]) -> Account:
+        return account_create(acting_user=self.ctx.acting_user, **data)
+
+    def update(self, record: Account, changes: dict[str, Any]) -> Account:
+        return account_update(record, acting_user=self.ctx.acting_user, **changes)

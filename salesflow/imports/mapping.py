@@ -1,0 +1,385 @@
+"""Column mappings: what each kind of import can fill, checking a mapping, and turning one
+file row into typed values (docs/imports.md describes the format).
+
+Pure: no database writes. Names of people, accounts, stages and the like stay text here and
+are looked up by the runner.
+"""
+
+from __future__ import annotations
+
+import codecs
+import datetime as dt
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.exceptions import ValidationError
+
+from salesflow.imports import parsing, values
+from salesflow.imports.models import ImportKind
+from salesflow.imports.targets import CREATABLE, TARGETS, TARGETS_BY_NAME, TEXTUAL, kind_check
+
+MAPPING_KEYS = {
+    "kind", "name", "description", "columns", "values", "create_missing", "defaults",
+    "null_values", "templates", "required", "date_format", "decimal_separator", "encoding",
+    "delimiter", "sheet",
+}  # fmt: skip
+DEFAULT_NULL_VALUES = ("",)
+
+
+# -- checking a mapping ------------------------------------------------------------------------
+
+
+def mapping_check(mapping: Any, kind: str) -> dict[str, Any]:
+    """The mapping with defaults filled in, or one ValidationError listing every problem."""
+    kind_check(kind)
+    problems: list[str] = []
+    if not isinstance(mapping, dict):
+        raise ValidationError({"mapping": "The mapping must be a JSON object."})
+    for key in sorted(set(mapping) - MAPPING_KEYS):
+        problems.append(
+            f"Unknown key {key!r}; a mapping may have: {', '.join(sorted(MAPPING_KEYS))}."
+        )
+    if mapping.get("kind", kind) != kind:
+        problems.append(f"This mapping is for {mapping['kind']!r}, not {kind!r}.")
+    targets = TARGETS_BY_NAME[kind]
+    names = ", ".join(targets)
+
+    columns = mapping.get("columns", {})
+    if not isinstance(columns, dict) or not columns:
+        problems.append('"columns" must map at least one file column to a field.')
+        columns = {}
+    seen: dict[str, str] = {}
+    for column, target in columns.items():
+        if target in (None, ""):
+            continue  # an ignored column
+        if not isinstance(target, str) or target not in targets:
+            problems.append(
+                f"Column {column!r} maps to {target!r}, which {kind} do not have; "
+                f"choose one of: {names}."
+            )
+        elif target in seen:
+            problems.append(f"Columns {seen[target]!r} and {column!r} both map to {target!r}.")
+        else:
+            seen[target] = column
+
+    templates = _dict_of(mapping, "templates", problems)
+    for target, template in templates.items():
+        if target not in targets or targets[target].type not in TEXTUAL:
+            problems.append(f"templates: {target!r} is not a text field of {kind}.")
+        elif target in seen:
+            problems.append(
+                f"templates: {target!r} is already filled from column {seen[target]!r}."
+            )
+        elif not isinstance(template, str) or not template_columns(template):
+            problems.append(
+                f"templates.{target}: write text with column names in braces, "
+                'e.g. "Lead {Lead Number}".'
+            )
+    filled = set(seen) | set(templates)
+
+    tables = _dict_of(mapping, "values", problems)
+    for target, table in tables.items():
+        if target not in targets:
+            problems.append(f"values: {kind} have no field {target!r}; choose one of: {names}.")
+            continue
+        if target not in filled:
+            problems.append(f"values: no column maps to {target!r}.")
+        if not isinstance(table, dict):
+            problems.append(f"values.{target} must map file values to {target} values.")
+            continue
+        choices = targets[target].choices
+        for source_value, value in table.items():
+            if (
+                choices is not None
+                and value not in (None, "")
+                and values.choice_of(choices, value) is None
+            ):
+                problems.append(
+                    f"values.{target}: {source_value!r} maps to {value!r}, which is not one of: "
+                    f"{', '.join(choices.values)}."
+                )
+
+    defaults = _dict_of(mapping, "defaults", problems)
+    for target, value in defaults.items():
+        if target not in targets:
+            problems.append(f"defaults: {kind} have no field {target!r}; choose one of: {names}.")
+            continue
+        try:
+            values.convert(targets[target], value, values.RowOptions())
+        except ValueError as exc:
+            problems.append(f"defaults.{target}: {exc}")
+
+    create_missing = mapping.get("create_missing", [])
+    if not isinstance(create_missing, list):
+        problems.append('"create_missing" must be a list, e.g. ["account", "owner"].')
+        create_missing = []
+    for name in create_missing:
+        if name not in CREATABLE[kind]:
+            allowed = ", ".join(sorted(CREATABLE[kind]))
+            problems.append(f"create_missing: {name!r} cannot be created by a {kind} import; "
+                            f"only {allowed}.")  # fmt: skip
+
+    required = mapping.get("required", [])
+    if not isinstance(required, list) or any(r not in targets for r in required):
+        problems.append(f'"required" must list fields of {kind}: {names}.')
+        required = []
+    for target in required:
+        if target not in filled and target not in defaults:
+            problems.append(f"required: no column maps to {target!r}.")
+
+    null_values = mapping.get("null_values", list(DEFAULT_NULL_VALUES))
+    if not isinstance(null_values, list) or not all(isinstance(v, str) for v in null_values):
+        problems.append('"null_values" must be a list of texts, e.g. ["", "Select", "n/a"].')
+        null_values = list(DEFAULT_NULL_VALUES)
+
+    date_format = mapping.get("date_format")
+    if date_format is not None:
+        try:
+            dt.datetime.now().strftime(values.date_format_normalise(str(date_format)))
+        except ValueError as exc:
+            problems.append(str(exc))
+    if mapping.get("decimal_separator", ".") not in (".", ","):
+        problems.append('"decimal_separator" must be "." or ",".')
+    if mapping.get("encoding"):
+        try:
+            codecs.lookup(str(mapping["encoding"]))
+        except LookupError:
+            problems.append(f"Unknown encoding {mapping['encoding']!r}.")
+
+    problems += _kind_needs(kind, filled | set(defaults))
+    if problems:
+        raise ValidationError({"mapping": problems})
+    return {
+        **mapping,
+        "kind": kind,
+        "columns": {c: t for c, t in columns.items() if t},
+        "values": tables,
+        "templates": templates,
+        "defaults": defaults,
+        "create_missing": list(create_missing),
+        "required": list(required),
+        "null_values": null_values,
+    }
+
+
+def _dict_of(mapping: dict[str, Any], key: str, problems: list[str]) -> dict[str, Any]:
+    value = mapping.get(key, {})
+    if not isinstance(value, dict):
+        problems.append(f'"{key}" must be a JSON object.')
+        return {}
+    return value
+
+
+def _kind_needs(kind: str, filled: set[str]) -> list[str]:
+    need = {
+        ImportKind.LEADS: [("source", "Leads need a source: map a column to 'source' or set "
+                                      "defaults.source (e.g. \"other\").")],
+        ImportKind.ACCOUNTS: [("name", "Accounts need a column mapped to 'name'.")],
+        ImportKind.DEALS: [
+            ("stage", "Deals need a column mapped to 'stage'."),
+            ("account", "Deals need a column mapped to 'account' (or defaults.account)."),
+        ],
+        ImportKind.CONTACTS: [],
+    }[kind]  # fmt: skip
+    problems = [message for target, message in need if target not in filled]
+    if kind == ImportKind.CONTACTS and not filled & {"last_name", "full_name"}:
+        problems.append("Contacts need a column mapped to 'last_name' or 'full_name'.")
+    return problems
+
+
+_PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
+
+
+def template_columns(template: str) -> list[str]:
+    return _PLACEHOLDER.findall(template)
+
+
+def render_template(template: str, texts: dict[str, str]) -> str:
+    """Fill {Column} placeholders; a line whose placeholders are all empty is left out."""
+    lines = []
+    for line in template.split("\n"):
+        names = template_columns(line)
+        if names and not any(texts.get(name) for name in names):
+            continue
+        lines.append(_PLACEHOLDER.sub(lambda m: texts.get(m.group(1), ""), line))
+    return "\n".join(lines).strip()
+
+
+# -- suggesting a mapping ----------------------------------------------------------------------
+
+
+def _header_words(header: str) -> str:
+    text = re.sub(r"([a-z])([A-Z])", r"\1 \2", header)
+    return " ".join(re.sub(r"[^\w]+|_", " ", text.casefold()).split())
+
+
+def mapping_suggest(headers: Iterable[str], kind: str) -> dict[str, Any]:
+    """A starting mapping: each header matched by fuzzy name to at most one field, and back."""
+    from rapidfuzz import fuzz
+
+    kind_check(kind)
+    scored = []
+    for header in headers:
+        words = _header_words(header)
+        if not words:
+            continue
+        for target in TARGETS[kind]:
+            best = max(
+                max(fuzz.ratio(words, syn), fuzz.token_sort_ratio(words, syn))
+                for syn in target.synonyms
+            )
+            if best >= 85:
+                scored.append((best, header, target.name))
+    columns: dict[str, str] = {}
+    used: set[str] = set()
+    for _score, header, target in sorted(scored, key=lambda s: -s[0]):
+        if header not in columns and target not in used:
+            columns[header] = target
+            used.add(target)
+    ordered = {h: columns[h] for h in headers if h in columns}
+    return {"kind": kind, "columns": ordered}
+
+
+# -- reading a row -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CellError:
+    column: str
+    value: str
+    message: str
+
+
+@dataclass
+class MappedRow:
+    number: int
+    values: dict[str, Any] = field(default_factory=dict)
+    # Targets whose value came from the file (not a default): an update changes only these.
+    from_file: set[str] = field(default_factory=set)
+    errors: list[CellError] = field(default_factory=list)
+    raw: dict[str, str] = field(default_factory=dict)
+
+
+class RowMapper:
+    """Applies one checked mapping to the rows of one file."""
+
+    def __init__(
+        self, mapping: dict[str, Any], kind: str, header: list[str], options: values.RowOptions
+    ):
+        self.mapping = mapping
+        self.kind = kind
+        self.targets = TARGETS_BY_NAME[kind]
+        self.options = options
+        self.null_values = {v.strip().casefold() for v in mapping["null_values"]}
+        index_of = _header_index(header)
+        self.columns: list[tuple[int, str, str]] = []  # (cell index, column, target)
+        missing = []
+        for column, target in mapping["columns"].items():
+            index = index_of.get(_header_key(column))
+            if index is None:
+                missing.append((column, target))
+            else:
+                self.columns.append((index, header[index], target))
+        self.template_sources: dict[str, int] = {}
+        for target, template in mapping["templates"].items():
+            for column in template_columns(template):
+                index = index_of.get(_header_key(column))
+                if index is None:
+                    missing.append((column, f"templates.{target}"))
+                else:
+                    self.template_sources[column] = index
+        self.missing_columns = missing
+        self.column_of = {target: column for _, column, target in self.columns}
+        if "full_name" in self.column_of:  # a refused first or last name was in that column
+            for part in ("first_name", "last_name"):
+                self.column_of.setdefault(part, self.column_of["full_name"])
+        for target in mapping["templates"]:
+            self.column_of[target] = f"{target} (template)"
+        self.values = {
+            target: {values.value_key(k): v for k, v in table.items()}
+            for target, table in mapping["values"].items()
+        }
+
+    def column_for(self, target: str) -> str:
+        return self.column_of.get(target, target)
+
+    def is_null(self, text: str) -> bool:
+        return text.strip().casefold() in self.null_values
+
+    def map(self, record: parsing.Record) -> MappedRow:
+        row = MappedRow(record.number)
+        cells = record.cells
+        raw_values: dict[str, Any] = {}
+        for index, _column, target in self.columns:
+            cell = cells[index]
+            text = values.cell_text(cell)
+            if self.is_null(text):
+                continue
+            row.raw[target] = text
+            if target in self.values:
+                table = self.values[target]
+                translated = table.get(values.value_key(text), table.get("*", text))
+                if translated in (None, "") or self.is_null(str(translated)):
+                    continue
+                raw_values[target] = translated
+            else:
+                raw_values[target] = cell if not isinstance(cell, str) else text
+        if self.mapping["templates"]:
+            texts = {}
+            for column, index in self.template_sources.items():
+                text = values.cell_text(cells[index])
+                texts[column] = "" if self.is_null(text) else text
+            for target, template in self.mapping["templates"].items():
+                rendered = render_template(template, texts)
+                if rendered:
+                    raw_values[target] = rendered
+                    row.raw[target] = rendered
+        row.from_file = set(raw_values)
+        for target, value in self.mapping["defaults"].items():
+            if target not in raw_values:
+                raw_values[target] = value
+        for target, value in raw_values.items():
+            try:
+                row.values[target] = values.convert(self.targets[target], value, self.options)
+            except ValueError as exc:
+                row.errors.append(
+                    CellError(self.column_for(target), row.raw.get(target, str(value)), str(exc))
+                )
+        if "full_name" in row.values:
+            first, last = name_split(row.values.pop("full_name"))
+            for target, part in (("first_name", first), ("last_name", last)):
+                if target not in row.values and part:
+                    row.values[target] = part
+                    row.from_file.add(target)
+                    row.raw[target] = row.raw.get("full_name", part)
+        for target in self.mapping["required"]:
+            if row.values.get(target) in (None, "") and not any(
+                e.column == self.column_for(target) for e in row.errors
+            ):
+                row.errors.append(
+                    CellError(self.column_for(target), "", "A value is required here.")
+                )
+        return row
+
+
+def _header_key(name: str) -> str:
+    return " ".join(str(name).replace("\ufeff", "").split()).casefold()
+
+
+def _header_index(header: list[str]) -> dict[str, int]:
+    index: dict[str, int] = {}
+    for position, name in enumerate(header):
+        index.setdefault(_header_key(name), position)
+    return index
+
+
+def name_split(full: str) -> tuple[str, str]:
+    """ "Ada King Lovelace" -> ("Ada King", "Lovelace"); "Lovelace, Ada" -> ("Ada", "Lovelace")."""
+    full = " ".join(full.split())
+    if "," in full:
+        last, _, first = full.partition(",")
+        return first.strip(), last.strip()
+    first, _, last = full.rpartition(" ")
+    return first, last

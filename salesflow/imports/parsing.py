@@ -1,0 +1,342 @@
+"""Reading import files: CSV in any common encoding and delimiter, or XLSX, row by row.
+
+Nothing here knows about leads or deals. Files are read lazily (a csv reader over a text
+wrapper, openpyxl in read-only mode), so a file of any size takes the same memory.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import charset_normalizer
+
+BLOCK = 1 << 20
+SNIFF_CHARS = 64 * 1024
+DELIMITERS = (",", ";", "\t", "|")
+DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
+# Scripts whose legacy encodings charset-normalizer tells apart; anything else is read as cp1252.
+NON_LATIN = (
+    "Cyrillic", "Greek", "Arabic", "Hebrew", "CJK", "Hiragana", "Katakana", "Hangul", "Thai",
+    "Devanagari",
+)  # fmt: skip
+BOMS = (
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
+
+class FileError(Exception):
+    """The file as a whole cannot be imported. The message names the file, row and column."""
+
+    def __init__(self, message: str, *, row: int = 0, column: str = "", value: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.row = row
+        self.column = column
+        self.value = value
+
+
+@dataclass(frozen=True)
+class FileFormat:
+    type: str  # "csv" or "xlsx"
+    encoding: str = ""
+    delimiter: str = ""
+    sheet: str = ""
+
+    def describe(self) -> dict[str, str]:
+        if self.type == "xlsx":
+            return {"type": "xlsx", "sheet": self.sheet}
+        return {
+            "type": "csv",
+            "encoding": self.encoding,
+            "delimiter": DELIMITER_NAMES.get(self.delimiter, self.delimiter),
+        }
+
+
+@dataclass(frozen=True)
+class Record:
+    """One data row: its number as a spreadsheet shows it (header = 1) and its cells."""
+
+    number: int
+    cells: list[Any]
+    # (column, value, message) when the row cannot be read as the header says.
+    problem: tuple[str, str, str] | None = None
+
+    @property
+    def is_blank(self) -> bool:
+        return all(
+            cell is None or (isinstance(cell, str) and not cell.strip()) for cell in self.cells
+        )
+
+
+class Table:
+    """A file with a header row, read lazily as often as needed."""
+
+    def __init__(self, path: Path, filename: str, file_format: FileFormat, header: list[str]):
+        self.path = path
+        self.filename = filename
+        self.format = file_format
+        self.header = header
+
+    def records(self, *, skip: int = 0) -> Iterator[Record]:
+        """The data rows after the header; `skip` passes over rows already handled (cheaply)."""
+        rows = _rows(self.path, self.filename, self.format)
+        next(rows, None)  # the header
+        width = len(self.header)
+        for index, (number, cells) in enumerate(rows):
+            if index < skip:
+                continue
+            extra = [c for c in cells[width:] if c not in (None, "")]
+            problem = None
+            if extra:
+                problem = (
+                    f"column {width + 1}",
+                    str(extra[0])[:200],
+                    f"This row has {len(cells)} cells but the header has {width} columns; is a "
+                    f"value with a {self.delimiter_name} in it missing its quotes?",
+                )
+            if len(cells) < width:
+                cells = [*cells, *([None] * (width - len(cells)))]
+            yield Record(number, cells[:width], problem)
+
+    @property
+    def delimiter_name(self) -> str:
+        return DELIMITER_NAMES.get(self.format.delimiter, "delimiter")
+
+    def count(self) -> int:
+        return sum(1 for _ in self.records())
+
+
+def table_open(
+    path: Path | str,
+    filename: str,
+    *,
+    encoding: str | None = None,
+    delimiter: str | None = None,
+    sheet: str | None = None,
+) -> Table:
+    """Detect the file's format and read its header; FileError when it cannot be imported."""
+    path = Path(path)
+    file_format = format_detect(path, filename, encoding=encoding, delimiter=delimiter, sheet=sheet)
+    first = next(_rows(path, filename, file_format), None)
+    if first is None:
+        raise FileError(f"{filename} is empty: there is no header row.", row=1)
+    header = [_header_cell(cell) for cell in first[1]]
+    while header and not header[-1]:
+        header.pop()
+    if not header:
+        raise FileError(f"{filename}, row 1: the header row is empty.", row=1)
+    return Table(path, filename, file_format, header)
+
+
+def _header_cell(cell: Any) -> str:
+    return "" if cell is None else " ".join(str(cell).replace("\ufeff", "").split())
+
+
+# -- formats --------------------------------------------------------------------------------
+
+
+def format_detect(
+    path: Path,
+    filename: str,
+    *,
+    encoding: str | None = None,
+    delimiter: str | None = None,
+    sheet: str | None = None,
+) -> FileFormat:
+    with path.open("rb") as handle:
+        head = handle.read(8)
+    suffix = Path(filename).suffix.lower()
+    if head.startswith(b"\xd0\xcf\x11\xe0") or suffix == ".xls":
+        raise FileError(
+            f"{filename} is an old Excel (.xls) workbook; save it as .xlsx or CSV and try again."
+        )
+    if head.startswith(b"PK\x03\x04") or suffix in (".xlsx", ".xlsm"):
+        return FileFormat(type="xlsx", sheet=_sheet_check(path, filename, sheet))
+    if encoding:
+        try:
+            encoding = codecs.lookup(encoding).name
+        except LookupError as exc:
+            raise FileError(f"Unknown encoding {encoding!r} in the mapping.") from exc
+        _decode_check(path, filename, encoding)
+    else:
+        encoding = encoding_detect(path, filename)
+    if delimiter:
+        if delimiter in ("\\t", "tab"):
+            delimiter = "\t"
+        if len(delimiter) != 1:
+            raise FileError(f"The mapping's delimiter must be one character, not {delimiter!r}.")
+    else:
+        delimiter = delimiter_detect(path, encoding)
+    return FileFormat(type="csv", encoding=encoding, delimiter=delimiter)
+
+
+def _sheet_check(path: Path, filename: str, sheet: str | None) -> str:
+    workbook = _workbook_open(path, filename)
+    try:
+        names = workbook.sheetnames
+    finally:
+        workbook.close()
+    if not names:
+        raise FileError(f"{filename} has no worksheet.")
+    if sheet and sheet not in names:
+        raise FileError(
+            f"{filename} has no worksheet {sheet!r}; it has: {', '.join(map(repr, names))}."
+        )
+    return sheet or names[0]
+
+
+def _workbook_open(path: Path, filename: str) -> Any:
+    import openpyxl
+
+    try:
+        return openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for a damaged file
+        raise FileError(f"{filename} cannot be read as an Excel workbook ({exc}).") from exc
+
+
+def encoding_detect(path: Path, filename: str) -> str:
+    """UTF-8 (with or without BOM), UTF-16/32 with BOM, else Windows-1252 or what
+    charset-normalizer finds. The whole file is checked, so a bad byte on row 90,000 is found
+    before anything is written."""
+    with path.open("rb") as handle:
+        head = handle.read(4)
+    for bom, name in BOMS:
+        if head.startswith(bom):
+            _decode_check(path, filename, name)
+            return name
+    bad_offset = _first_undecodable(path, "utf-8")
+    if bad_offset is None:
+        return "utf-8"
+    with path.open("rb") as handle:
+        sample = handle.read(BLOCK)
+    best = charset_normalizer.from_bytes(sample).best()
+    guess = codecs.lookup(best.encoding).name if best is not None else None
+    if b"\x00" in sample and not (guess or "").startswith(("utf-16", "utf-32")):
+        guess = None  # binary data, not text
+    elif (
+        best is not None
+        and not any(k in a for a in best.alphabets for k in NON_LATIN)
+        and _first_undecodable(path, "cp1252") is None
+    ):
+        # A sample cannot tell Windows-1252 from its Latin neighbours (cp1250, cp1257, cp775
+        # decode the same bytes to other accents); cp1252 is what Excel writes in the West.
+        guess = "cp1252"
+    if guess is None:
+        raise _undecodable(path, filename, bad_offset, "UTF-8, UTF-16 or Windows/Latin-1 text")
+    _decode_check(path, filename, guess)
+    return guess
+
+
+def _first_undecodable(path: Path, encoding: str) -> int | None:
+    decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
+    offset = 0
+    with path.open("rb") as handle:
+        while True:
+            block = handle.read(BLOCK)
+            pending = len(decoder.getstate()[0])
+            try:
+                decoder.decode(block, final=not block)
+            except UnicodeDecodeError as exc:
+                return max(0, offset - pending + exc.start)
+            if not block:
+                return None
+            offset += len(block)
+
+
+def _decode_check(path: Path, filename: str, encoding: str) -> None:
+    bad_offset = _first_undecodable(path, encoding)
+    if bad_offset is not None:
+        raise _undecodable(path, filename, bad_offset, encoding)
+
+
+def _undecodable(path: Path, filename: str, offset: int, tried: str) -> FileError:
+    """Name the row and column of the first byte that does not decode."""
+    with path.open("rb") as handle:
+        before = handle.read(offset)
+        bad = handle.read(1)
+    lines = before.split(b"\n")
+    row = len(lines)
+    with path.open("rb") as handle:
+        header = handle.readline().decode("latin-1").rstrip("\r\n")
+    separator = max(DELIMITERS, key=header.count)
+    index = lines[-1].decode("latin-1").count(separator)
+    names = [name.strip().strip('"') for name in header.split(separator)]
+    column = names[index] if index < len(names) and names[index] else f"column {index + 1}"
+    return FileError(
+        f"{filename}, row {row}, column {column!r}: byte 0x{bad.hex()} cannot be decoded; "
+        f"the file is not {tried}. Save it as UTF-8 CSV, or name its encoding in the "
+        'mapping ("encoding").',
+        row=row,
+        column=column,
+        value=f"0x{bad.hex()}",
+    )
+
+
+def delimiter_detect(path: Path, encoding: str) -> str:
+    """The candidate that splits the first lines into the same, largest number of columns."""
+    with path.open("rb") as raw:
+        text = io.TextIOWrapper(raw, encoding=encoding, newline="").read(SNIFF_CHARS)
+    if len(text) == SNIFF_CHARS and "\n" in text:
+        text = text[: text.rindex("\n")]  # drop a partial last line
+    best, best_score = ",", (-1, 0)
+    for candidate in DELIMITERS:
+        try:
+            rows = list(csv.reader(io.StringIO(text), delimiter=candidate))[:50]
+        except csv.Error:
+            continue
+        rows = [row for row in rows if any(cell.strip() for cell in row)]
+        if not rows or len(rows[0]) < 2:
+            continue
+        width = len(rows[0])
+        consistent = sum(1 for row in rows if len(row) == width)
+        score = (consistent, width)
+        if score > best_score:
+            best, best_score = candidate, score
+    return best
+
+
+def _rows(path: Path, filename: str, file_format: FileFormat) -> Iterator[tuple[int, list[Any]]]:
+    if file_format.type == "xlsx":
+        yield from _xlsx_rows(path, filename, file_format.sheet)
+    else:
+        yield from _csv_rows(path, filename, file_format)
+
+
+def _csv_rows(
+    path: Path, filename: str, file_format: FileFormat
+) -> Iterator[tuple[int, list[Any]]]:
+    with path.open("rb") as raw:
+        text = io.TextIOWrapper(raw, encoding=file_format.encoding, newline="")
+        reader = csv.reader(text, delimiter=file_format.delimiter)
+        number = 0
+        while True:
+            try:
+                cells = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:
+                raise FileError(
+                    f"{filename}, row {number + 1}: cannot be read as CSV ({exc}).", row=number + 1
+                ) from exc
+            number += 1
+            yield number, cells
+
+
+def _xlsx_rows(path: Path, filename: str, sheet: str) -> Iterator[tuple[int, list[Any]]]:
+    workbook = _workbook_open(path, filename)
+    try:
+        worksheet = workbook[sheet]
+        for number, cells in enumerate(worksheet.iter_rows(values_only=True), start=1):
+            yield number, list(cells)
+    finally:
+        workbook.close()

@@ -1,0 +1,246 @@
+"""Imports of leads, contacts, accounts and historical deals from CSV and XLSX files.
+
+The wizard, the API and `salesflow import` all go through these functions. Parsing lives in
+`parsing`, mappings in `mapping`, the per-kind writes in `kinds` and the run loop in `runner`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path, PurePath
+from typing import IO, Any
+
+from django.core.exceptions import ValidationError
+from django.core.files import File
+from django.db import transaction
+from django.http import StreamingHttpResponse
+
+from salesflow.core.exports import csv_response
+from salesflow.imports import parsing, values
+from salesflow.imports.mapping import mapping_check, mapping_suggest
+from salesflow.imports.models import (
+    ImportJob,
+    ImportMapping,
+    ImportMode,
+    ImportStatus,
+)
+from salesflow.imports.runner import import_run, rows_preview
+from salesflow.imports.targets import kind_check
+from salesflow.users import policy
+
+__all__ = [
+    "ImportPreview",
+    "PreviewRow",
+    "import_errors_csv",
+    "import_job_create",
+    "import_job_enqueue",
+    "import_mapping_save",
+    "import_preview",
+    "import_run",
+    "mapping_suggest",
+]
+
+HASH_BLOCK = 1 << 20
+
+
+def _user_check(user: Any) -> None:
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        raise ValidationError({"user": "Only an active user can import."})
+
+
+def _mapping_for(
+    user: Any, kind: str, mapping: dict[str, Any] | ImportMapping
+) -> tuple[dict[str, Any], ImportMapping | None]:
+    saved = mapping if isinstance(mapping, ImportMapping) else None
+    definition = saved.definition if saved is not None else mapping
+    checked = mapping_check(definition, kind)
+    if "owner" in checked["create_missing"] and not (user.is_admin or user.is_manager):
+        raise ValidationError(
+            {"mapping": ["create_missing: only managers and admins may add users by import."]}
+        )
+    return checked, saved
+
+
+@transaction.atomic
+def import_mapping_save(
+    *, user: Any, name: str, kind: str, definition: dict[str, Any]
+) -> ImportMapping:
+    """Save (or replace) a named mapping after checking it."""
+    _user_check(user)
+    checked = mapping_check(definition, kind)
+    name = name.strip()
+    if not name:
+        raise ValidationError({"name": "Give the mapping a name."})
+    mapping, _ = ImportMapping.objects.update_or_create(
+        name=name, defaults={"kind": kind, "definition": checked, "created_by": user}
+    )
+    return mapping
+
+
+def _as_binary(file: IO[bytes] | bytes | str | Path) -> IO[bytes]:
+    if isinstance(file, bytes):
+        return io.BytesIO(file)
+    if isinstance(file, str | Path):
+        return Path(file).open("rb")
+    return file
+
+
+def _sha256(handle: IO[bytes]) -> str:
+    digest = hashlib.sha256()
+    handle.seek(0)
+    while block := handle.read(HASH_BLOCK):
+        digest.update(block)
+    handle.seek(0)
+    return digest.hexdigest()
+
+
+def import_job_create(
+    *,
+    user: Any,
+    file: IO[bytes] | bytes | str | Path,
+    filename: str,
+    kind: str,
+    mapping: dict[str, Any] | ImportMapping,
+    mode: str = ImportMode.VALID_ROWS,
+    dry_run: bool = False,
+    default_owner: Any = None,
+) -> ImportJob:
+    """Store the file under MEDIA_ROOT and create a pending job; `import_run` runs it.
+
+    `mapping` is a mapping dict (docs/imports.md) or a saved ImportMapping. `default_owner`
+    owns rows without an owner value (else the importing user); the importer must be allowed
+    to assign records to them, as in every service.
+    """
+    _user_check(user)
+    kind_check(kind)
+    if mode not in ImportMode.values:
+        raise ValidationError({"mode": f"Choose one of: {', '.join(ImportMode.values)}."})
+    checked, saved = _mapping_for(user, kind, mapping)
+    may_assign = default_owner is None or default_owner.pk == user.pk
+    if not may_assign and not policy.users_visible_to(user).filter(pk=default_owner.pk).exists():
+        raise ValidationError(
+            {"default_owner": "You can only assign records to people in your teams."}
+        )
+    name = PurePath(filename.replace("\\", "/")).name.strip() or "import.csv"
+    opened_here = not hasattr(file, "read")
+    handle = _as_binary(file)
+    try:
+        job = ImportJob(
+            kind=kind,
+            original_filename=name[:255],
+            file_sha256=_sha256(handle),
+            mapping=checked,
+            saved_mapping=saved,
+            mode=mode,
+            is_dry_run=dry_run,
+            default_owner=default_owner,
+            created_by=user,
+        )
+        stored_name = "".join(ch if ch.isalnum() or ch in "._-" else "_" for ch in name)[-80:]
+        job.file.save(stored_name, File(handle), save=False)
+    finally:
+        if opened_here:
+            handle.close()
+    try:
+        with transaction.atomic():
+            job.save()
+    except BaseException:
+        job.file.delete(save=False)
+        raise
+    return job
+
+
+def import_job_enqueue(job: ImportJob) -> None:
+    """Run the job in the background worker (`salesflow worker`) once this transaction commits."""
+    from salesflow.imports.tasks import import_run_task
+
+    transaction.on_commit(lambda: import_run_task.enqueue(job.pk))
+
+
+@dataclass
+class PreviewRow:
+    number: int
+    action: str  # created, updated, unchanged, skipped or error: what the import would do
+    values: dict[str, str] = field(default_factory=dict)
+    errors: dict[str, list[str]] = field(default_factory=dict)  # column -> messages
+
+
+@dataclass
+class ImportPreview:
+    headers: list[str] = field(default_factory=list)
+    columns: dict[str, str] = field(default_factory=dict)  # file column -> field
+    detected: dict[str, Any] = field(default_factory=dict)
+    rows: list[PreviewRow] = field(default_factory=list)
+    file_error: str = ""
+
+
+def import_preview(job: ImportJob, rows: int = 20) -> ImportPreview:
+    """The first rows as the import would read and handle them, and every problem per cell.
+
+    Nothing is kept: the rows go through the services in a transaction that is rolled back.
+    """
+    try:
+        table, mapper, results = rows_preview(job, limit=rows)
+    except parsing.FileError as exc:
+        return ImportPreview(columns=dict(job.mapping.get("columns", {})), file_error=exc.message)
+    preview = ImportPreview(
+        headers=table.header,
+        columns={column: target for _, column, target in mapper.columns},
+        detected={**table.format.describe(), "date_order": mapper.options.date_order},
+    )
+    for result in results:
+        row = PreviewRow(number=result.number, action=result.action)
+        if result.row is not None:
+            row.values = {
+                target: values.cell_text(value) for target, value in result.row.values.items()
+            }
+        for error in result.errors:
+            row.errors.setdefault(error.column, []).append(error.message)
+        preview.rows.append(row)
+    return preview
+
+
+def _error_rows(job: ImportJob) -> Iterator[tuple[Any, ...]]:
+    rows = job.errors.order_by("row_number", "pk").values_list(
+        "row_number", "column", "value", "message"
+    )
+    for number, column, value, message in rows.iterator(chunk_size=2000):
+        yield (number or "", column, value, message)
+
+
+def import_errors_csv(job: ImportJob) -> StreamingHttpResponse:
+    """The job's problems as a CSV download (spreadsheet formulas neutralised)."""
+    return csv_response(
+        f"import-{job.pk}-errors.csv", ["row", "column", "value", "message"], _error_rows(job)
+    )
+
+
+def import_job_interrupted(
+    *,
+    user: Any,
+    kind: str,
+    file_sha256: str,
+    mapping: dict[str, Any],
+    mode: str,
+    dry_run: bool,
+) -> ImportJob | None:
+    """The latest unfinished run of the same file and settings by the user, to resume."""
+    from salesflow.imports.runner import runner_alive
+
+    jobs = ImportJob.objects.filter(
+        created_by=user,
+        kind=kind,
+        file_sha256=file_sha256,
+        mode=mode,
+        is_dry_run=dry_run,
+        status__in=[ImportStatus.PENDING, ImportStatus.RUNNING],
+    ).order_by("-pk")
+    for job in jobs[:5]:
+        if job.mapping == mapping and not (
+            job.status == ImportStatus.RUNNING and runner_alive(job)
+        ):
+            return job
+    return None

@@ -1,0 +1,163 @@
+"""What each kind of import can fill: the fields, how their cells are read, and their aliases
+(for `mapping_suggest`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import models
+
+from salesflow.customers.models import SizeBand, Tier
+from salesflow.imports.models import ImportKind
+from salesflow.leads.models import Channel, LeadStatus, Source
+from salesflow.pipeline.models import Outcome
+from salesflow.users.models import Visibility
+
+# Reference targets the importer may create when a name is not found, per kind.
+CREATABLE = {
+    ImportKind.LEADS: {"owner"},
+    ImportKind.CONTACTS: {"owner", "account"},
+    ImportKind.ACCOUNTS: {"owner"},
+    ImportKind.DEALS: {"owner", "account", "contact"},
+}
+
+
+@dataclass(frozen=True)
+class Target:
+    """A field an import can fill. `type` decides how a cell is read."""
+
+    name: str
+    type: str = "text"  # text, email, phone, url, choice, date, datetime, decimal, bool, ref, ...
+    choices: type[models.TextChoices] | None = None
+    synonyms: tuple[str, ...] = ()
+    help: str = ""
+
+
+def _t(name: str, type: str = "text", *synonyms: str, **kw: Any) -> Target:
+    return Target(name, type, synonyms=(name.replace("_", " "), *synonyms), **kw)
+
+
+PERSON = (
+    _t("first_name", "text", "first name", "firstname", "given name", "forename", "vorname"),
+    _t("last_name", "text", "last name", "lastname", "surname", "family name", "nachname"),
+    _t(
+        "full_name",
+        "name",
+        "name",
+        "full name",
+        "contact name",
+        "person",
+        help="split at the last space",
+    ),
+    _t("email", "email", "e-mail", "email address", "e mail", "mail", "work email"),
+    _t("phone", "phone", "telephone", "phone number", "mobile", "tel", "mobile phone"),
+)
+OWNERSHIP = (
+    _t(
+        "owner",
+        "ref",
+        "owner",
+        "assigned to",
+        "sales rep",
+        "rep",
+        "account owner",
+        "lead owner",
+        "deal owner",
+        "user",
+        "salesperson",
+        help="username, email or full name of a user",
+    ),
+    _t("visibility", "choice", "sharing", choices=Visibility),
+    _t(
+        "created_at",
+        "datetime",
+        "created",
+        "created date",
+        "create date",
+        "date created",
+        "created on",
+        "creation date",
+    ),
+)
+TARGETS: dict[str, tuple[Target, ...]] = {
+    ImportKind.LEADS: (
+        _t("external_id", "text", "id", "lead id", "record id", "prospect id", "external id"),
+        *PERSON,
+        _t("title", "text", "job title", "position", "role"),
+        _t("company", "text", "company name", "organisation", "organization", "account",
+           "account name", "firm"),
+        _t("industry", "text", "sector", "vertical"),
+        _t("size_band", "choice", "company size", "employees", "size", choices=SizeBand),
+        _t("region", "text", "country", "territory", "state", "location"),
+        _t("website", "url", "web site", "url", "homepage", "domain"),
+        _t("channel", "choice", choices=Channel),
+        _t("source", "choice", "lead source", "origin", choices=Source),
+        _t("campaign", "ref", "campaign name"),
+        _t("status", "choice", "lead status", "stage", choices=LeadStatus),
+        _t("notes", "text", "note", "description", "comments", "comment"),
+        *OWNERSHIP,
+    ),
+    ImportKind.CONTACTS: (
+        *PERSON,
+        _t("position", "text", "job title", "title", "role"),
+        _t("account", "ref", "company", "account name", "organisation", "organization",
+           "company name"),
+        _t("birthday", "date", "date of birth", "birth date", "dob"),
+        _t("family", "text"),
+        _t("hobbies", "text", "interests"),
+        _t("education", "text"),
+        _t("achievements", "text"),
+        _t("places_visited", "text"),
+        _t("cultural_background", "text"),
+        _t("notes", "text", "note", "description", "comments"),
+        _t("has_consent", "bool", "consent", "marketing consent", "opt in", "subscribed"),
+        _t("consent_at", "datetime", "consent date"),
+        _t("do_not_contact", "bool", "do not contact", "do not call", "opt out"),
+        *OWNERSHIP,
+    ),
+    ImportKind.ACCOUNTS: (
+        _t("name", "text", "account name", "company", "company name", "organisation",
+           "organization"),
+        _t("industry", "text", "sector", "vertical"),
+        _t("size_band", "choice", "company size", "employees", "size", choices=SizeBand),
+        _t("region", "text", "country", "territory", "location"),
+        _t("website", "url", "web site", "url", "homepage", "domain"),
+        _t("tier", "choice", "account tier", "segment", choices=Tier),
+        _t("notes", "text", "note", "description", "comments"),
+        *OWNERSHIP,
+    ),
+    ImportKind.DEALS: (
+        _t("external_id", "text", "id", "deal id", "opportunity id", "record id", "external id"),
+        _t("name", "text", "deal name", "opportunity name", "deal", "opportunity", "title"),
+        _t("account", "ref", "account name", "company", "organisation", "organization",
+           "company name", "customer"),
+        _t("contact_email", "email", "contact email", "person email", "email",
+           help="the primary contact, found by email"),
+        _t("contact_name", "name", "contact name", "contact", "person",
+           help="name for a contact created by create_missing"),
+        _t("pipeline", "ref", "pipeline name"),
+        _t("stage", "ref", "deal stage", "sales stage", "phase", "status"),
+        _t("outcome", "choice", "result", "won lost", choices=Outcome,
+           help="blank: from the stage (won and lost stages close the deal)"),
+        _t("amount", "decimal", "value", "deal value", "deal amount", "revenue", "price", "total"),
+        _t("currency", "currency", "currency code"),
+        _t("expected_close_on", "date", "expected close date", "close date expected",
+           "expected close"),
+        _t("closed_at", "datetime", "closed", "close date", "closed date", "date closed",
+           "won date", "lost date", "closed on"),
+        _t("lost_reason", "ref", "lost reason", "reason lost", "loss reason"),
+        *OWNERSHIP,
+    ),
+}  # fmt: skip
+TARGETS_BY_NAME = {kind: {t.name: t for t in targets} for kind, targets in TARGETS.items()}
+TEXTUAL = {"text", "name", "email", "phone", "url", "ref", "currency"}
+
+
+def kind_check(kind: str) -> str:
+    if kind not in ImportKind.values:
+        raise ValidationError(
+            {"kind": f"Unknown kind {kind!r}; choose one of: {', '.join(ImportKind.values)}."}
+        )
+    return kind

@@ -1,0 +1,282 @@
+"""Reading one cell: dates, numbers, yes/no, choices, and the typed value of a field."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+
+from salesflow.core.normalize import normalize_email, normalize_phone
+from salesflow.imports.targets import Target
+
+# A date-only value for a moment (created, closed) is read as this local time of day.
+DATE_ONLY_TIME = dt.time(12, 0)
+
+
+@dataclass(frozen=True)
+class RowOptions:
+    date_format: str | None = None
+    date_order: str = "dmy"
+    decimal_separator: str = "."
+    phone_region: str | None = None
+
+
+DATE_FORMATS = {
+    "Y-m-d": "%Y-%m-%d",
+    "d/m/Y": "%d/%m/%Y",
+    "m/d/Y": "%m/%d/%Y",
+    "d.m.Y": "%d.%m.%Y",
+    "d-m-Y": "%d-%m-%Y",
+    "m-d-Y": "%m-%d-%Y",
+    "Y/m/d": "%Y/%m/%d",
+}
+_ISO = re.compile(
+    r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ](\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?"
+    r"\s*(Z|[+-]\d{2}:?\d{2})?)?$"
+)
+_NUMERIC = re.compile(
+    r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{2}|\d{4})"
+    r"(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?\s*([AaPp][Mm])?)?$"
+)
+
+
+def date_format_normalise(value: str) -> str:
+    """A strftime format from the mapping's "date_format": "%d/%m/%Y" or "d/m/Y"."""
+    if "%" in value:
+        return value
+    if value in DATE_FORMATS:
+        return DATE_FORMATS[value]
+    converted = "".join(f"%{ch}" if ch in "dmYyHMS" else ch for ch in value)
+    if "%" not in converted:
+        raise ValueError(f'date_format {value!r} is not a date format (try "d/m/Y").')
+    return converted
+
+
+def date_order_evidence(value: Any) -> str | None:
+    """ "dmy" or "mdy" when a day/month/year text can only be read one way."""
+    if not isinstance(value, str):
+        return None
+    match = _NUMERIC.match(value.strip())
+    if not match:
+        return None
+    first, second = int(match.group(1)), int(match.group(2))
+    if first > 12 >= second:
+        return "dmy"
+    if second > 12 >= first:
+        return "mdy"
+    return None
+
+
+def parse_datetime_parts(
+    value: Any, *, date_format: str | None = None, order: str = "dmy"
+) -> tuple[dt.datetime, bool, str | None]:
+    """(naive or aware datetime, has_time, utc_offset) from a cell; ValueError with a message."""
+    if isinstance(value, dt.datetime):
+        has_time = value.time() != dt.time(0, 0)
+        return value, has_time, None
+    if isinstance(value, dt.date):
+        return dt.datetime(value.year, value.month, value.day), False, None
+    text = str(value).strip()
+    iso = _ISO.match(text)
+    if iso:
+        year, month, day, hour, minute, second, zone = iso.groups()
+        try:
+            moment = dt.datetime(
+                int(year), int(month), int(day), int(hour or 0), int(minute or 0), int(second or 0)
+            )
+        except ValueError as exc:
+            raise ValueError(f"{text!r} is not a real date ({exc}).") from exc
+        if zone:
+            moment = dt.datetime.fromisoformat(
+                f"{moment.isoformat()}{'+00:00' if zone == 'Z' else _colon(zone)}"
+            )
+        return moment, hour is not None, zone
+    if date_format:
+        for suffix in ("", " %H:%M", " %H:%M:%S", "T%H:%M:%S"):
+            try:
+                moment = dt.datetime.strptime(text, date_format + suffix)
+            except ValueError:
+                continue
+            return moment, bool(suffix), None
+        raise ValueError(f"{text!r} does not match the date format {date_format!r}.")
+    match = _NUMERIC.match(text)
+    if not match:
+        raise ValueError(f"{text!r} is not a date; write it as 2024-03-31 or 31/03/2024.")
+    a, b, year, hour, minute, second, ampm = match.groups()
+    day, month = (int(a), int(b)) if order == "dmy" else (int(b), int(a))
+    year_number = int(year)
+    if len(year) == 2:
+        year_number += 2000 if year_number < 69 else 1900
+    hour_number = int(hour or 0)
+    if ampm:
+        hour_number = hour_number % 12 + (12 if ampm.lower() == "pm" else 0)
+    try:
+        moment = dt.datetime(
+            year_number, month, day, hour_number, int(minute or 0), int(second or 0)
+        )
+    except ValueError as exc:
+        shown = "day/month/year" if order == "dmy" else "month/day/year"
+        raise ValueError(f"{text!r} is not a real date read as {shown} ({exc}).") from exc
+    return moment, hour is not None, None
+
+
+def _colon(zone: str) -> str:
+    return zone if ":" in zone else f"{zone[:3]}:{zone[3:]}"
+
+
+# Spaces and apostrophes that group thousands, and a currency symbol or ISO code at either end.
+_CURRENCY_NOISE = re.compile(
+    r"[\s\u00a0\u202f'\u2019]|(?:[A-Za-z]{3}|[$€£¥₹])$|^(?:[A-Za-z]{3}|[$€£¥₹])"
+)
+
+
+def parse_decimal(value: Any, *, decimal_separator: str = ".") -> Decimal:
+    """A number from a cell: "1,234.50", "1.234,50", "1 234,5", "€ 99", "12%"."""
+    if isinstance(value, bool):
+        raise ValueError(f"{value!r} is not a number.")
+    if isinstance(value, int | Decimal):
+        return Decimal(value)
+    if isinstance(value, float):
+        return Decimal(repr(value))
+    text = str(value).strip()
+    shown = text
+    negative = text.startswith("(") and text.endswith(")")
+    text = text.strip("()%")
+    text = _CURRENCY_NOISE.sub("", text)
+    text = _CURRENCY_NOISE.sub("", text)
+    if text.startswith("-"):
+        negative, text = not negative, text[1:]
+    if not text or not re.fullmatch(r"[\d.,]+", text):
+        raise ValueError(f"{shown!r} is not a number.")
+    has_dot, has_comma = "." in text, "," in text
+    if has_dot and has_comma:
+        decimal = "." if text.rindex(".") > text.rindex(",") else ","
+    elif has_comma:
+        # Several commas, or one followed by exactly three digits, group thousands unless the
+        # file's decimals are written with a comma.
+        groups = text.split(",")
+        if len(groups) > 2 or (len(groups[-1]) == 3 and decimal_separator != ","):
+            decimal = "."
+        else:
+            decimal = ","
+    elif has_dot:
+        groups = text.split(".")
+        if len(groups) > 2 or (len(groups[-1]) == 3 and decimal_separator == ","):
+            decimal = ","
+        else:
+            decimal = "."
+    else:
+        decimal = "."
+    thousands = "," if decimal == "." else "."
+    integer, _, fraction = text.replace(thousands, "").partition(decimal)
+    if decimal in fraction or not (integer or fraction):
+        raise ValueError(f"{shown!r} is not a number.")
+    try:
+        number = Decimal(f"{integer or '0'}.{fraction or '0'}")
+    except InvalidOperation as exc:
+        raise ValueError(f"{shown!r} is not a number.") from exc
+    return -number if negative else number
+
+
+TRUE_WORDS = {"1", "yes", "y", "true", "t", "x", "on", "ja", "oui", "si", "sí", "checked"}
+FALSE_WORDS = {"0", "no", "n", "false", "f", "off", "nein", "non", "unchecked", "-"}
+
+
+def parse_bool(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int | float) and value in (0, 1):
+        return bool(value)
+    text = str(value).strip().casefold()
+    if text in TRUE_WORDS:
+        return True
+    if text in FALSE_WORDS:
+        return False
+    raise ValueError(f"{value!r} is not yes or no.")
+
+
+def cell_text(value: Any) -> str:
+    """A cell as text: numbers from XLSX without a trailing ".0", dates in ISO form."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, dt.datetime):
+        return value.isoformat(sep=" ") if value.time() != dt.time(0) else value.date().isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return " ".join(str(value).split()) if "\n" not in str(value) else str(value).strip()
+
+
+def value_key(value: Any) -> str:
+    return " ".join(str(value).split()).casefold()
+
+
+def choice_of(choices: type[models.TextChoices], value: Any) -> str | None:
+    key = value_key(value)
+    for choice_value, label in choices.choices:
+        candidates = {
+            value_key(choice_value),
+            value_key(label),
+            value_key(choice_value.replace("_", " ")),
+        }
+        if key in candidates:
+            return str(choice_value)
+    return None
+
+
+def convert(target: Target, value: Any, options: RowOptions) -> Any:
+    """A cell (or default) as the value the service expects; ValueError with a message."""
+    kind = target.type
+    if kind in ("text", "name", "ref"):
+        return cell_text(value)
+    if kind == "email":
+        try:
+            return normalize_email(cell_text(value))
+        except ValidationError as exc:
+            raise ValueError(" ".join(exc.messages)) from exc
+    if kind == "phone":
+        try:
+            return normalize_phone(cell_text(value), options.phone_region)
+        except ValidationError as exc:
+            raise ValueError(" ".join(exc.messages)) from exc
+    if kind == "url":
+        text = cell_text(value)
+        return text if "://" in text else f"https://{text}"
+    if kind == "currency":
+        text = cell_text(value).upper()
+        if not re.fullmatch(r"[A-Z]{3}", text):
+            raise ValueError(f"{text!r} is not a three-letter currency code such as EUR.")
+        return text
+    if kind == "choice":
+        assert target.choices is not None
+        choice = choice_of(target.choices, value)
+        if choice is None:
+            raise ValueError(
+                f"Unknown {target.name.replace('_', ' ')} {cell_text(value)!r}; use one "
+                f"of: {', '.join(target.choices.values)}, or translate it in the mapping's "
+                f'"values".'
+            )
+        return choice
+    if kind == "bool":
+        return parse_bool(value)
+    if kind == "decimal":
+        return parse_decimal(value, decimal_separator=options.decimal_separator)
+    if kind in ("date", "datetime"):
+        moment, has_time, _zone = parse_datetime_parts(
+            value, date_format=options.date_format, order=options.date_order
+        )
+        if kind == "date":
+            return moment.date()
+        if not has_time:
+            moment = dt.datetime.combine(moment.date(), DATE_ONLY_TIME)
+        if timezone.is_naive(moment):
+            moment = timezone.make_aware(moment)
+        return moment
+    raise ValueError(f"Unsupported field type {kind!r}.")
