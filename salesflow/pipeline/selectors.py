@@ -1,20 +1,24 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Sum, Window
+from django.db.models.functions import RowNumber
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from salesflow.core.errors import AccessDenied
 from salesflow.pipeline.criteria import deal_move_blockers as deal_move_blockers
 from salesflow.pipeline.models import (
+    WON_OUTCOMES,
     Competitor,
     Deal,
     DealCompetitor,
     DealStakeholder,
+    Outcome,
     Pipeline,
     Stage,
     StageKind,
@@ -174,3 +178,116 @@ def deals_warnings(
 def deal_warnings(deal: Deal, *, now: dt.datetime | None = None) -> list[DealWarning]:
     """What a rep should notice on an open deal; see `deals_warnings`."""
     return deals_warnings([deal], now=now)[deal.pk]
+
+
+# Board ---------------------------------------------------------------------------------------
+
+BOARD_CLOSED_DAYS = 30
+# Newest in the stage first. A card moved into a column sorts first, and a card moved out was
+# among those shown, so "load more" from the number of cards on screen neither skips nor repeats.
+BOARD_ORDER = (F("stage_entered_at").desc(), F("pk").desc())
+
+
+def board_deals(
+    user: Any,
+    *,
+    pipeline: Pipeline,
+    owner_id: int | None = None,
+    team_id: int | None = None,
+    now: dt.datetime | None = None,
+) -> QuerySet[Deal]:
+    """The deals of a pipeline's board that the user may see: open deals, and deals won or lost
+    in the last BOARD_CLOSED_DAYS days (the Won and Lost columns). Suspended deals are left out."""
+    since = (now or timezone.now()) - dt.timedelta(days=BOARD_CLOSED_DAYS)
+    recently_closed = Q(outcome__in=[*WON_OUTCOMES, Outcome.LOST], closed_at__gte=since)
+    deals = deals_visible_to(user).filter(Q(outcome=Outcome.OPEN) | recently_closed)
+    deals = deals.filter(pipeline=pipeline)
+    if owner_id:
+        deals = deals.filter(owner_id=owner_id)
+    if team_id:
+        deals = deals.filter(team_id=team_id)
+    return deals
+
+
+@dataclass
+class ColumnAmount:
+    currency: str
+    total: Decimal
+    weighted: Decimal
+
+
+@dataclass
+class ColumnTotals:
+    count: int = 0
+    rotting: int = 0
+    amounts: list[ColumnAmount] = field(default_factory=list)
+
+
+def board_column_totals(
+    deals: QuerySet[Deal], stages: list[Stage], *, now: dt.datetime | None = None
+) -> dict[int, ColumnTotals]:
+    """Per stage: how many deals, their amount and weighted amount per currency, how many rot.
+
+    One aggregate query grouped by stage (and currency), whatever the number of columns. The
+    weighted amount is amount x the stage's probability; every deal of a column shares that
+    probability, so it is the column's sum times it.
+    """
+    now = now or timezone.now()
+    rotting = Q(pk__in=[])
+    for stage in stages:
+        if stage.rotting_days and stage.kind == StageKind.OPEN:
+            idle_since = now - dt.timedelta(days=stage.rotting_days)
+            rotting |= Q(stage_id=stage.pk, stage_entered_at__lt=idle_since)
+    rows = (
+        deals.filter(stage__in=[stage.pk for stage in stages])
+        .values("stage_id", "currency")
+        .annotate(count=Count("pk"), total=Sum("amount"), rotting=Count("pk", filter=rotting))
+        .order_by("stage_id", "currency")
+    )
+    probability = {stage.pk: stage.probability for stage in stages}
+    totals = {stage.pk: ColumnTotals() for stage in stages}
+    for row in rows:
+        column = totals[row["stage_id"]]
+        column.count += row["count"]
+        column.rotting += row["rotting"]
+        if row["total"] is not None:
+            total = Decimal(row["total"])
+            weighted = (total * probability[row["stage_id"]] / 100).quantize(Decimal("0.01"))
+            column.amounts.append(ColumnAmount(row["currency"], total, weighted))
+    return totals
+
+
+def board_cards(deals: QuerySet[Deal], *, per_column: int) -> dict[int, list[Deal]]:
+    """The first `per_column` + 1 deals of every column (the extra one says there are more),
+    in one query: a window numbers the deals within each stage."""
+    rank = Window(RowNumber(), partition_by=[F("stage_id")], order_by=BOARD_ORDER)
+    ranked = (
+        deals.select_related("account", "owner", "stage")
+        .annotate(board_rank=rank)
+        .filter(board_rank__lte=per_column + 1)
+        .order_by("stage_id", *BOARD_ORDER)
+    )
+    columns: dict[int, list[Deal]] = {}
+    for deal in ranked:
+        columns.setdefault(deal.stage_id, []).append(deal)
+    return columns
+
+
+def board_column_page(
+    deals: QuerySet[Deal], *, stage: Stage, offset: int, limit: int
+) -> list[Deal]:
+    """`limit` + 1 deals of one column from `offset` on, in board order (one query)."""
+    page = deals.filter(stage=stage).select_related("account", "owner", "stage")
+    return list(page.order_by(*BOARD_ORDER)[offset : offset + limit + 1])
+
+
+def stage_next_of(deal: Deal) -> Stage | None:
+    """The stage a forward move of the open deal goes to: the next active open stage, or Won."""
+    if deal.is_closed:
+        return None
+    return (
+        stages_active(deal.pipeline)
+        .filter(position__gt=deal.stage.position)
+        .exclude(kind=StageKind.LOST)
+        .first()
+    )

@@ -14,6 +14,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone
 
 from salesflow.core.services import fields_assign, instance_save_versioned
@@ -55,6 +56,7 @@ from salesflow.pipeline.stakeholders import (
     stakeholder_update,
 )
 from salesflow.pipeline.transitions import NEEDS_REASON, transition_apply, version_check
+from salesflow.users.policy import require_admin
 from salesflow.users.services import owner_change_check, ownership_defaults, record_require_write
 
 __all__ = [
@@ -401,3 +403,32 @@ def deals_create_with_history(histories: list[DealHistory], *, batch_size: int =
             )
     StageChange.objects.bulk_create(changes, batch_size=batch_size * 4)
     return deals
+
+
+# Lost reasons (admins). Added for the settings pages: a reason is retired, never deleted,
+# because closed deals keep pointing at it.
+LOST_REASON_EDITABLE = {"name", "position", "is_active"}
+
+
+@transaction.atomic
+def lost_reason_create(*, name: str, acting_user: Any, position: int | None = None) -> LostReason:
+    require_admin(acting_user)
+    if position is None:
+        position = (LostReason.objects.aggregate(last=Max("position"))["last"] or 0) + 1
+    reason = LostReason(name=name.strip(), position=position)
+    reason.full_clean()
+    reason.save()
+    return reason
+
+
+@transaction.atomic
+def lost_reason_update(reason: LostReason, *, acting_user: Any, **changes: Any) -> LostReason:
+    """Rename, reorder, or `is_active=False` to retire it (deals lost for it keep it)."""
+    require_admin(acting_user)
+    if "name" in changes:
+        changes["name"] = str(changes["name"]).strip()
+    changed = fields_assign(reason, changes, allowed=LOST_REASON_EDITABLE)
+    if changed:
+        reason.full_clean()
+        reason.save(update_fields=changed)
+    return reason

@@ -1,0 +1,416 @@
+"""The Kanban board of a pipeline: one column per stage, cards moved by drag and drop.
+
+Every move goes through `services.deal_move`, so the board refuses what the deal page refuses
+(exit criteria, lost reason, stale version) and lists every missing item next to the card.
+Without JavaScript each card has a small Move form that posts to the same view.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.views.decorators.http import require_http_methods
+
+from salesflow.core.errors import DomainError
+from salesflow.core.forms import with_blank
+from salesflow.core.views import error_text, next_url
+from salesflow.pipeline import services
+from salesflow.pipeline.models import Deal, LostReason, Pipeline, Stage, StageKind
+from salesflow.pipeline.selectors import (
+    ColumnAmount,
+    ColumnTotals,
+    DealWarning,
+    board_cards,
+    board_column_page,
+    board_column_totals,
+    board_deals,
+    deal_get_for_user,
+    deals_warnings,
+    stages_active,
+)
+from salesflow.users import policy
+from salesflow.users.models import Team
+
+PER_COLUMN = 20
+
+
+# Shapes the templates read -------------------------------------------------------------------
+
+
+@dataclass
+class BoardCard:
+    deal: Deal
+    days_in_stage: int
+    warnings: list[DealWarning]
+    can_move: bool
+    next_stage_id: int | None  # what the card's Move form offers first
+
+    @property
+    def is_rotting(self) -> bool:
+        return any(warning.code == "rotting" for warning in self.warnings)
+
+    @property
+    def other_warnings(self) -> list[DealWarning]:
+        return [warning for warning in self.warnings if warning.code != "rotting"]
+
+
+@dataclass
+class BoardColumn:
+    stage: Stage
+    totals: ColumnTotals
+    cards: list[BoardCard]
+    has_more: bool
+    next_offset: int
+
+
+def board_cards_of(
+    user: Any, deals: list[Deal], *, stages: list[Stage], now: dt.datetime
+) -> list[BoardCard]:
+    """Cards for deals with their stage loaded; the warnings take three queries in all."""
+    warnings = deals_warnings(deals, now=now)
+    return [
+        BoardCard(
+            deal=deal,
+            days_in_stage=max((now - deal.stage_entered_at).days, 0),
+            warnings=warnings[deal.pk],
+            can_move=policy.can_write(user, deal),
+            next_stage_id=_next_stage_id(deal, stages),
+        )
+        for deal in deals
+    ]
+
+
+def _next_stage_id(deal: Deal, stages: list[Stage]) -> int | None:
+    """The next stage forward; for a closed deal, the last open stage (moving reopens it)."""
+    opened = [stage for stage in stages if stage.kind == StageKind.OPEN]
+    if deal.stage.kind != StageKind.OPEN:
+        return opened[-1].pk if opened else None
+    later = [s for s in stages if s.position > deal.stage.position and s.kind != StageKind.LOST]
+    return later[0].pk if later else None
+
+
+def board_url(pipeline: Pipeline, filters: dict[str, int | None]) -> str:
+    """The board with these filters: where the no-JS Move form comes back to."""
+    query = {"pipeline": pipeline.pk} | {
+        name.removesuffix("_id"): value for name, value in filters.items() if value
+    }
+    return f"{reverse('board:board')}?{urlencode(query)}"
+
+
+def filter_query(filters: dict[str, int | None]) -> str:
+    """`&owner=..&team=..` for the "load more" links."""
+    query = {name.removesuffix("_id"): value for name, value in filters.items() if value}
+    return f"&{urlencode(query)}" if query else ""
+
+
+def board_columns(
+    user: Any, deals: QuerySet[Deal], stages: list[Stage], *, now: dt.datetime
+) -> list[BoardColumn]:
+    """Every column with its header figures and first cards, in a fixed number of queries."""
+    totals = board_column_totals(deals, stages, now=now)
+    first = board_cards(deals, per_column=PER_COLUMN)
+    shown = [deal for stage in stages for deal in first.get(stage.pk, [])[:PER_COLUMN]]
+    cards: dict[int, list[BoardCard]] = {}
+    for card in board_cards_of(user, shown, stages=stages, now=now):
+        cards.setdefault(card.deal.stage_id, []).append(card)
+    return [
+        BoardColumn(
+            stage=stage,
+            totals=totals[stage.pk],
+            cards=cards.get(stage.pk, []),
+            has_more=len(first.get(stage.pk, [])) > PER_COLUMN,
+            next_offset=PER_COLUMN,
+        )
+        for stage in stages
+    ]
+
+
+@dataclass
+class BoardSummary:
+    """The open deals of the board: how many, their amount and weighted amount per currency."""
+
+    count: int
+    amounts: list[ColumnAmount]
+
+
+def board_summary(stages: list[Stage], totals: dict[int, ColumnTotals]) -> BoardSummary:
+    count, amounts = 0, {}
+    for stage in stages:
+        if stage.kind != StageKind.OPEN:
+            continue
+        count += totals[stage.pk].count
+        for amount in totals[stage.pk].amounts:
+            into = amounts.setdefault(
+                amount.currency, ColumnAmount(amount.currency, Decimal(0), Decimal(0))
+            )
+            into.total += amount.total
+            into.weighted += amount.weighted
+    return BoardSummary(count, sorted(amounts.values(), key=lambda amount: amount.currency))
+
+
+# Forms ----------------------------------------------------------------------------------------
+
+
+class BoardFilterForm(forms.Form):
+    """Which pipeline, and optionally whose deals or which team's. Always bound to the query."""
+
+    pipeline = forms.TypedChoiceField(coerce=int, required=False, empty_value=None)
+    owner = forms.TypedChoiceField(coerce=int, required=False, empty_value=None)
+    team = forms.TypedChoiceField(coerce=int, required=False, empty_value=None)
+
+    def __init__(self, data: Any, *, user: Any, pipelines: list[Pipeline]) -> None:
+        super().__init__(data, label_suffix="")
+        self.pipelines = {pipeline.pk: pipeline for pipeline in pipelines}
+        self.fields["pipeline"].choices = [(p.pk, p.name) for p in pipelines]
+        people = policy.users_visible_to(user).order_by("first_name", "last_name", "username")
+        self.fields["owner"].choices = with_blank([(u.pk, str(u)) for u in people], "Anyone")
+        teams = Team.objects.all()
+        if not user.is_admin:
+            teams = teams.filter(pk__in=policy.team_ids_of(user))
+        self.fields["team"].choices = with_blank([(t.pk, t.name) for t in teams], "Any team")
+
+    def values(self) -> dict[str, Any]:
+        """The chosen pipeline (the default one when none or a wrong one is given) and filters;
+        an invalid filter is ignored."""
+        self.is_valid()
+        data = getattr(self, "cleaned_data", {})
+        first = next(iter(self.pipelines.values()))
+        return {
+            "pipeline": self.pipelines.get(data.get("pipeline"), first),
+            "owner_id": data.get("owner"),
+            "team_id": data.get("team"),
+        }
+
+
+class BoardMoveForm(forms.Form):
+    stage = forms.ModelChoiceField(queryset=Stage.objects.none(), label="Move to")
+    override_reason = forms.CharField(required=False, max_length=1000, label="Override reason")
+    lost_reason = forms.ModelChoiceField(
+        queryset=LostReason.objects.filter(is_active=True), required=False, label="Lost reason"
+    )
+    version = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, data: Any, *, deal: Deal) -> None:
+        super().__init__(data)
+        self.fields["stage"].queryset = stages_active(deal.pipeline)
+
+
+def _filter_ids(data: Any) -> dict[str, int | None]:
+    """Owner and team filters of the board a request comes from (they only narrow what the
+    user may see, so a wrong value just shows fewer deals)."""
+
+    def number(name: str) -> int | None:
+        value = str(data.get(name) or "")
+        return int(value) if value.isdigit() else None
+
+    return {"owner_id": number("owner"), "team_id": number("team")}
+
+
+def _partial(request: HttpRequest, template: str, name: str) -> str:
+    if request.htmx and not request.htmx.history_restore_request:
+        return f"{template}#{name}"
+    return template
+
+
+# Views ----------------------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET"])
+def board(request: HttpRequest) -> HttpResponse:
+    """The board of one pipeline; an htmx request (filters changed) gets the board region only.
+
+    Queries stay constant whatever the number of deals (12 for a rep, see the tests): the filter
+    choices (pipelines, teams, people), the stages, ONE aggregate for every column header, ONE
+    windowed query for the first PER_COLUMN cards of every column, and three for the warnings.
+    """
+    pipelines = list(Pipeline.objects.filter(is_active=True))
+    if not pipelines:
+        return render(request, "pipeline/board.html", {"pipeline": None})
+    form = BoardFilterForm(request.GET, user=request.user, pipelines=pipelines)
+    chosen = form.values()
+    pipeline = chosen.pop("pipeline")
+    stages = list(stages_active(pipeline))
+    now = timezone.now()
+    deals = board_deals(request.user, pipeline=pipeline, now=now, **chosen)
+    columns = board_columns(request.user, deals, stages, now=now)
+    context = {
+        "form": form,
+        "pipeline": pipeline,
+        "stages": stages,
+        "columns": columns,
+        "summary": board_summary(stages, {column.stage.pk: column.totals for column in columns}),
+        "filters": chosen,
+        "filter_query": filter_query(chosen),
+        "board_url": board_url(pipeline, chosen),
+    }
+    return render(request, _partial(request, "pipeline/board.html", "board"), context)
+
+
+@login_required
+@require_http_methods(["GET"])
+def board_column(request: HttpRequest) -> HttpResponse:
+    """More cards of one column (`stage`, from `offset`): appended by htmx, or a page alone."""
+    stage_id = str(request.GET.get("stage") or "")
+    if not stage_id.isdigit():
+        return redirect("board:board")
+    stage = get_object_or_404(Stage.objects.active().select_related("pipeline"), pk=stage_id)
+    given = str(request.GET.get("offset") or "")
+    offset = int(given) if given.isdigit() else 0
+    filters = _filter_ids(request.GET)
+    now = timezone.now()
+    deals = board_deals(request.user, pipeline=stage.pipeline, now=now, **filters)
+    page = board_column_page(deals, stage=stage, offset=offset, limit=PER_COLUMN)
+    stages = list(stages_active(stage.pipeline))
+    column = BoardColumn(
+        stage=stage,
+        totals=board_column_totals(deals, [stage], now=now)[stage.pk],
+        cards=board_cards_of(request.user, page[:PER_COLUMN], stages=stages, now=now),
+        has_more=len(page) > PER_COLUMN,
+        next_offset=offset + PER_COLUMN,
+    )
+    context = {
+        "pipeline": stage.pipeline,
+        "stages": stages,
+        "columns": [column],
+        "column": column,
+        "filters": filters,
+        "filter_query": filter_query(filters),
+        "board_url": board_url(stage.pipeline, filters),
+        "offset": offset,
+        "single_column": True,
+    }
+    return render(request, _partial(request, "pipeline/board.html", "more-cards"), context)
+
+
+@login_required
+@require_http_methods(["POST"])
+def board_move(request: HttpRequest, pk: int) -> HttpResponse:
+    """Move a deal to `stage` (a drop, or the card's Move form) through `deal_move`.
+
+    htmx gets the card back: on success in its new stage with both column headers (out of
+    band); on refusal in its old stage, listing every missing item, with an override
+    field for managers and admins. Without JavaScript: a message and back to the board.
+    """
+    deal = deal_get_for_user(request.user, pk, write=True)
+    form = BoardMoveForm(request.POST, deal=deal)
+    if not form.is_valid():
+        error = ValidationError(
+            [
+                f"{form.fields[name].label}: {' '.join(errors)}"
+                for name, errors in form.errors.items()
+            ]
+        )
+        return _move_refused(request, deal, None, error)
+    data = form.cleaned_data
+    from_stage = deal.stage
+    try:
+        services.deal_move(
+            deal,
+            to_stage=data["stage"],
+            override_reason=data["override_reason"],
+            lost_reason=data["lost_reason"],
+            expected_version=data["version"],
+            acting_user=request.user,
+        )
+    except (ValidationError, DomainError) as error:
+        return _move_refused(request, deal, data["stage"], error)
+    text = f"Moved “{deal.name}” to {deal.stage.name}."
+    if not request.htmx:
+        messages.success(request, text)
+        return redirect(next_url(request, reverse("board:board")))
+    now = timezone.now()
+    deals = board_deals(request.user, pipeline=deal.pipeline, now=now, **_filter_ids(request.POST))
+    stages = list(stages_active(deal.pipeline))
+    totals = board_column_totals(deals, stages, now=now)
+    shown = str(request.POST.get("shown") or "").split(",")  # the columns on the page
+    columns = [
+        BoardColumn(stage, totals[stage.pk], [], False, 0)
+        for stage in (from_stage, deal.stage)
+        if "shown" not in request.POST or str(stage.pk) in shown
+    ]
+    return _move_answer(
+        request,
+        deal,
+        now=now,
+        stages=stages,
+        changed_columns=columns,
+        summary=board_summary(stages, totals),
+        message=text,
+    )
+
+
+def _move_refused(
+    request: HttpRequest,
+    deal: Deal,
+    to_stage: Stage | None,
+    error: ValidationError | DomainError,
+) -> HttpResponse:
+    """Say why, next to the card: htmx gets the card (200, like a form shown again with its
+    errors) in its old column with every missing item; without JavaScript, a message."""
+    if not request.htmx:
+        messages.error(request, f"“{deal.name}” was not moved. {error_text(error)}")
+        return redirect(next_url(request, reverse("board:board")))
+    # Read again: the refused move saved nothing, but the service may have set attributes.
+    deal = deal_get_for_user(request.user, deal.pk)
+    is_domain = isinstance(error, DomainError)
+    needs_lost_reason = "lost_reason" in getattr(error, "error_dict", {})
+    refusal = {
+        "stage": to_stage,
+        "message": error.message if is_domain else " ".join(error.messages),
+        "missing": error.missing if is_domain else [],
+        "several_stages": is_domain and len({m.get("stage") for m in error.missing}) > 1,
+        "can_override": bool(
+            is_domain and error.missing and (request.user.is_admin or request.user.is_manager)
+        ),
+        "needs_lost_reason": needs_lost_reason,
+        "lost_reasons": LostReason.objects.filter(is_active=True) if needs_lost_reason else [],
+    }
+    message = f"“{deal.name}” was not moved: see the card."
+    stages = list(stages_active(deal.pipeline))
+    return _move_answer(
+        request,
+        deal,
+        now=timezone.now(),
+        stages=stages,
+        refusal=refusal,
+        message=message,
+    )
+
+
+def _move_answer(
+    request: HttpRequest,
+    deal: Deal,
+    *,
+    now: dt.datetime,
+    stages: list[Stage],
+    message: str,
+    refusal: dict[str, Any] | None = None,
+    changed_columns: list[BoardColumn] | None = None,
+    summary: BoardSummary | None = None,
+) -> HttpResponse:
+    """The card (in its stage now), the changed column headers and a status line, for htmx."""
+    context = {
+        "card": board_cards_of(request.user, [deal], stages=stages, now=now)[0],
+        "stages": stages,
+        "refusal": refusal,
+        "changed_columns": changed_columns or [],
+        "summary": summary,
+        "board_url": next_url(request, reverse("board:board")),
+        "message": message,
+        "message_level": "error" if refusal else "success",
+    }
+    return render(request, "pipeline/board.html#move-result", context)

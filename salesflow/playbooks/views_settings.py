@@ -1,0 +1,320 @@
+"""Playbook settings: checklists per stage, question sets, next-action rules (admins only) and
+the objection library (managers and admins). Writes go through playbooks.configuration."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Prefetch, Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods
+
+from salesflow.core.errors import DomainError
+from salesflow.core.forms import form_add_service_error
+from salesflow.core.views import render_list
+from salesflow.pipeline.models import Pipeline, Stage, StageKind
+from salesflow.pipeline.selectors import pipeline_default
+from salesflow.playbooks import configuration
+from salesflow.playbooks.configuration import _require_library_editor as require_library_editor
+from salesflow.playbooks.forms_settings import (
+    ChecklistItemAddForm,
+    ChecklistItemForm,
+    LibraryResponseCreateForm,
+    LibraryResponseForm,
+    NextActionRuleForm,
+    QuestionAddForm,
+    QuestionForm,
+    QuestionSetCreateForm,
+    QuestionSetForm,
+)
+from salesflow.playbooks.models import (
+    ChecklistItem,
+    CustomerState,
+    LibraryResponse,
+    NextActionRule,
+    Question,
+    QuestionSet,
+)
+from salesflow.playbooks.selectors import library_response_win_rates
+from salesflow.users.policy import require_admin
+
+SETTINGS = "playbook-settings"
+SERVICE_ERRORS = (ValidationError, DomainError)
+
+
+def _form_page(
+    request: HttpRequest, form: Any, *, title: str, cancel_url: str, **extra: Any
+) -> HttpResponse:
+    context = {"form": form, "title": title, "cancel_url": cancel_url, **extra}
+    return render(request, "form_page.html", context)
+
+
+# Checklists ---------------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET"])
+def checklists(request: HttpRequest) -> HttpResponse:
+    """The checklist of every open stage of one pipeline (`?pipeline=`, default pipeline)."""
+    require_admin(request.user)
+    pipelines = list(Pipeline.objects.filter(is_active=True))
+    chosen = str(request.GET.get("pipeline") or "")
+    pipeline = next((p for p in pipelines if str(p.pk) == chosen), None) or pipeline_default()
+    items = ChecklistItem.objects.order_by("-is_active", "position", "pk")
+    stages = (
+        Stage.objects.active()
+        .filter(pipeline=pipeline, kind=StageKind.OPEN)
+        .prefetch_related(Prefetch("checklist_items", queryset=items))
+        .order_by("position")
+    )
+    context = {
+        "pipelines": pipelines,
+        "pipeline": pipeline,
+        "stages": stages,
+        "tab": "checklists",
+    }
+    return render_list(request, "playbooks/settings/checklists.html", context)
+
+
+def _checklists_url(stage: Stage) -> str:
+    return f"{reverse(f'{SETTINGS}:checklists')}?pipeline={stage.pipeline_id}#stage-{stage.pk}"
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def checklist_item_add(request: HttpRequest, pk: int) -> HttpResponse:
+    require_admin(request.user)
+    stage = get_object_or_404(Stage.objects.active().select_related("pipeline"), pk=pk)
+    form = ChecklistItemAddForm(request.POST or None, user=request.user)
+    if form.is_valid():
+        try:
+            item = configuration.checklist_item_add(
+                stage, label=form.cleaned_data["label"], acting_user=request.user
+            )
+        except SERVICE_ERRORS as error:
+            form_add_service_error(form, error)
+        else:
+            messages.success(request, f"“{item}” added to the {stage.name} checklist.")
+            return redirect(_checklists_url(stage))
+    title = f"New checklist item for {stage.name}"
+    return _form_page(request, form, title=title, cancel_url=_checklists_url(stage))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def checklist_item_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    require_admin(request.user)
+    item = get_object_or_404(ChecklistItem.objects.select_related("stage"), pk=pk)
+    form = ChecklistItemForm(request.POST or None, user=request.user, record=item)
+    if form.is_valid():
+        try:
+            configuration.checklist_item_update(item, acting_user=request.user, **form.changes())
+        except SERVICE_ERRORS as error:
+            form_add_service_error(form, error)
+        else:
+            messages.success(request, f"Checklist item “{item}” saved.")
+            return redirect(_checklists_url(item.stage))
+    title = f"Edit checklist item of {item.stage.name}"
+    return _form_page(request, form, title=title, cancel_url=_checklists_url(item.stage))
+
+
+# Question sets ------------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET"])
+def question_sets(request: HttpRequest) -> HttpResponse:
+    require_admin(request.user)
+    sets = (
+        QuestionSet.objects.select_related("stage__pipeline")
+        .annotate(question_count=Count("questions", filter=Q(questions__is_active=True)))
+        .order_by("-is_active", "name", "pk")
+    )
+    context = {"question_sets": sets, "tab": "question-sets"}
+    return render_list(request, "playbooks/settings/question_sets.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def question_set_create(request: HttpRequest) -> HttpResponse:
+    require_admin(request.user)
+    form = QuestionSetCreateForm(request.POST or None, user=request.user)
+    if form.is_valid():
+        try:
+            question_set = configuration.question_set_create(
+                acting_user=request.user, **form.cleaned_data
+            )
+        except SERVICE_ERRORS as error:
+            form_add_service_error(form, error)
+        else:
+            messages.success(request, f"Question set “{question_set}” created.")
+            return redirect(f"{SETTINGS}:question-set-edit", question_set.pk)
+    cancel = reverse(f"{SETTINGS}:question-sets")
+    return _form_page(request, form, title="New question set", cancel_url=cancel)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def question_set_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """The set's own fields, its questions, and the form that adds one."""
+    require_admin(request.user)
+    question_set = get_object_or_404(QuestionSet.objects.select_related("stage__pipeline"), pk=pk)
+    form = QuestionSetForm(request.POST or None, user=request.user, record=question_set)
+    if form.is_valid():
+        try:
+            configuration.question_set_update(
+                question_set, acting_user=request.user, **form.changes()
+            )
+        except SERVICE_ERRORS as error:
+            form_add_service_error(form, error)
+        else:
+            messages.success(request, f"Question set “{question_set}” saved.")
+            return redirect(f"{SETTINGS}:question-set-edit", question_set.pk)
+    context = {
+        "question_set": question_set,
+        "form": form,
+        "questions": question_set.questions.order_by("-is_active", "position", "pk"),
+        "add_form": QuestionAddForm(user=request.user),
+        "tab": "question-sets",
+    }
+    return render_list(request, "playbooks/settings/question_set_edit.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def question_add(request: HttpRequest, pk: int) -> HttpResponse:
+    require_admin(request.user)
+    question_set = get_object_or_404(QuestionSet, pk=pk)
+    form = QuestionAddForm(request.POST or None, user=request.user)
+    if form.is_valid():
+        try:
+            configuration.question_add(question_set, acting_user=request.user, **form.values())
+        except SERVICE_ERRORS as error:
+            form_add_service_error(form, error)
+        else:
+            messages.success(request, "Question added.")
+            return redirect(f"{SETTINGS}:question-set-edit", question_set.pk)
+    cancel = reverse(f"{SETTINGS}:question-set-edit", args=[question_set.pk])
+    return _form_page(request, form, title=f"New question in {question_set}", cancel_url=cancel)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def question_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    require_admin(request.user)
+    question = get_object_or_404(Question.objects.select_related("question_set"), pk=pk)
+    form = QuestionForm(request.POST or None, user=request.user, record=question)
+    if form.is_valid():
+        try:
+            configuration.question_update(question, acting_user=request.user, **form.changes())
+        except SERVICE_ERRORS as error:
+            form_add_service_error(form, error)
+        else:
+            messages.success(request, "Question saved.")
+            return redirect(f"{SETTINGS}:question-set-edit", question.question_set_id)
+    cancel = reverse(f"{SETTINGS}:question-set-edit", args=[question.question_set_id])
+    title = f"Edit question of {question.question_set}"
+    return _form_page(request, form, title=title, cancel_url=cancel)
+
+
+# Next-action rules --------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET"])
+def next_actions(request: HttpRequest) -> HttpResponse:
+    """One row per customer state with its active rule, if any."""
+    require_admin(request.user)
+    rules = {rule.state: rule for rule in NextActionRule.objects.filter(is_active=True)}
+    rows = [(value, label, rules.get(value)) for value, label in CustomerState.choices]
+    context = {"rows": rows, "tab": "next-actions"}
+    return render_list(request, "playbooks/settings/next_actions.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def next_action_set(request: HttpRequest) -> HttpResponse:
+    """Set the rule of a state (`?state=`); it replaces the state's current rule."""
+    require_admin(request.user)
+    state = request.GET.get("state", "")
+    current = NextActionRule.objects.filter(state=state, is_active=True).first()
+    initial: dict[str, Any] = {"state": state, "activity_type": "task", "due_in_days": 2}
+    if current is not None:
+        initial |= {
+            name: getattr(current, name)
+            for name in ("action", "guidance", "activity_type", "due_in_days")
+        }
+    form = NextActionRuleForm(request.POST or None, initial=initial)
+    if form.is_valid():
+        try:
+            rule = configuration.next_action_rule_set(acting_user=request.user, **form.cleaned_data)
+        except SERVICE_ERRORS as error:
+            form_add_service_error(form, error)
+        else:
+            messages.success(request, f"Next action for {rule.get_state_display()} saved.")
+            return redirect(f"{SETTINGS}:next-actions")
+    cancel = reverse(f"{SETTINGS}:next-actions")
+    return _form_page(request, form, title="Set a next action", cancel_url=cancel)
+
+
+@login_required
+@require_http_methods(["POST"])
+def next_action_disable(request: HttpRequest, pk: int) -> HttpResponse:
+    require_admin(request.user)
+    rule = get_object_or_404(NextActionRule, pk=pk, is_active=True)
+    configuration.next_action_rule_disable(rule, acting_user=request.user)
+    messages.success(request, f"No next action for {rule.get_state_display()} any more.")
+    return redirect(f"{SETTINGS}:next-actions")
+
+
+# Objection library (managers and admins) ----------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET"])
+def library(request: HttpRequest) -> HttpResponse:
+    """Every answer with how deals went where it was used."""
+    require_library_editor(request.user)
+    entries = library_response_win_rates().order_by("-is_active", "category", "title", "pk")
+    context = {"entries": entries, "tab": "library"}
+    return render_list(request, "playbooks/settings/library.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def library_create(request: HttpRequest) -> HttpResponse:
+    require_library_editor(request.user)
+    form = LibraryResponseCreateForm(request.POST or None, user=request.user)
+    if form.is_valid():
+        try:
+            entry = configuration.library_response_create(acting_user=request.user, **form.values())
+        except SERVICE_ERRORS as error:
+            form_add_service_error(form, error)
+        else:
+            messages.success(request, f"“{entry}” added to the objection library.")
+            return redirect(f"{SETTINGS}:library")
+    cancel = reverse(f"{SETTINGS}:library")
+    return _form_page(request, form, title="New library answer", cancel_url=cancel)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def library_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    require_library_editor(request.user)
+    entry = get_object_or_404(LibraryResponse, pk=pk)
+    form = LibraryResponseForm(request.POST or None, user=request.user, record=entry)
+    if form.is_valid():
+        try:
+            configuration.library_response_update(entry, acting_user=request.user, **form.changes())
+        except SERVICE_ERRORS as error:
+            form_add_service_error(form, error)
+        else:
+            messages.success(request, f"“{entry}” saved.")
+            return redirect(f"{SETTINGS}:library")
+    cancel = reverse(f"{SETTINGS}:library")
+    return _form_page(request, form, title=f"Edit “{entry}”", cancel_url=cancel)

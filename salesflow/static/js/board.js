@@ -1,0 +1,169 @@
+// The Kanban board: drag a card to another column to move the deal (SortableJS + htmx).
+// Without this file every card still has a Move form that posts to the same view.
+(function () {
+  "use strict";
+
+  // Where a dragged card came from, so a refused move puts it back exactly there.
+  var origins = {};
+  // The card whose own form (Move, override, lost reason) was submitted: focus it afterwards.
+  var focusAfterSwap = null;
+
+  function boardState() {
+    var values = {};
+    var state = document.getElementById("board-state");
+    if (!state) return values;
+    Array.prototype.forEach.call(state.elements, function (input) {
+      if (input.name) values[input.name] = input.value;
+    });
+    return values;
+  }
+
+  function columnList(stageId) {
+    return document.getElementById("board-cards-" + stageId);
+  }
+
+  function cardOf(element) {
+    return element && element.closest ? element.closest(".board-card") : null;
+  }
+
+  function moveDeal(card, toStage) {
+    var values = boardState();
+    values.stage = toStage;
+    values.version = card.dataset.version;
+    values.next = window.location.pathname + window.location.search;
+    htmx.ajax("POST", card.dataset.moveUrl, {
+      source: card,
+      target: card,
+      swap: "outerHTML",
+      values: values,
+    });
+  }
+
+  function makeSortable(list) {
+    if (list.dataset.sortable) return;
+    list.dataset.sortable = "on";
+    new Sortable(list, {
+      group: "board",
+      sort: false, // a column keeps the server's order; only moves between columns count
+      draggable: ".board-card[data-movable]",
+      filter: ".board-refusal, .board-card__move",
+      preventOnFilter: false,
+      forceFallback: true, // mouse and touch events: the same drag in every browser
+      fallbackOnBody: true,
+      fallbackTolerance: 4,
+      delayOnTouchOnly: true,
+      delay: 150,
+      animation: 150,
+      ghostClass: "board-card--ghost",
+      chosenClass: "board-card--chosen",
+      dragClass: "board-card--drag",
+      fallbackClass: "board-card--drag",
+      scroll: true,
+      bubbleScroll: true,
+      onStart: function () {
+        document.body.classList.add("board-dragging");
+      },
+      onEnd: function (event) {
+        document.body.classList.remove("board-dragging");
+        if (event.from === event.to) return;
+        var card = event.item;
+        origins[card.id] = { list: event.from, index: event.oldIndex };
+        moveDeal(card, event.to.dataset.stage);
+      },
+    });
+  }
+
+  function setUp(root) {
+    if (typeof Sortable === "undefined") return;
+    var lists = root.querySelectorAll ? root.querySelectorAll(".board-cards") : [];
+    Array.prototype.forEach.call(lists, makeSortable);
+    if (root.classList && root.classList.contains("board-cards")) makeSortable(root);
+  }
+
+  // A card came back from the server: put it in the column of its stage.
+  function placeCard(card) {
+    var origin = origins[card.id];
+    delete origins[card.id];
+    var list = columnList(card.dataset.stage);
+    if (!list) {
+      card.remove(); // moved to a column this page does not show
+      return;
+    }
+    var moved = card.parentElement !== list;
+    if (moved) {
+      var before = origin && origin.list === list ? list.children[origin.index] : list.firstElementChild;
+      list.insertBefore(card, before || null);
+    }
+    var refusal = card.querySelector(".board-refusal");
+    if (focusAfterSwap === card.id) {
+      focusAfterSwap = null;
+      var target = refusal || card.querySelector(".board-card__name");
+      if (target) target.focus();
+    } else if (refusal) {
+      refusal.focus({ preventScroll: true });
+    }
+    if (moved || refusal) card.scrollIntoView({ block: "nearest", inline: "nearest" });
+  }
+
+  document.addEventListener("htmx:load", function (event) {
+    var element = event.detail.elt;
+    setUp(element);
+    if (element.classList && element.classList.contains("board-card")) placeCard(element);
+  });
+
+  // Sortable animates with style attributes (through the CSSOM, which the CSP allows). htmx
+  // copies the attributes of an element it replaces onto the new one with setAttribute, which
+  // the CSP refuses for style: drop them before a swap inside the board.
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var target = event.detail.target;
+    if (!target || !target.closest || !target.closest("#board")) return;
+    target.removeAttribute("style");
+    Array.prototype.forEach.call(target.querySelectorAll("[style]"), function (element) {
+      element.removeAttribute("style");
+    });
+  });
+
+  // A move that failed on the way (network, 403, 404, 500): put the card back. A refused
+  // move is not a failure: it answers 200 with the card back in its column and the reasons.
+  function revert(event) {
+    var card = cardOf(event.detail.elt);
+    if (!card || !origins[card.id]) return;
+    var origin = origins[card.id];
+    delete origins[card.id];
+    origin.list.insertBefore(card, origin.list.children[origin.index] || null);
+  }
+  document.addEventListener("htmx:responseError", revert);
+  document.addEventListener("htmx:sendError", revert);
+
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var element = event.detail.elt;
+    if (element.tagName === "FORM") {
+      var card = cardOf(element);
+      if (card) focusAfterSwap = card.id;
+    }
+  });
+
+  // "Load more" asks for the cards after those on screen (moves change the count).
+  document.addEventListener("htmx:configRequest", function (event) {
+    var link = event.detail.elt;
+    if (!link.hasAttribute || !link.hasAttribute("data-board-more")) return;
+    var list = document.querySelector(link.getAttribute("hx-target"));
+    if (list) event.detail.parameters.offset = list.querySelectorAll(".board-card").length;
+  });
+
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("[data-board-dismiss]");
+    if (!button) return;
+    var card = cardOf(button);
+    button.closest(".board-refusal").remove();
+    if (card) {
+      card.classList.remove("is-refused");
+      var name = card.querySelector(".board-card__name");
+      if (name) name.focus();
+    }
+  });
+
+  document.addEventListener("DOMContentLoaded", function () {
+    setUp(document);
+  });
+})();
