@@ -15,4 +15,11 @@ urlpatterns = [
     path("<int:pk>/move/", views.deal_move, name="deal-move"),
     path("<int:pk>/close/", views.deal_close, name="deal-close"),
     path("<int:pk>/reopen/", views.deal_reopen, name="deal-reopen"),
+    path("<int:pk>/bant/", views.deal_bant, name="deal-bant"),
+    path("<int:pk>/stakeholders/add/", views.stakeholder_add, name="deal-stakeholder-add"),
+    path("<int:pk>/stakeholders/edit/", views.stakeholder_edit, name="deal-stakeholder-edit"),
+    path("<int:pk>/stakeholders/remove/", views.stakeholder_remove, name="deal-stakeholder-remove"),
+    path("<int:pk>/competitors/add/", views.competitor_add, name="deal-competitor-add"),
+    path("<int:pk>/competitors/edit/", views.competitor_edit, name="deal-competitor-edit"),
+    path("<int:pk>/competitors/remove/", views.competitor_remove, name="deal-competitor-remove"),
 ]

@@ -152,3 +152,19 @@ def library_response_win_rates() -> QuerySet[LibraryResponse]:
         )
         .order_by("category", "title", "pk")
     )
+
+
+def question_sets_for_deal(deal: Deal) -> QuerySet[QuestionSet]:
+    """The question sets of the deal's needs assessment: its stage's own sets, else every active
+    set of its pipeline's stages (the Needs assessment stage in the default process)."""
+    sets = QuestionSet.objects.filter(is_active=True).select_related("stage")
+    if sets.filter(stage_id=deal.stage_id).exists():
+        return sets.filter(stage_id=deal.stage_id).order_by("name", "pk")
+    return sets.filter(
+        stage__pipeline_id=deal.pipeline_id, stage__archived_at__isnull=True
+    ).order_by("stage__position", "name", "pk")
+
+
+def library_responses_active() -> QuerySet[LibraryResponse]:
+    """The whole active library, for pages that group it by category themselves."""
+    return LibraryResponse.objects.filter(is_active=True).order_by("category", "title", "pk")

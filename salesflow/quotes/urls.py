@@ -7,5 +7,15 @@ from salesflow.quotes import views
 app_name = "quotes"
 
 urlpatterns = [
+    path("deal/<int:pk>/new/", views.quote_create, name="quote-create"),
+    path("<int:pk>/", views.quote_detail, name="quote-detail"),
+    path("<int:pk>/terms/", views.quote_edit, name="quote-edit"),
+    path("<int:pk>/lines/add/", views.line_add, name="quote-line-add"),
+    path("<int:pk>/lines/edit/", views.line_edit, name="quote-line-edit"),
+    path("<int:pk>/lines/remove/", views.line_remove, name="quote-line-remove"),
+    *[
+        path(f"<int:pk>/{action}/", views.quote_act, {"action": action}, name=f"quote-{action}")
+        for action in views.ACTIONS
+    ],
     path("<int:pk>/print/", views.quote_print, name="quote-print"),
 ]

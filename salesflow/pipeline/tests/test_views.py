@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import datetime as dt
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -7,8 +10,26 @@ from conftest import client_for
 from salesflow.activities.models import Activity
 from salesflow.core.errors import DomainError
 from salesflow.pipeline import services
-from salesflow.pipeline.models import Deal, Outcome, Pipeline, Stage, StageChange
-from salesflow.pipeline.services import deal_close, deal_move
+from salesflow.pipeline.models import (
+    Competitor,
+    Deal,
+    DealCompetitor,
+    DealStakeholder,
+    Outcome,
+    Pipeline,
+    Stage,
+    StageChange,
+)
+from salesflow.pipeline.services import (
+    competitor_create,
+    deal_close,
+    deal_competitor_add,
+    deal_move,
+    deal_qualification_record,
+    stakeholder_add,
+)
+from salesflow.playbooks.services import objection_log
+from salesflow.quotes.tests.factories import quote_with_lines
 from salesflow.users.models import Visibility
 from tests.factories import (
     AccountFactory,
@@ -188,7 +209,7 @@ def test_detail_query_count_does_not_grow_with_history(
     for index in range(rows):
         deal_move(quick_deal, to_stage=quick["Offer" if index % 2 == 0 else "New"], acting_user=rep)
         ActivityFactory(owner=rep, deal=quick_deal, contact=ContactFactory(owner=rep))
-    with django_assert_max_num_queries(11):
+    with django_assert_max_num_queries(31):
         response = rep_client.get(detail_url(quick_deal))
     assert response.status_code == 200
 
@@ -324,10 +345,10 @@ def test_move_refused_by_the_sales_process_lists_what_is_missing(
         {"move-to_stage": quick["Offer"].pk, "move-version": quick_deal.version},
         follow=True,
     )
+    content = response.content.decode()
     assert response.status_code == 200
-    assert (
-        "This deal cannot leave New yet. Missing: Record the budget." in response.content.decode()
-    )
+    assert "This deal cannot leave New yet." in content
+    assert "<li>Record the budget" in content
 
 
 def test_move_to_lost_without_a_reason_is_a_message_not_an_error(rep_client, deal):
@@ -438,3 +459,553 @@ def test_activities_stay_when_only_the_deal_page_is_read(rep_client, rep, deal):
     ActivityFactory(owner=rep, deal=deal)
     rep_client.get(detail_url(deal))
     assert Activity.objects.filter(deal=deal).count() == 1
+
+
+# The sales-process panels -------------------------------------------------------------------
+
+
+def complete_bant(deal, user):
+    return deal_qualification_record(
+        deal,
+        acting_user=user,
+        budget_amount=50000,
+        is_decision_maker=True,
+        need="Live truck positions",
+        timeline_on=dt.date(2030, 1, 31),
+    )
+
+
+@pytest.fixture
+def qualifying(rep):
+    """A deal of the default process in Qualification: it needs BANT to move on."""
+    return DealFactory(owner=rep, name="Fleet renewal", stage=stage_named("Qualification"))
+
+
+@pytest.fixture
+def contact(rep, qualifying):
+    return ContactFactory(
+        owner=rep, account=qualifying.account, first_name="Dana", last_name="Decider"
+    )
+
+
+PANEL_ACTIONS = [
+    "bant",
+    "stakeholder-add",
+    "stakeholder-edit",
+    "stakeholder-remove",
+    "competitor-add",
+    "competitor-edit",
+    "competitor-remove",
+]
+
+
+@pytest.mark.parametrize("name", PANEL_ACTIONS)
+def test_panel_actions_are_forbidden_on_a_read_only_deal(rep_client, public_deal, name):
+    assert rep_client.post(action_url(name, public_deal), {}).status_code == 403
+
+
+@pytest.mark.parametrize("name", PANEL_ACTIONS)
+def test_panel_actions_are_not_found_for_an_outsider(deal, outsider, name):
+    assert client_for(outsider).post(action_url(name, deal), {}).status_code == 404
+
+
+@pytest.mark.parametrize("name", PANEL_ACTIONS)
+def test_panel_actions_answer_get_with_405(rep_client, deal, name):
+    assert rep_client.get(action_url(name, deal)).status_code == 405
+
+
+def test_detail_shows_what_is_missing_to_move_on_with_links_to_the_panels(rep_client, qualifying):
+    content = rep_client.get(detail_url(qualifying)).content.decode()
+    assert "To move on to Needs assessment" in content
+    assert '<a href="#panel-bant">BANT: record the budget.</a>' in content
+    assert 'id="panel-bant"' in content and "First contact by phone" in content
+
+
+def test_detail_says_nothing_is_missing_when_the_criteria_are_met(rep_client, rep, qualifying):
+    complete_bant(qualifying, rep)
+    content = rep_client.get(detail_url(qualifying)).content.decode()
+    assert "Nothing is missing: the deal may move on to Needs assessment." in content
+    assert "BANT: record" not in content
+
+
+def test_detail_warns_of_a_missing_decision_maker_in_the_presentation(rep_client, rep):
+    deal = DealFactory(owner=rep, stage=stage_named("Presentation / demo"))
+    content = rep_client.get(detail_url(deal)).content.decode()
+    assert "No decision maker is known" in content
+    assert '<a href="#panel-stakeholders">Name the decision maker' in content
+    assert '<a href="#checklist">Tick “Agenda agreed with the customer”' in content
+    assert 'aria-pressed="false">Agenda agreed with the customer</button>' in content
+
+
+def test_detail_leaves_archived_stages_out_of_the_progress_and_the_move_form(
+    rep_client, quick, quick_deal
+):
+    Stage.objects.filter(pk=quick["Offer"].pk).update(archived_at=dt.datetime.now(dt.UTC))
+    response = rep_client.get(detail_url(quick_deal))
+    stages = list(response.context["move_form"].fields["to_stage"].queryset)
+    assert quick["Offer"] not in stages and quick["Won"] in stages
+    assert [stage.name for stage, _ in response.context["steps"]] == ["New", "Won"]
+
+
+def test_detail_preselects_the_next_stage_to_move_to(rep_client, quick, quick_deal):
+    response = rep_client.get(detail_url(quick_deal))
+    assert response.context["move_form"]["to_stage"].value() == quick["Offer"].pk
+
+
+def test_detail_shows_the_panels_but_no_forms_to_a_read_only_reader(rep_client, public_deal):
+    content = rep_client.get(detail_url(public_deal)).content.decode()
+    for title in ("BANT qualification", "Stakeholders", "Competitors", "Quotes", "Objections"):
+        assert title in content
+    for button in ("Save BANT", "Add stakeholder", "Add competitor", "New quote", "Log objection"):
+        assert button not in content
+
+
+@pytest.mark.parametrize("rows", [1, 6])
+def test_detail_query_count_does_not_grow_with_panel_rows(
+    rep_client, rep, rows, django_assert_max_num_queries
+):
+    deal = DealFactory(owner=rep, stage=stage_named("Proposal and objections"))
+    for index in range(rows):
+        person = ContactFactory(owner=rep, account=deal.account)
+        stakeholder_add(deal, contact=person, role="influencer", acting_user=rep)
+        rival = competitor_create(name=f"Rival {index}", acting_user=rep)
+        deal_competitor_add(deal, competitor=rival, acting_user=rep)
+        objection_log(deal, category="price", customer_words="Too dear", acting_user=rep)
+        quote_with_lines(deal, acting_user=rep, lines=[{"unit_price": 10}, {"unit_price": 20}])
+    with django_assert_max_num_queries(37):
+        response = rep_client.get(detail_url(deal))
+    assert response.status_code == 200
+
+
+# Move and close, refused and allowed
+
+
+def test_move_refused_by_the_exit_criteria_shows_the_missing_items_linked(rep_client, qualifying):
+    response = rep_client.post(
+        action_url("move", qualifying),
+        {"move-to_stage": stage_named("Needs assessment").pk, "move-version": qualifying.version},
+    )
+    content = response.content.decode()
+    assert response.status_code == 200
+    assert "This deal cannot leave Qualification yet." in content
+    assert '<a href="#panel-bant">BANT: record the timeline.</a>' in content
+    qualifying.refresh_from_db()
+    assert qualifying.stage.name == "Qualification"
+
+
+def test_move_refusal_answers_htmx_with_the_actions_panel_only(rep_client, qualifying):
+    response = rep_client.post(
+        action_url("move", qualifying),
+        {"move-to_stage": stage_named("Needs assessment").pk, "move-version": qualifying.version},
+        **HTMX,
+    )
+    content = response.content.decode()
+    assert response.status_code == 200
+    assert "<html" not in content
+    assert content.lstrip().startswith('<div id="panel-actions"')
+    assert "This deal cannot leave Qualification yet." in content
+    assert 'id="panel-playbook"' in content and 'hx-swap-oob="true"' in content
+
+
+def test_move_answers_htmx_with_a_reload_of_the_deal(rep_client, rep, qualifying):
+    complete_bant(qualifying, rep)
+    qualifying.refresh_from_db()
+    response = rep_client.post(
+        action_url("move", qualifying),
+        {"move-to_stage": stage_named("Needs assessment").pk, "move-version": qualifying.version},
+        **HTMX,
+    )
+    assert response["HX-Redirect"] == detail_url(qualifying)
+    qualifying.refresh_from_db()
+    assert qualifying.stage.name == "Needs assessment"
+
+
+def test_a_manager_may_move_on_early_with_a_reason(qualifying, manager):
+    response = client_for(manager).post(
+        action_url("move", qualifying),
+        {
+            "move-to_stage": stage_named("Needs assessment").pk,
+            "move-override_reason": "Customer signed an LOI",
+            "move-version": qualifying.version,
+        },
+    )
+    assert response.status_code == 302
+    assert qualifying.stage_changes.last().override_reason == "Customer signed an LOI"
+
+
+def test_close_as_won_records_the_technique_and_the_close_date(rep_client, quick, quick_deal):
+    response = rep_client.post(
+        action_url("close", quick_deal),
+        {
+            "close-outcome": "won",
+            "close-technique": "assumptive",
+            "close-closed_on": "2025-03-14",
+            "close-amount": "30000",
+            "close-version": quick_deal.version,
+        },
+    )
+    assert response.status_code == 302
+    quick_deal.refresh_from_db()
+    assert quick_deal.outcome == Outcome.WON and quick_deal.closing_technique == "assumptive"
+    assert quick_deal.closed_on == dt.date(2025, 3, 14) and quick_deal.amount == 30000
+
+
+def test_close_as_won_is_refused_listing_the_missing_criteria(rep_client, rep):
+    deal = DealFactory(owner=rep, stage=stage_named("Proposal and objections"))
+    response = rep_client.post(
+        action_url("close", deal), {"close-outcome": "won", "close-version": deal.version}
+    )
+    content = response.content.decode()
+    assert "This deal cannot leave Proposal and objections yet." in content
+    assert '<a href="#panel-quotes">Send a quote to the customer.</a>' in content
+    deal.refresh_from_db()
+    assert deal.outcome == Outcome.OPEN
+
+
+def test_a_manager_may_close_as_won_with_an_override_reason(rep, manager):
+    deal = DealFactory(owner=rep, stage=stage_named("Proposal and objections"))
+    client = client_for(manager)
+    assert "Override reason" in client.get(detail_url(deal)).content.decode()
+    client.post(
+        action_url("close", deal),
+        {
+            "close-outcome": "won",
+            "close-override_reason": "Signed on paper",
+            "close-version": deal.version,
+        },
+    )
+    deal.refresh_from_db()
+    assert deal.outcome == Outcome.WON
+    assert deal.stage_changes.last().override_reason == "Signed on paper"
+
+
+def test_a_rep_gets_no_override_field_and_cannot_override(rep_client, rep):
+    deal = DealFactory(owner=rep, stage=stage_named("Proposal and objections"))
+    assert "Override reason" not in rep_client.get(detail_url(deal)).content.decode()
+    rep_client.post(
+        action_url("close", deal),
+        {"close-outcome": "won", "close-override_reason": "x", "close-version": deal.version},
+    )
+    deal.refresh_from_db()
+    assert deal.outcome == Outcome.OPEN
+
+
+def test_close_as_suspended_needs_a_reason_and_offers_the_list(rep_client, deal):
+    content = rep_client.get(detail_url(deal)).content.decode()
+    for outcome in ("Won", "Upgraded", "Lost", "Suspended"):
+        assert outcome in content
+    assert "No budget" in content and "Direct close" in content
+    response = rep_client.post(
+        action_url("close", deal), {"close-outcome": "suspended", "close-version": deal.version}
+    )
+    assert "Say why the deal is suspended." in response.content.decode()
+    deal.refresh_from_db()
+    assert deal.outcome == Outcome.OPEN
+
+
+def test_close_as_upgraded_needs_an_earlier_sale_to_the_account(rep_client, quick, quick_deal):
+    response = rep_client.post(
+        action_url("close", quick_deal),
+        {"close-outcome": "upgraded", "close-version": quick_deal.version},
+        **HTMX,
+    )
+    content = response.content.decode()
+    assert "<html" not in content and "has no won deal yet" in content
+    quick_deal.refresh_from_db()
+    assert quick_deal.outcome == Outcome.OPEN
+
+
+def test_close_in_the_future_is_a_field_error(rep_client, quick, quick_deal):
+    response = rep_client.post(
+        action_url("close", quick_deal),
+        {"close-outcome": "won", "close-closed_on": "2999-01-01", "close-version": 1},
+    )
+    assert "A deal cannot close in the future." in response.content.decode()
+
+
+# BANT
+
+
+def test_bant_records_the_answers_on_the_deal(rep_client, qualifying):
+    response = rep_client.post(
+        action_url("bant", qualifying),
+        {
+            "bant-budget_amount": "50000",
+            "bant-budget_currency": "eur",
+            "bant-is_budget_confirmed": "on",
+            "bant-is_decision_maker": "False",
+            "bant-decision_maker_name": "Dana Decider",
+            "bant-need": "Live truck positions",
+            "bant-pain_level": "4",
+            "bant-timeline_on": "2030-01-31",
+        },
+    )
+    assert response.status_code == 302
+    assert response["Location"] == detail_url(qualifying) + "#panel-bant"
+    qualifying.refresh_from_db()
+    bant = qualifying.qualification
+    assert bant.budget_amount == 50000 and bant.budget_currency == "EUR"
+    assert bant.is_budget_confirmed and bant.is_decision_maker is False
+    assert bant.decision_maker_name == "Dana Decider" and bant.pain_level == 4
+    assert bant.is_complete
+
+
+def test_bant_edits_the_answers_it_has(rep_client, rep, qualifying):
+    complete_bant(qualifying, rep)
+    form = rep_client.get(detail_url(qualifying)).context["bant_form"]
+    assert form["need"].value() == "Live truck positions"
+    rep_client.post(
+        action_url("bant", qualifying),
+        {"bant-budget_amount": "60000", "bant-budget_currency": "EUR", "bant-need": "More"},
+    )
+    qualifying.refresh_from_db()
+    assert qualifying.qualification.budget_amount == 60000
+    assert qualifying.qualification.need == "More"
+    assert qualifying.qualification.timeline_on is None
+
+
+def test_bant_confirmed_without_a_budget_shows_the_field_error(rep_client, qualifying):
+    response = rep_client.post(
+        action_url("bant", qualifying),
+        {"bant-budget_currency": "EUR", "bant-is_budget_confirmed": "on"},
+    )
+    assert response.status_code == 200
+    assert "Give the budget that was confirmed." in response.content.decode()
+    qualifying.refresh_from_db()
+    assert qualifying.qualification is None
+
+
+def test_bant_with_a_bad_pain_level_saves_nothing(rep_client, qualifying):
+    response = rep_client.post(
+        action_url("bant", qualifying), {"bant-budget_currency": "EUR", "bant-pain_level": "9"}
+    )
+    assert "Select a valid choice" in response.content.decode()
+    qualifying.refresh_from_db()
+    assert qualifying.qualification is None
+
+
+def test_bant_answers_htmx_with_its_panel_and_the_playbook_out_of_band(rep_client, qualifying):
+    response = rep_client.post(
+        action_url("bant", qualifying),
+        {
+            "bant-budget_amount": "50000",
+            "bant-budget_currency": "EUR",
+            "bant-is_decision_maker": "True",
+            "bant-need": "Live truck positions",
+            "bant-timeline_on": "2030-01-31",
+        },
+        **HTMX,
+    )
+    content = response.content.decode()
+    assert "<html" not in content
+    assert content.lstrip().startswith('<section id="panel-bant"')
+    assert "Nothing is missing: the deal may move on to Needs assessment." in content
+    assert 'id="panel-actions"' in content and "BANT saved." in content
+    qualifying.refresh_from_db()
+    assert f'name="move-version" value="{qualifying.version}"' in content
+
+
+# Stakeholders
+
+
+def test_stakeholder_add_records_role_attitude_and_notes(rep_client, qualifying, contact):
+    response = rep_client.post(
+        action_url("stakeholder-add", qualifying),
+        {
+            "contact": contact.pk,
+            "role": "decision_maker",
+            "attitude": "supporter",
+            "personality": "Numbers first",
+            "working_style": "Decides with the fleet manager",
+        },
+        follow=True,
+    )
+    assert "Dana Decider added as decision maker." in response.content.decode()
+    row = DealStakeholder.objects.get(deal=qualifying)
+    assert row.contact == contact and row.role == "decision_maker"
+    assert row.attitude == "supporter" and row.personality == "Numbers first"
+
+
+def test_stakeholder_choices_are_readable_contacts_of_the_account_first(
+    rep_client, rep, outsider, qualifying, contact
+):
+    elsewhere = ContactFactory(owner=rep, last_name="Aardvark")
+    hidden = ContactFactory(owner=outsider)
+    form = rep_client.get(detail_url(qualifying)).context["stakeholder_form"]
+    choices = list(form.fields["contact"].queryset)
+    assert choices.index(contact) < choices.index(elsewhere)
+    assert hidden not in choices
+
+
+def test_stakeholder_add_refuses_a_contact_the_user_cannot_see(rep_client, outsider, qualifying):
+    hidden = ContactFactory(owner=outsider)
+    response = rep_client.post(
+        action_url("stakeholder-add", qualifying),
+        {"contact": hidden.pk, "role": "influencer", "attitude": "neutral"},
+    )
+    assert "Select a valid choice" in response.content.decode()
+    assert not DealStakeholder.objects.exists()
+
+
+def test_stakeholder_add_without_a_role_shows_the_error_on_htmx(rep_client, qualifying, contact):
+    response = rep_client.post(
+        action_url("stakeholder-add", qualifying),
+        {"contact": contact.pk, "attitude": "neutral"},
+        **HTMX,
+    )
+    content = response.content.decode()
+    assert content.lstrip().startswith('<section id="panel-stakeholders"')
+    assert "This field is required." in content
+    assert not DealStakeholder.objects.exists()
+
+
+def test_stakeholder_edit_changes_role_and_notes(rep_client, rep, qualifying, contact):
+    row = stakeholder_add(qualifying, contact=contact, role="influencer", acting_user=rep)
+    rep_client.post(
+        action_url("stakeholder-edit", qualifying),
+        {
+            "stakeholder": row.pk,
+            "role": "decision_maker",
+            "attitude": "opponent",
+            "working_style": "Slow",
+        },
+    )
+    row.refresh_from_db()
+    assert row.role == "decision_maker" and row.attitude == "opponent"
+    assert row.working_style == "Slow"
+
+
+def test_stakeholder_edit_with_a_bad_role_keeps_the_row(rep_client, rep, qualifying, contact):
+    row = stakeholder_add(qualifying, contact=contact, role="influencer", acting_user=rep)
+    response = rep_client.post(
+        action_url("stakeholder-edit", qualifying),
+        {"stakeholder": row.pk, "role": "king", "attitude": "neutral"},
+    )
+    assert "Select a valid choice" in response.content.decode()
+    row.refresh_from_db()
+    assert row.role == "influencer"
+
+
+def test_stakeholder_of_another_deal_cannot_be_edited_or_removed(rep_client, rep, contact):
+    other = DealFactory(owner=rep)
+    row = stakeholder_add(other, contact=contact, role="influencer", acting_user=rep)
+    mine = DealFactory(owner=rep)
+    response = rep_client.post(
+        action_url("stakeholder-remove", mine), {"stakeholder": row.pk}, follow=True
+    )
+    assert "not a stakeholder of this deal" in response.content.decode()
+    rep_client.post(
+        action_url("stakeholder-edit", mine),
+        {"stakeholder": row.pk, "role": "blocker", "attitude": "neutral"},
+    )
+    row.refresh_from_db()
+    assert row.role == "influencer"
+
+
+def test_stakeholder_remove_takes_them_off_the_deal(rep_client, rep, qualifying, contact):
+    row = stakeholder_add(qualifying, contact=contact, role="influencer", acting_user=rep)
+    response = rep_client.post(
+        action_url("stakeholder-remove", qualifying), {"stakeholder": row.pk}, **HTMX
+    )
+    content = response.content.decode()
+    assert "Dana Decider removed from the stakeholders." in content
+    assert "No stakeholders yet" in content
+    assert not DealStakeholder.objects.exists()
+
+
+# Competitors
+
+
+def test_competitor_add_from_the_shared_list(rep_client, rep, qualifying):
+    rival = competitor_create(name="TrackCo", acting_user=rep)
+    response = rep_client.post(
+        action_url("competitor-add", qualifying),
+        {
+            "competitor": rival.pk,
+            "strengths": "Cheap",
+            "weaknesses": "No support",
+            "counter_strategy": "Show the support desk",
+            "status": "active",
+        },
+    )
+    assert response["Location"] == detail_url(qualifying) + "#panel-competitors"
+    entry = DealCompetitor.objects.get(deal=qualifying)
+    assert entry.competitor == rival and entry.counter_strategy == "Show the support desk"
+
+
+def test_competitor_add_with_a_new_name_extends_the_shared_list(rep_client, qualifying):
+    rep_client.post(
+        action_url("competitor-add", qualifying), {"new_name": " FleetEye ", "status": "active"}
+    )
+    assert Competitor.objects.get().name == "FleetEye"
+    assert DealCompetitor.objects.get().competitor.name == "FleetEye"
+
+
+@pytest.mark.parametrize(
+    ("data", "error"),
+    [
+        ({"status": "active"}, "Choose a competitor or name a new one."),
+        ({"new_name": "X", "status": "gone"}, "Select a valid choice"),
+    ],
+)
+def test_competitor_add_with_bad_input_saves_nothing(rep_client, qualifying, data, error):
+    response = rep_client.post(action_url("competitor-add", qualifying), data)
+    assert error in response.content.decode()
+    assert not Competitor.objects.exists() and not DealCompetitor.objects.exists()
+
+
+def test_competitor_add_of_a_taken_name_keeps_the_list_as_it_was(rep_client, rep, qualifying):
+    competitor_create(name="TrackCo", acting_user=rep)
+    response = rep_client.post(
+        action_url("competitor-add", qualifying),
+        {"new_name": "trackco", "status": "active"},
+        **HTMX,
+    )
+    assert "already on the competitor list" in response.content.decode()
+    assert Competitor.objects.count() == 1 and not DealCompetitor.objects.exists()
+
+
+def test_competitor_edit_and_remove(rep_client, rep, qualifying):
+    rival = competitor_create(name="TrackCo", acting_user=rep)
+    entry = deal_competitor_add(qualifying, competitor=rival, acting_user=rep)
+    rep_client.post(
+        action_url("competitor-edit", qualifying),
+        {"entry": entry.pk, "status": "eliminated", "weaknesses": "Slow"},
+    )
+    entry.refresh_from_db()
+    assert entry.status == "eliminated" and entry.weaknesses == "Slow"
+    response = rep_client.post(
+        action_url("competitor-remove", qualifying), {"entry": entry.pk}, **HTMX
+    )
+    assert "TrackCo removed from this deal." in response.content.decode()
+    assert not DealCompetitor.objects.exists() and Competitor.objects.exists()
+
+
+def test_competitor_edit_with_a_bad_status_changes_nothing(rep_client, rep, qualifying):
+    entry = deal_competitor_add(
+        qualifying, competitor=competitor_create(name="TrackCo", acting_user=rep), acting_user=rep
+    )
+    response = rep_client.post(
+        action_url("competitor-edit", qualifying), {"entry": entry.pk, "status": "friends"}
+    )
+    assert "Select a valid choice" in response.content.decode()
+    entry.refresh_from_db()
+    assert entry.status == "active"
+
+
+@pytest.mark.parametrize("name", [*PANEL_ACTIONS, "move", "close", "reopen"])
+def test_panel_actions_answer_htmx_with_a_panel_even_for_bad_input(rep_client, deal, name):
+    response = rep_client.post(action_url(name, deal), {}, **HTMX)
+    content = response.content.decode()
+    assert response.status_code == 200
+    assert "<html" not in content
+    assert re.match(r'\s*<(section|div) id="panel-', content)
+    assert '<div id="messages"' in content and 'hx-swap-oob="true"' in content
+
+
+def test_detail_has_no_inline_code_for_the_strict_csp(rep_client, rep, deal):
+    objection_log(deal, category="price", customer_words="Too dear", acting_user=rep)
+    content = rep_client.get(detail_url(deal)).content.decode()
+    assert "style=" not in content and "<style" not in content
+    assert "<script>" not in content and " on" + "click=" not in content
+    assert "css/deal.css" in content
