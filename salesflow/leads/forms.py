@@ -5,13 +5,30 @@ from typing import Any
 from django import forms
 
 from salesflow.core.forms import (
+    ActionForm,
     ContactFieldsMixin,
+    DateInput,
     ListFilterForm,
+    ServiceForm,
     VersionedServiceForm,
     owner_filter,
     with_blank,
 )
-from salesflow.leads.models import Campaign, Channel, Lead, LeadStatus, Source
+from salesflow.leads.models import (
+    Campaign,
+    Channel,
+    Grade,
+    Lead,
+    LeadStatus,
+    Qualification,
+    Source,
+)
+from salesflow.leads.selectors import disqualification_reasons_active
+from salesflow.pipeline.models import Pipeline
+from salesflow.users.policy import users_visible_to
+
+# The statuses a person sets by hand; qualified, disqualified and converted are actions.
+EDITABLE_STATUSES = (LeadStatus.NEW, LeadStatus.WORKING)
 
 
 class LeadForm(ContactFieldsMixin, VersionedServiceForm):
@@ -44,14 +61,26 @@ class LeadForm(ContactFieldsMixin, VersionedServiceForm):
             # A new lead's channel follows its source unless the user says otherwise.
             self.fields["channel"].required = False
             self.fields["channel"].choices = with_blank(Channel.choices, "Follow the source")
-        if self.current.get("status") != LeadStatus.CONVERTED:
-            # Converting is its own action; the form cannot set it.
+        if self.record is not None and self.record.status not in EDITABLE_STATUSES:
+            # Qualified, disqualified or converted: only the lead page's actions change that.
+            del self.fields["status"]
+        else:
             self.fields["status"].choices = [
-                choice for choice in LeadStatus.choices if choice[0] != LeadStatus.CONVERTED
+                (value, label) for value, label in LeadStatus.choices if value in EDITABLE_STATUSES
             ]
+            self.fields["status"].help_text = "Qualify, disqualify or convert on the lead's page."
+
+
+SORT_CHOICES = [
+    ("", "Highest score"),
+    ("score", "Lowest score"),
+    ("-created", "Newest"),
+    ("created", "Oldest"),
+]
 
 
 class LeadFilterForm(ListFilterForm):
+    grade = forms.ChoiceField(required=False, choices=with_blank(Grade.choices, "Any grade"))
     status = forms.ChoiceField(required=False, choices=with_blank(LeadStatus.choices, "Any status"))
     source = forms.ChoiceField(required=False, choices=with_blank(Source.choices, "Any source"))
     channel = forms.ChoiceField(required=False, choices=with_blank(Channel.choices, "Any channel"))
@@ -59,3 +88,121 @@ class LeadFilterForm(ListFilterForm):
     campaign = forms.ModelChoiceField(
         queryset=Campaign.objects.all(), required=False, empty_label="Any campaign"
     )
+    sort = forms.ChoiceField(required=False, choices=SORT_CHOICES, label="Sort by")
+
+
+# The lead page's actions -----------------------------------------------------------------------
+
+DECISION_MAKER_CHOICES = [("", "Not asked yet"), ("True", "Yes"), ("False", "No")]
+PAIN_CHOICES = [
+    ("", "Not asked yet"),
+    (1, "1 · nice to have"),
+    (2, "2"),
+    (3, "3 · it hurts"),
+    (4, "4"),
+    (5, "5 · urgent pain"),
+]
+
+
+class BantForm(ServiceForm):
+    """The lead's BANT answers; the view records the ones the user changed."""
+
+    prefix = "bant"
+    budget_amount = forms.DecimalField(
+        required=False, min_value=0, max_digits=14, decimal_places=2, label="Budget amount"
+    )
+    pain_level = forms.TypedChoiceField(
+        choices=PAIN_CHOICES, coerce=int, empty_value=None, required=False, label="Pain"
+    )
+    fieldsets = [
+        ("Budget", ["budget_amount", "budget_currency", "is_budget_confirmed"]),
+        ("Authority", ["is_decision_maker", "decision_maker_name"]),
+        ("Need", ["need", "pain_level"]),
+        ("Timeline", ["timeline_on"]),
+    ]
+    wide_fields = ("need",)
+
+    class Meta:
+        model = Qualification
+        fields = [
+            "budget_amount", "budget_currency", "is_budget_confirmed", "is_decision_maker",
+            "decision_maker_name", "need", "pain_level", "timeline_on",
+        ]  # fmt: skip
+        labels = {
+            "budget_currency": "Currency",
+            "is_budget_confirmed": "Budget confirmed",
+            "is_decision_maker": "Talks to the decision maker",
+            "decision_maker_name": "Who decides",
+            "need": "What they need",
+            "timeline_on": "Expected purchase date",
+        }
+        widgets = {
+            "is_decision_maker": forms.RadioSelect(choices=DECISION_MAKER_CHOICES),
+            "need": forms.Textarea(attrs={"rows": 2}),
+            "timeline_on": DateInput(),
+            "budget_currency": forms.TextInput(attrs={"size": 3, "autocomplete": "off"}),
+        }
+        help_texts = {
+            "budget_currency": "",
+            "is_decision_maker": "",
+            "decision_maker_name": "When it is someone else.",
+            "need": "In their words: what should change?",
+            "timeline_on": "",
+        }
+
+
+class DisqualifyForm(ActionForm):
+    prefix = "disqualify"
+    reason = forms.ModelChoiceField(
+        queryset=disqualification_reasons_active(), empty_label="Choose a reason"
+    )
+    note = forms.CharField(
+        required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class AssignForm(ActionForm):
+    """Who takes the lead: a person of the user's teams; blank means the user."""
+
+    prefix = "assign"
+    owner = forms.ModelChoiceField(
+        queryset=None, required=False, empty_label=None, label="Assign to"
+    )
+
+    def __init__(self, *args: Any, user: Any, lead: Lead | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].initial = lead.owner_id if lead else user.pk
+        self.fields["owner"].queryset = (
+            users_visible_to(user).filter(is_active=True).order_by("first_name", "username")
+        )
+
+
+class ConvertForm(ActionForm):
+    prefix = "convert"
+    pipeline = forms.ModelChoiceField(
+        queryset=Pipeline.objects.filter(is_active=True), required=False, empty_label=None
+    )
+    deal_name = forms.CharField(
+        required=False, max_length=200, help_text="Blank: the company and the person's name."
+    )
+    amount = forms.DecimalField(
+        required=False,
+        min_value=0,
+        max_digits=14,
+        decimal_places=2,
+        help_text="Blank: the budget from BANT.",
+    )
+
+    def __init__(self, *args: Any, lead: Lead, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Pipelines come default first, so the select starts on the default one.
+        if lead.company or lead.full_name:
+            self.fields["deal_name"].widget.attrs["placeholder"] = " - ".join(
+                part for part in (lead.company, lead.full_name) if part
+            )
+
+
+class RecordChoiceForm(forms.Form):
+    """The id of the other record of a merge, from the query string or the confirm form."""
+
+    record = forms.IntegerField(min_value=1)

@@ -103,3 +103,28 @@ def accounts_matching_company(user: Any, company: str) -> list[Account]:
         accounts_visible_to(user).filter(name__icontains=word).order_by("pk")[:ACCOUNT_CANDIDATES]
     )
     return [account for account in candidates if company_key(account.name) == key]
+
+
+# The lead list's orders; ties go to the newer lead.
+LEAD_ORDERS = {
+    "": ("-score", "-created_at", "-pk"),
+    "score": ("score", "-created_at", "-pk"),
+    "-created": ("-created_at", "-pk"),
+    "created": ("created_at", "pk"),
+}
+
+
+def leads_filtered(user: Any, *, q: str = "", sort: str = "", **filters: Any) -> QuerySet[Lead]:
+    """The lead list: readable leads holding every search word, filtered by the given fields
+    (grade, status, source, channel, owner, campaign) and sorted, highest score first unless
+    `sort` says otherwise (a key of LEAD_ORDERS)."""
+    leads = leads_visible_to(user).select_related("owner", "campaign")
+    for word in q.split():
+        leads = leads.filter(
+            Q(first_name__icontains=word)
+            | Q(last_name__icontains=word)
+            | Q(email__icontains=word)
+            | Q(company__icontains=word)
+            | Q(phone__icontains=word)
+        )
+    return leads.filter(**filters).order_by(*LEAD_ORDERS.get(sort, LEAD_ORDERS[""]))

@@ -13,21 +13,27 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from salesflow.core.errors import DomainError
+from salesflow.core.errors import AccessDenied, DomainError
 from salesflow.core.normalize import company_key, normalize_contact_fields
 from salesflow.core.services import fields_assign, instance_save_versioned
 from salesflow.leads.assignment import lead_route_if_due
 from salesflow.leads.models import (
     SOURCE_CHANNEL,
+    AssignmentRule,
+    Campaign,
     DisqualificationReason,
     FormSubmission,
     Lead,
     LeadCaptureForm,
+    LeadScoringSettings,
     LeadStatus,
+    ProfileCriterion,
     Qualification,
+    ScoringRule,
     SubmissionOutcome,
 )
 from salesflow.leads.scoring import lead_rescore
+from salesflow.users.policy import require_admin
 from salesflow.users.services import owner_change_check, ownership_defaults, record_require_write
 
 LEAD_FIELDS = {
@@ -90,8 +96,13 @@ def lead_update(
     lead: Lead, *, acting_user: Any, expected_version: int | None = None, **data: Any
 ) -> Lead:
     record_require_write(acting_user, lead)
-    if data.get("status") == LeadStatus.CONVERTED and lead.status != LeadStatus.CONVERTED:
+    status = data.get("status")
+    if status == LeadStatus.CONVERTED and lead.status != LeadStatus.CONVERTED:
         raise ValidationError({"status": "A lead becomes converted only by converting it."})
+    if status in (LeadStatus.QUALIFIED, LeadStatus.DISQUALIFIED) and status != lead.status:
+        raise ValidationError(
+            {"status": "Qualify or disqualify a lead with its BANT answers (lead_qualify)."}
+        )
     owner_change_check(acting_user=acting_user, record=lead, data=data)
     changed = fields_assign(lead, normalize_contact_fields(data), allowed=LEAD_FIELDS)
     if "company" in changed:
@@ -277,3 +288,57 @@ def lead_disqualify(
         lead.notes = f"{lead.notes}\n\nDisqualified ({reason.name}): {note.strip()}".strip()
         changed.append("notes")
     return instance_save_versioned(lead, changed=changed)
+
+
+# Lead-management settings ----------------------------------------------------------------------
+
+# What the settings pages may set on each kind of row.
+SETTING_FIELDS: dict[type, set[str]] = {
+    ProfileCriterion: {"dimension", "value", "weight", "is_active"},
+    ScoringRule: {
+        "name", "condition", "threshold", "points", "half_life_days", "position", "is_active",
+    },
+    LeadScoringSettings: {"hot_min", "warm_min"},
+    AssignmentRule: {
+        "name", "priority", "region", "industry", "size_band", "team", "owner", "is_active",
+    },
+    LeadCaptureForm: {
+        "name", "campaign", "source", "channel", "default_owner", "default_team", "is_active",
+        "success_message", "max_submissions_per_ip",
+    },
+    DisqualificationReason: {"name", "position", "is_active"},
+    Campaign: {
+        "name", "channel", "source", "cost", "currency", "starts_on", "ends_on", "is_active",
+    },
+}  # fmt: skip
+
+
+@transaction.atomic
+def lead_setting_save(instance: Any, *, acting_user: Any, **changes: Any) -> Any:
+    """Create (an unsaved `instance`) or change one row of the lead-management settings.
+
+    Admins only, except campaigns, which managers keep too. Scores are not recomputed here:
+    changed rules or thresholds apply to a lead when it is next rescored (`leads_rescore_all`).
+    """
+    if not isinstance(instance, Campaign):
+        require_admin(acting_user)
+    elif not (getattr(acting_user, "is_admin", False) or getattr(acting_user, "is_manager", False)):
+        raise AccessDenied("Only a manager or an admin may change campaigns.")
+    changed = fields_assign(instance, changes, allowed=SETTING_FIELDS[type(instance)])
+    if changed or instance.pk is None:
+        instance.full_clean()
+        instance.save()
+    return instance
+
+
+@transaction.atomic
+def lead_setting_delete(instance: Any, *, acting_user: Any) -> None:
+    """Delete a profile criterion, scoring rule, assignment rule or capture form (admins).
+
+    Added for the API. A capture form that leads came through is refused (DomainError): the
+    leads keep pointing at it, so deactivate it instead.
+    """
+    require_admin(acting_user)
+    if isinstance(instance, LeadCaptureForm) and instance.leads.exists():
+        raise DomainError("Leads came in through this form; deactivate it instead.")
+    instance.delete()

@@ -5,67 +5,113 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
+from django_htmx.http import HttpResponseClientRedirect
 
 from salesflow.activities.selectors import activities_timeline, activities_visible_to
-from salesflow.core.errors import ConflictError
+from salesflow.core.errors import AccessDenied, ConflictError, DomainError
 from salesflow.core.forms import form_add_service_error
-from salesflow.core.views import page_of, render_list
-from salesflow.leads import services
-from salesflow.leads.forms import LeadFilterForm, LeadForm
+from salesflow.core.views import error_text, next_url, page_of, render_list
+from salesflow.customers.selectors import contact_get_for_user
+from salesflow.leads import assignment, conversion, dedup, services
+from salesflow.leads.forms import (
+    AssignForm,
+    BantForm,
+    ConvertForm,
+    DisqualifyForm,
+    LeadFilterForm,
+    LeadForm,
+    RecordChoiceForm,
+)
 from salesflow.leads.models import Lead
-from salesflow.leads.selectors import lead_get_for_user, leads_visible_to
+from salesflow.leads.selectors import lead_get_for_user, leads_filtered, leads_queue_for_manager
 from salesflow.pipeline.selectors import deals_visible_to
 from salesflow.users import policy
 
 TIMELINE_LIMIT = 50
+DUPLICATES_LIMIT = 5
+BANT_LETTERS = ("budget", "authority", "need", "timeline")
 
 
-# TODO move to selectors: the lead list's search and filters.
-def leads_filter(leads: QuerySet[Lead], filters: dict[str, Any]) -> QuerySet[Lead]:
-    if q := filters.pop("q", ""):
-        words = Q()
-        for word in q.split():
-            words &= (
-                Q(first_name__icontains=word)
-                | Q(last_name__icontains=word)
-                | Q(email__icontains=word)
-                | Q(company__icontains=word)
-                | Q(phone__icontains=word)
-            )
-        leads = leads.filter(words)
-    return leads.filter(**filters)
+def require_manager(user: Any) -> None:
+    """The lead queue and campaigns: managers and admins only."""
+    if not (getattr(user, "is_authenticated", False) and (user.is_admin or user.is_manager)):
+        raise AccessDenied("Only a manager or an admin may open this page.")
+
+
+def _lead_page(
+    request: HttpRequest, lead: Lead, *, region: str | None = None, **forms: Any
+) -> HttpResponse:
+    """The lead page, or for htmx only its `region` partial; bound `forms` (with their errors)
+    replace the blank ones."""
+    user = request.user
+    partial = region if request.htmx and region else None
+    missing = services.bant_missing(lead)
+    gaps = {item["code"] for item in missing}
+    context = {
+        "lead": lead,
+        "can_edit": policy.can_write(user, lead),
+        "bant_form": BantForm(user=user, record=lead.qualification),
+        "disqualify_form": DisqualifyForm(),
+        "assign_form": AssignForm(user=user, lead=lead),
+        "convert_form": ConvertForm(lead=lead),
+        "bant_missing": missing,
+        "bant_letters": [(letter, letter not in gaps) for letter in BANT_LETTERS],
+        "now": timezone.now(),
+        **forms,
+    }
+    if partial is None:
+        activities = activities_visible_to(user).filter(lead=lead)
+        context |= {
+            "duplicates": []
+            if lead.is_converted
+            else dedup.lead_duplicates(lead, user=user, limit=DUPLICATES_LIMIT),
+            "deals": deals_visible_to(user).filter(lead=lead).select_related("stage"),
+            "activities": activities_timeline(activities)[:TIMELINE_LIMIT],
+        }
+    template = f"leads/lead_detail.html#{partial}" if partial else "leads/lead_detail.html"
+    return render(request, template, context)
+
+
+def _to_lead_page(request: HttpRequest, lead: Lead) -> HttpResponse:
+    """After an action that changes the whole page: load it again (htmx: the browser does)."""
+    if request.htmx:
+        return HttpResponseClientRedirect(lead.get_absolute_url())
+    return redirect(lead)
 
 
 @login_required
 @require_http_methods(["GET"])
 def lead_list(request: HttpRequest) -> HttpResponse:
     form = LeadFilterForm(request.GET, user=request.user)
-    leads = leads_filter(
-        leads_visible_to(request.user).select_related("owner", "campaign"), form.filters()
-    )
+    leads = leads_filtered(request.user, **form.filters())
     context = {"form": form, "page_obj": page_of(request, leads)}
     return render_list(request, "leads/lead_list.html", context)
 
 
 @login_required
 @require_http_methods(["GET"])
+def lead_queue(request: HttpRequest) -> HttpResponse:
+    """Leads of the manager's teams waiting for an owner or a first contact."""
+    require_manager(request.user)
+    leads = leads_queue_for_manager(request.user)
+    assignees = policy.users_visible_to(request.user).filter(is_active=True)
+    context = {
+        "page_obj": page_of(request, leads),
+        "assignees": list(assignees.order_by("first_name", "username")),
+    }
+    return render_list(request, "leads/lead_queue.html", context)
+
+
+@login_required
+@require_http_methods(["GET"])
 def lead_detail(request: HttpRequest, pk: int) -> HttpResponse:
     lead = lead_get_for_user(request.user, pk)
-    activities = activities_visible_to(request.user).filter(lead=lead)
-    context = {
-        "lead": lead,
-        "deals": deals_visible_to(request.user).filter(lead=lead).select_related("stage"),
-        "activities": activities_timeline(activities)[:TIMELINE_LIMIT],
-        "can_edit": policy.can_write(request.user, lead),
-        "now": timezone.now(),
-    }
-    return render(request, "leads/lead_detail.html", context)
+    return _lead_page(request, lead)
 
 
 @login_required
@@ -123,3 +169,129 @@ def lead_delete(request: HttpRequest, pk: int) -> HttpResponse:
         "consequence": "Its activities are deleted with it; deals converted from it stay.",
     }
     return render(request, "confirm_delete.html", context)
+
+
+@login_required
+@require_http_methods(["POST"])
+def lead_qualification(request: HttpRequest, pk: int) -> HttpResponse:
+    """Record the BANT answers the user changed; with the Qualify button, then qualify.
+
+    A refused qualification keeps the answers and says which BANT letters are missing."""
+    lead = lead_get_for_user(request.user, pk, write=True)
+    form = BantForm(request.POST, user=request.user, record=lead.qualification)
+    if not form.is_valid():
+        return _lead_page(request, lead, region="qualification", bant_form=form)
+    try:
+        if form.changed_data:
+            services.lead_qualification_record(lead, acting_user=request.user, **form.changes())
+    except ValidationError as error:
+        form_add_service_error(form, error)
+        lead = lead_get_for_user(request.user, pk)  # without the refused answers
+        return _lead_page(request, lead, region="qualification", bant_form=form)
+    if "qualify" not in request.POST:
+        messages.success(request, "BANT answers saved.")
+        return _lead_page(request, lead, region="qualification") if request.htmx else redirect(lead)
+    try:
+        services.lead_qualify(lead, acting_user=request.user)
+    except DomainError as error:
+        return _lead_page(request, lead, region="qualification", qualify_refusal=error)
+    messages.success(request, f"{lead} is qualified. Convert it into a deal when you are ready.")
+    return _to_lead_page(request, lead)
+
+
+@login_required
+@require_http_methods(["POST"])
+def lead_disqualify(request: HttpRequest, pk: int) -> HttpResponse:
+    lead = lead_get_for_user(request.user, pk, write=True)
+    form = DisqualifyForm(request.POST)
+    if form.is_valid():
+        try:
+            services.lead_disqualify(lead, acting_user=request.user, **form.cleaned_data)
+        except (ValidationError, DomainError) as error:
+            form_add_service_error(form, error)
+        else:
+            messages.success(request, f"{lead} is disqualified: {form.cleaned_data['reason']}.")
+            return _to_lead_page(request, lead)
+    return _lead_page(request, lead, region="qualification", disqualify_form=form)
+
+
+@login_required
+@require_http_methods(["POST"])
+def lead_assign(request: HttpRequest, pk: int) -> HttpResponse:
+    """Give the lead to someone of the user's teams (blank: the user); back to `next`."""
+    lead = lead_get_for_user(request.user, pk, write=True)
+    form = AssignForm(request.POST, user=request.user)
+    back = next_url(request, lead.get_absolute_url())
+    if not form.is_valid():
+        messages.error(request, f"{lead} was not assigned: choose someone of your teams.")
+        return redirect(back)
+    try:
+        lead = assignment.lead_assign(
+            lead, acting_user=request.user, owner=form.cleaned_data["owner"]
+        )
+    except (ValidationError, DomainError) as error:
+        messages.error(request, f"{lead} was not assigned. {error_text(error)}")
+    else:
+        messages.success(request, f"{lead} is assigned to {lead.owner}.")
+    return redirect(back)
+
+
+@login_required
+@require_http_methods(["POST"])
+def lead_convert(request: HttpRequest, pk: int) -> HttpResponse:
+    lead = lead_get_for_user(request.user, pk, write=True)
+    form = ConvertForm(request.POST, lead=lead)
+    if form.is_valid():
+        try:
+            result = conversion.lead_convert(lead, acting_user=request.user, **form.cleaned_data)
+        except (ValidationError, DomainError) as error:
+            form_add_service_error(form, error)
+        else:
+            messages.success(request, f"{lead} converted into the deal {result.deal}.")
+            return redirect(result.deal)
+    return _lead_page(request, lead, convert_form=form)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def lead_merge(request: HttpRequest, pk: int) -> HttpResponse:
+    """Merge a duplicate lead (`record`) into this lead, after a confirm step."""
+    lead = lead_get_for_user(request.user, pk, write=True)
+    form = RecordChoiceForm(request.POST if request.method == "POST" else request.GET)
+    if not form.is_valid():
+        messages.error(request, "Choose the duplicate to merge among the likely duplicates.")
+        return redirect(lead)
+    duplicate = lead_get_for_user(request.user, form.cleaned_data["record"], write=True)
+    if request.method == "POST":
+        name = duplicate.display_name
+        try:
+            dedup.lead_merge(lead, duplicate, acting_user=request.user)
+        except (ValidationError, DomainError) as error:
+            messages.error(request, error_text(error))
+        else:
+            messages.success(request, f"Merged {name} into {lead}.")
+        return redirect(lead)
+    context = {"lead": lead, "other": duplicate, "into_contact": False}
+    return render(request, "leads/lead_merge.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def lead_merge_into_contact(request: HttpRequest, pk: int) -> HttpResponse:
+    """Fold this lead into an existing contact (`record`), after a confirm step."""
+    lead = lead_get_for_user(request.user, pk, write=True)
+    form = RecordChoiceForm(request.POST if request.method == "POST" else request.GET)
+    if not form.is_valid():
+        messages.error(request, "Choose the contact among the likely duplicates.")
+        return redirect(lead)
+    contact = contact_get_for_user(request.user, form.cleaned_data["record"], write=True)
+    if request.method == "POST":
+        try:
+            dedup.lead_merge_into_contact(lead, contact, acting_user=request.user)
+        except (ValidationError, DomainError) as error:
+            messages.error(request, error_text(error))
+            return redirect(lead)
+        messages.success(request, f"Merged the lead {lead} into the contact {contact}.")
+        return redirect(contact)
+    context = {"lead": lead, "other": contact, "into_contact": True}
+    return render(request, "leads/lead_merge.html", context)

@@ -32,3 +32,13 @@ def test_status_cannot_be_set_to_converted_by_hand(rep):
     with pytest.raises(ValidationError) as exc:
         lead_update(lead, acting_user=rep, status="converted")
     assert "status" in exc.value.message_dict
+
+
+@pytest.mark.parametrize("status", ["qualified", "disqualified"])
+def test_status_cannot_jump_to_qualified_or_disqualified_by_hand(rep, status):
+    lead = LeadFactory(owner=rep)
+    with pytest.raises(ValidationError) as exc:
+        lead_update(lead, acting_user=rep, status=status)
+    assert "status" in exc.value.message_dict
+    lead.refresh_from_db()
+    assert lead.status == "new"
