@@ -24,5 +24,6 @@ urlpatterns = [
     path("audit/", include("salesflow.audit.urls")),
     path("privacy/", include("salesflow.privacy.urls")),
     path("quotes/", include("salesflow.quotes.urls")),
+    path("imports/", include("salesflow.imports.urls")),
     path("", include("salesflow.core.urls")),
 ]

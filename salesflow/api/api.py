@@ -6,7 +6,21 @@ from ninja import NinjaAPI
 
 from salesflow.api.auth import BearerToken
 from salesflow.api.errors import handlers_install
-from salesflow.api.routers import accounts, activities, contacts, deals, leads, pipelines, users
+from salesflow.api.routers import (
+    accounts,
+    activities,
+    capture,
+    contacts,
+    deals,
+    imports,
+    lead_settings,
+    leads,
+    pipelines,
+    playbooks,
+    quotes,
+    stakeholders,
+    users,
+)
 
 api = NinjaAPI(
     title="Salesflow API",
@@ -17,5 +31,20 @@ api = NinjaAPI(
 )
 handlers_install(api)
 
-for module in (users, accounts, contacts, leads, deals, activities, pipelines):
+ROUTERS = (
+    users,
+    accounts,
+    contacts,
+    leads,
+    lead_settings,
+    capture,
+    deals,
+    stakeholders,
+    playbooks,
+    quotes,
+    activities,
+    pipelines,
+    imports,
+)
+for module in ROUTERS:
     api.add_router("/", module.router)

@@ -18,6 +18,7 @@ from salesflow.leads.models import Campaign
 from salesflow.leads.selectors import leads_visible_to
 from salesflow.pipeline.models import LostReason, Pipeline
 from salesflow.pipeline.selectors import deals_visible_to
+from salesflow.users.models import Team, User
 from salesflow.users.policy import users_visible_to
 
 Visible = Callable[[Any], QuerySet]
@@ -35,6 +36,16 @@ def pipelines_active(user: Any) -> QuerySet[Pipeline]:
 def lost_reasons_active(user: Any = None) -> QuerySet[LostReason]:
     """Reasons a user may pick now; retired ones stay on old deals only."""
     return LostReason.objects.filter(is_active=True)
+
+
+def teams_all(user: Any) -> QuerySet[Team]:
+    """Admin settings name any team."""
+    return Team.objects.all()
+
+
+def users_active(user: Any) -> QuerySet[User]:
+    """Admin settings name any active user."""
+    return User.objects.filter(is_active=True)
 
 
 # The input field, and where to look for the record it names.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any, Literal
 
 from django.core.exceptions import ValidationError
@@ -70,7 +71,8 @@ def phone_normalised(*names: str) -> Any:
 
 class PageQuery(Schema):
     limit: int = Field(50, ge=1, le=200, description="At most 200 rows per page.")
-    offset: int = Field(0, ge=0)
+    # Bounded: databases refuse offsets past 64-bit integers (SQLite with a 500, not a 422).
+    offset: int = Field(0, ge=0, le=1_000_000_000)
 
 
 def filtered(queryset: models.QuerySet, **lookups: Any) -> models.QuerySet:
@@ -116,3 +118,39 @@ class InvalidOut(Schema):
 
 READ_ERRORS: dict[int, Any] = {401: DetailOut, 404: DetailOut, 422: InvalidOut}
 WRITE_ERRORS: dict[int, Any] = {**READ_ERRORS, 403: DetailOut, 409: ConflictOut}
+# Settings and other admin-only reads answer 403 to everyone else.
+ADMIN_READ_ERRORS: dict[int, Any] = {**READ_ERRORS, 403: DetailOut}
+
+AMOUNT: dict[str, Any] = {"ge": 0, "max_digits": 14, "decimal_places": 2}
+
+
+class BantPatch(InputSchema):
+    """BANT answers; only the fields sent change."""
+
+    budget_amount: Decimal | None = Field(None, **AMOUNT)
+    budget_currency: str = Field(None, min_length=3, max_length=3)
+    is_budget_confirmed: bool = Field(None)
+    is_decision_maker: bool | None = Field(
+        None, description="Is the person we talk to the one who decides? null: not known yet."
+    )
+    decision_maker_name: str = Field(None, max_length=200, description="Who decides, if not them.")
+    need: str = Field(None)
+    pain_level: int | None = Field(None, ge=1, le=5, description="1 (nice to have) to 5 (urgent).")
+    timeline_on: dt.date | None = Field(None, description="When they expect to buy.")
+
+
+class QualificationOut(Schema):
+    """BANT: budget, authority, need, timeline; `missing` lists the letters not answered yet."""
+
+    budget_amount: Decimal | None
+    budget_currency: str
+    is_budget_confirmed: bool
+    is_decision_maker: bool | None
+    decision_maker_name: str
+    need: str
+    pain_level: int | None
+    timeline_on: dt.date | None
+    recorded_at: dt.datetime | None
+    recorded_by_id: int | None
+    missing: list[str]
+    is_complete: bool

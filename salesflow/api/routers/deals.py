@@ -11,31 +11,45 @@ from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
-from salesflow.api.lookups import link_resolve, links_resolve
+from salesflow.api.lookups import link_resolve, links_resolve, lost_reasons_active
 from salesflow.api.schemas import (
+    AMOUNT,
     READ_ERRORS,
     WRITE_ERRORS,
     InputSchema,
     OwnedOut,
     PageQuery,
+    QualificationOut,
     VersionedPatch,
     VisibilityIn,
     choices_literal,
     filtered,
     page,
 )
-from salesflow.pipeline.models import ClosingTechnique, Outcome, Pipeline, Stage
+from salesflow.leads.models import Qualification
+from salesflow.pipeline.models import (
+    ClosingTechnique,
+    LostReason,
+    Outcome,
+    Pipeline,
+    Stage,
+    StageKind,
+)
 from salesflow.pipeline.selectors import (
     deal_get_for_user,
+    deal_move_blockers,
     deals_visible_to,
     pipeline_default,
     stage_resolve,
+    stages_active,
 )
 from salesflow.pipeline.services import (
+    NEEDS_REASON,
     deal_close,
     deal_create,
     deal_delete,
     deal_move,
+    deal_qualification_record,
     deal_reopen,
     deal_update,
 )
@@ -46,7 +60,7 @@ OutcomeIn = choices_literal(Outcome)
 CloseOutcomeIn = choices_literal(Outcome, exclude=(Outcome.OPEN,))
 TechniqueIn = choices_literal(ClosingTechnique, blank=True)
 StageRef = int | str
-_AMOUNT = {"ge": 0, "max_digits": 14, "decimal_places": 2}
+_AMOUNT = AMOUNT
 
 
 class DealIn(InputSchema):
@@ -128,7 +142,10 @@ class MoveIn(InputSchema):
 
 class CloseIn(InputSchema):
     outcome: CloseOutcomeIn = Field(description="Upgraded is an upsell to an existing customer.")
-    lost_reason_id: int | None = Field(None, description="Required for lost and suspended.")
+    reason: int | None = Field(
+        None, description="The lost reason's id (GET /lost-reasons); needed for lost, suspended."
+    )
+    lost_reason_id: int | None = Field(None, description="The same as `reason` (older name).")
     amount: Decimal | None = Field(None, **_AMOUNT)
     note: str = ""
     technique: TechniqueIn = Field("", description="How the rep asked for the order.")
@@ -234,13 +251,31 @@ def deal_move_to(request: HttpRequest, deal_id: int, payload: MoveIn) -> Any:
     )
 
 
+def _close_reason(payload: CloseIn) -> LostReason | None:
+    """The lost reason sent as `reason` (or its older name), named as the client sent it."""
+    field = "lost_reason_id" if payload.reason is None and payload.lost_reason_id else "reason"
+    pk = payload.reason if payload.reason is not None else payload.lost_reason_id
+    if payload.reason is not None and payload.lost_reason_id not in (None, payload.reason):
+        raise ValidationError({"reason": "Send the lost reason once, as `reason`."})
+    if pk is None:
+        if payload.outcome in NEEDS_REASON:
+            raise ValidationError({"reason": f"Say why the deal is {payload.outcome}."})
+        return None
+    reason = lost_reasons_active().filter(pk=pk).first()
+    if reason is None:
+        raise ValidationError({field: f"There is no current lost reason with id {pk}."})
+    return reason
+
+
 @router.post("/deals/{deal_id}/close", response={200: DealOut, **WRITE_ERRORS})
 def deal_close_as(request: HttpRequest, deal_id: int, payload: CloseIn) -> Any:
+    """Won and upgraded move the deal to Won (a forward move: the exit criteria apply, with
+    the same override as a move); lost and suspended need a `reason`."""
     deal = deal_get_for_user(request.auth, deal_id, write=True)
     return deal_close(
         deal,
         outcome=payload.outcome,
-        lost_reason=link_resolve("lost_reason_id", payload.lost_reason_id, user=request.auth),
+        lost_reason=_close_reason(payload),
         amount=payload.amount,
         note=payload.note,
         technique=payload.technique,
@@ -270,3 +305,75 @@ def deal_history(request: HttpRequest, deal_id: int) -> dict[str, Any]:
         deal.stage_changes.select_related("from_stage", "to_stage").order_by("changed_at", "pk")
     )
     return {"items": changes, "count": len(changes)}
+
+
+class BlockerOut(Schema):
+    code: str
+    message: str
+    stage: str = Field(description="The stage whose exit criterion is missing.")
+
+
+class BlockersOut(Schema):
+    """What a move to `to_stage` would be refused for; empty `missing` means it would pass."""
+
+    deal_id: int
+    from_stage_id: int
+    to_stage_id: int
+    to_stage_name: str
+    missing: list[BlockerOut]
+    can_override: bool = Field(description="Whether you may move on anyway, giving a reason.")
+
+
+@router.get("/deals/{deal_id}/blockers", response={200: BlockersOut, **READ_ERRORS})
+def deal_blockers(request: HttpRequest, deal_id: int, stage: StageRef | None = None) -> Any:
+    """The exit criteria a move to `stage` (by id or name; default: the next stage) misses."""
+    deal = deal_get_for_user(request.auth, deal_id)
+    if stage is not None:
+        to_stage = _stage(deal.pipeline, stage)
+    else:
+        later = stages_active(deal.pipeline).filter(position__gt=deal.stage.position)
+        to_stage = later.exclude(kind=StageKind.LOST).first() or deal.stage
+    missing = deal_move_blockers(deal, to_stage=to_stage)
+    user = request.auth
+    return {
+        "deal_id": deal.pk,
+        "from_stage_id": deal.stage_id,
+        "to_stage_id": to_stage.pk,
+        "to_stage_name": to_stage.name,
+        "missing": missing,
+        "can_override": bool(missing) and (user.is_admin or user.is_manager),
+    }
+
+
+class DealBantIn(InputSchema):
+    """The whole BANT record: a field left out is cleared."""
+
+    budget_amount: Decimal | None = Field(None, **_AMOUNT)
+    budget_currency: str | None = Field(
+        None, min_length=3, max_length=3, description="Defaults to the deal's currency."
+    )
+    is_budget_confirmed: bool = False
+    is_decision_maker: bool | None = Field(
+        None, description="Is the person we talk to the one who decides? null: not known yet."
+    )
+    decision_maker_name: str = Field("", max_length=200, description="Who decides, if not them.")
+    need: str = ""
+    pain_level: int | None = Field(None, ge=1, le=5, description="1 (nice to have) to 5 (urgent).")
+    timeline_on: dt.date | None = Field(None, description="When they expect to buy.")
+
+
+@router.get("/deals/{deal_id}/qualification", response={200: QualificationOut, **READ_ERRORS})
+def deal_qualification(request: HttpRequest, deal_id: int) -> Any:
+    """The deal's BANT answers (shared with the lead it came from); empty until recorded."""
+    deal = deal_get_for_user(request.auth, deal_id)
+    return deal.qualification or Qualification(budget_currency=deal.currency)
+
+
+@router.put("/deals/{deal_id}/qualification", response={200: QualificationOut, **WRITE_ERRORS})
+def deal_qualification_put(request: HttpRequest, deal_id: int, payload: DealBantIn) -> Any:
+    deal = deal_get_for_user(request.auth, deal_id, write=True)
+    answers = payload.model_dump()
+    answers["budget_currency"] = (answers["budget_currency"] or deal.currency).upper()
+    bant = deal_qualification_record(deal, acting_user=request.auth, **answers)
+    bant.refresh_from_db()  # decimals as stored
+    return bant

@@ -35,6 +35,11 @@ class ApiClient:
             BASE + path, body, content_type="application/json", headers=self.headers
         )
 
+    def put(self, path: str, body: Any) -> Any:
+        return self.client.put(
+            BASE + path, body, content_type="application/json", headers=self.headers
+        )
+
     def delete(self, path: str) -> Any:
         return self.client.delete(BASE + path, headers=self.headers)
 

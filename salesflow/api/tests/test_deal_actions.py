@@ -183,14 +183,44 @@ def test_a_manager_closes_as_won_before_the_criteria_are_met_with_a_reason(
     assert response.json()["outcome"] == "won"
 
 
-def test_close_as_lost_without_a_reason_answers_422_naming_lost_reason_id(api_as, rep):
+def test_close_as_lost_without_a_reason_answers_422_naming_reason(api_as, rep):
     deal = DealFactory(owner=rep)
 
     response = api_as(rep).post(f"/deals/{deal.pk}/close", {"outcome": "lost"})
 
-    assert invalid_fields(response) == {"lost_reason_id"}
+    assert invalid_fields(response) == {"reason"}
     deal.refresh_from_db()
     assert deal.outcome == "open"
+
+
+def test_close_as_lost_takes_the_reason_as_reason(api_as, rep):
+    deal = DealFactory(owner=rep)
+    reason = lost_reason("No budget")
+
+    response = api_as(rep).post(f"/deals/{deal.pk}/close", {"outcome": "lost", "reason": reason.pk})
+
+    assert response.status_code == 200
+    assert (response.json()["outcome"], response.json()["lost_reason_id"]) == ("lost", reason.pk)
+
+
+def test_close_with_two_different_reasons_answers_422_naming_reason(api_as, rep):
+    deal = DealFactory(owner=rep)
+    first, second = lost_reason("No budget"), lost_reason()
+
+    response = api_as(rep).post(
+        f"/deals/{deal.pk}/close",
+        {"outcome": "lost", "reason": first.pk, "lost_reason_id": second.pk},
+    )
+
+    assert invalid_fields(response) == {"reason"}
+
+
+def test_close_with_an_unknown_reason_answers_422_naming_reason(api_as, rep):
+    deal = DealFactory(owner=rep)
+
+    response = api_as(rep).post(f"/deals/{deal.pk}/close", {"outcome": "lost", "reason": 999999})
+
+    assert invalid_fields(response) == {"reason"}
 
 
 def test_close_as_suspended_keeps_the_stage(api_as, rep):

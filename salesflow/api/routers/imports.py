@@ -1,0 +1,209 @@
+"""Imports: upload a CSV or XLSX file with a column mapping; follow the job; fetch its errors."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Annotated, Any
+
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from ninja import File, Form, Query, Router, Schema, Status
+from ninja.files import UploadedFile
+from pydantic import Field
+
+from salesflow.api.schemas import READ_ERRORS, WRITE_ERRORS, PageQuery, choices_literal, page
+from salesflow.imports.forms import import_file_check
+from salesflow.imports.models import ImportJob, ImportKind, ImportMapping, ImportMode
+from salesflow.imports.selectors import (
+    import_job_get_for_user,
+    import_jobs_visible_to,
+    import_mappings_for,
+)
+from salesflow.imports.services import import_errors_csv, import_job_create
+from salesflow.imports.views import import_job_start
+from salesflow.users.policy import users_visible_to
+
+router = Router(tags=["imports"])
+
+KindIn = choices_literal(ImportKind)
+ModeIn = choices_literal(ImportMode)
+FIRST_ERRORS = 20
+
+
+class ImportCountsOut(Schema):
+    created: int
+    updated: int
+    unchanged: int
+    skipped: int = Field(description="Blank rows.")
+    errors: int = Field(description="Rows with at least one error.")
+
+
+class ImportErrorOut(Schema):
+    row: int = Field(description="As a spreadsheet numbers it: the header is 1; 0: the file.")
+    column: str
+    value: str
+    message: str
+
+
+class ImportJobOut(Schema):
+    id: int
+    kind: str
+    filename: str
+    status: str = Field(description="pending, running, done or failed.")
+    mode: str
+    dry_run: bool
+    progress: int = Field(description="0-100.")
+    rows_total: int | None
+    rows_processed: int
+    counts: ImportCountsOut
+    message: str
+    mapping_id: int | None = Field(description="The saved mapping used, if any.")
+    default_owner_id: int | None
+    created_by_id: int
+    created_at: dt.datetime
+    started_at: dt.datetime | None
+    finished_at: dt.datetime | None
+
+    @staticmethod
+    def resolve_filename(job: ImportJob) -> str:
+        return job.original_filename
+
+    @staticmethod
+    def resolve_dry_run(job: ImportJob) -> bool:
+        return job.is_dry_run
+
+    @staticmethod
+    def resolve_progress(job: ImportJob) -> int:
+        return job.progress_percent
+
+    @staticmethod
+    def resolve_mapping_id(job: ImportJob) -> int | None:
+        return job.saved_mapping_id
+
+    @staticmethod
+    def resolve_counts(job: ImportJob) -> dict[str, int]:
+        return {
+            "created": job.created_count,
+            "updated": job.updated_count,
+            "unchanged": job.unchanged_count,
+            "skipped": job.skipped_count,
+            "errors": job.error_count,
+        }
+
+
+class ImportJobDetailOut(ImportJobOut):
+    errors: list[ImportErrorOut] = Field(
+        description=f"The first {FIRST_ERRORS} problems; GET /imports/{{id}}/errors.csv has all."
+    )
+
+    @staticmethod
+    def resolve_errors(job: ImportJob) -> list[dict[str, Any]]:
+        problems = job.errors.order_by("row_number", "pk")[:FIRST_ERRORS]
+        return [
+            {"row": e.row_number, "column": e.column, "value": e.value, "message": e.message}
+            for e in problems
+        ]
+
+
+class ImportJobList(Schema):
+    items: list[ImportJobOut]
+    count: int
+
+
+def _mapping(user: Any, kind: str, mapping: str | None, mapping_id: int | None) -> Any:
+    """The mapping dict sent as JSON, or the saved mapping named by its id."""
+    if mapping is not None and mapping_id is not None:
+        raise ValidationError({"mapping_id": "Send either mapping or mapping_id, not both."})
+    if mapping_id is not None:
+        saved: ImportMapping | None = import_mappings_for().filter(pk=mapping_id).first()
+        if saved is None:
+            raise ValidationError({"mapping_id": "No saved mapping has this id."})
+        if saved.kind != kind:
+            raise ValidationError({"mapping_id": f"{saved.name} is a mapping for {saved.kind}."})
+        return saved
+    if not mapping:
+        raise ValidationError({"mapping": "Send a mapping (JSON) or the mapping_id of one."})
+    try:
+        return json.loads(mapping)
+    except ValueError as exc:
+        raise ValidationError({"mapping": f"The mapping is not valid JSON: {exc}."}) from exc
+
+
+def _default_owner(user: Any, owner_id: int | None) -> Any:
+    if owner_id is None:
+        return None
+    owner = users_visible_to(user).filter(pk=owner_id).first()
+    if owner is None:
+        raise ValidationError(
+            {"default_owner": "You can only assign records to people in your teams."}
+        )
+    return owner
+
+
+@router.post("/imports", response={201: ImportJobDetailOut, **WRITE_ERRORS})
+def import_add(
+    request: HttpRequest,
+    file: File[UploadedFile],
+    kind: Form[KindIn],
+    mapping: Annotated[
+        str | None, Form(description="The mapping as JSON (docs/imports.md).")
+    ] = None,
+    mapping_id: Annotated[int | None, Form(description="Or the id of a saved mapping.")] = None,
+    mode: Form[ModeIn] = ImportMode.VALID_ROWS,
+    dry_run: Annotated[bool, Form(description="Check and count; write nothing.")] = False,
+    default_owner_id: Annotated[int | None, Form(description="Owner of rows without one.")] = None,
+) -> Status[Any]:
+    """Multipart upload of a CSV or XLSX file with a mapping (JSON, see docs/imports.md) or the
+    id of a saved mapping. Files under 2,000 rows are imported before the answer; bigger ones
+    run in the background: follow them with GET /imports/{id}."""
+    user = request.auth
+    chosen = _mapping(user, kind, mapping, mapping_id)
+    owner = _default_owner(user, default_owner_id)
+    try:
+        import_file_check(file)
+    except ValidationError as error:
+        raise ValidationError({"file": error.messages}) from error
+    job = import_job_create(
+        user=user,
+        file=file,
+        filename=file.name or "import.csv",
+        kind=kind,
+        mapping=chosen,
+        mode=mode,
+        dry_run=dry_run,
+        default_owner=owner,
+    )
+    return Status(201, import_job_start(job))
+
+
+@router.get("/imports", response={200: ImportJobList, **READ_ERRORS})
+def import_list(request: HttpRequest, query: Query[PageQuery]) -> dict[str, Any]:
+    """Your import jobs, newest first (admins: everyone's)."""
+    return page(import_jobs_visible_to(request.auth), query)
+
+
+@router.get("/imports/{job_id}", response={200: ImportJobDetailOut, **READ_ERRORS})
+def import_detail(request: HttpRequest, job_id: int) -> ImportJob:
+    return import_job_get_for_user(request.auth, job_id)
+
+
+@router.get(
+    "/imports/{job_id}/errors.csv",
+    response=READ_ERRORS,
+    openapi_extra={
+        "responses": {
+            "200": {
+                "description": "Every problem: row, column, value, message (formulas defused).",
+                "content": {"text/csv": {"schema": {"type": "string"}}},
+            }
+        }
+    },
+)
+def import_errors(request: HttpRequest, job_id: int) -> HttpResponse:
+    # A job stores at most 10,000 problems, so the answer is sent whole, with its length.
+    streamed = import_errors_csv(import_job_get_for_user(request.auth, job_id))
+    response = HttpResponse(b"".join(streamed), content_type=streamed["Content-Type"])
+    for header in ("Content-Disposition", "X-Content-Type-Options"):
+        response[header] = streamed[header]
+    return response
