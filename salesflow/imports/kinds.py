@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import models
+from django.db.models import Q
 from django.db.models.functions import Lower, Trim
 
 from salesflow.customers.models import Account, Contact
@@ -148,6 +149,21 @@ def _lower(name: str) -> Lower:
     return Lower(Trim(name))
 
 
+def _spellings(values: Iterable[str]) -> set[str]:
+    """The usual capitalisations of each value, trimmed.
+
+    SQL LOWER() folds only ASCII on SQLite (and folds no ß anywhere), so candidates found by
+    it miss "ÅBERG" for "Åberg"; these spellings find them by plain equality. Matches are then
+    confirmed in Python with the Unicode-aware `text_key`.
+    """
+    spellings = set()
+    for value in values:
+        value = " ".join(value.split())
+        if value:
+            spellings |= {value, value.lower(), value.upper(), value.title(), value.capitalize()}
+    return spellings
+
+
 class PersonHandler(SimpleHandler):
     """Leads and contacts: email, else phone, else name and company."""
 
@@ -173,11 +189,15 @@ class PersonHandler(SimpleHandler):
         raise NotImplementedError
 
     def prefetch(self, rows: Iterable[MappedRow]) -> dict[tuple[Any, ...], Any]:
+        rows = list(rows)
         wanted: dict[str, set[Any]] = defaultdict(set)
         for row in rows:
             key = self.key(row)
             if key:
                 wanted[key[0]].add(key[1] if key[0] != "name" else key)
+        raw_lasts = {
+            str(row.values.get("last_name", "")) for row in rows if row.values.get("last_name")
+        }
         found: dict[tuple[Any, ...], Any] = {}
         manager = self.model._default_manager
         for field in ("external_id", "email", "phone"):
@@ -189,7 +209,7 @@ class PersonHandler(SimpleHandler):
             candidates = (
                 self.name_queryset()
                 .annotate(last_key=_lower("last_name"))
-                .filter(last_key__in=lasts)
+                .filter(Q(last_key__in=lasts) | Q(last_name__in=_spellings(raw_lasts)))
                 .order_by("-pk")
             )
             for record in candidates:
@@ -265,14 +285,16 @@ class AccountHandler(SimpleHandler):
         return ("name", text_key(name)) if name else None
 
     def prefetch(self, rows: Iterable[MappedRow]) -> dict[tuple[Any, ...], Any]:
+        rows = list(rows)
         names = {
             " ".join(row.values["name"].split()).lower() for row in rows if row.values.get("name")
         }
         found: dict[tuple[Any, ...], Any] = {}
         if names:
+            raw = (str(row.values["name"]) for row in rows if row.values.get("name"))
             records = (
                 Account.objects.annotate(name_key=_lower("name"))
-                .filter(name_key__in=names)
+                .filter(Q(name_key__in=names) | Q(name__in=_spellings(raw)))
                 .order_by("-pk")
             )
             for record in records:

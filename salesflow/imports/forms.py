@@ -1,0 +1,309 @@
+"""The import wizard's forms: the file check shared with the API, and one form per step."""
+
+from __future__ import annotations
+
+from pathlib import PurePath
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.template.defaultfilters import filesizeformat
+
+from salesflow.core.forms import ActionForm, FieldsetsMixin
+from salesflow.imports.models import ImportKind, ImportMode
+from salesflow.imports.selectors import import_mappings_for
+from salesflow.imports.targets import CREATABLE, TARGETS
+from salesflow.leads.models import Source
+from salesflow.users.policy import users_visible_to
+
+DEFAULT_MAX_BYTES = 50 * 1024 * 1024
+# What browsers and clients declare for each accepted kind of file. The declared type is only
+# a hint (Windows calls a CSV "application/vnd.ms-excel"), so the first bytes are checked too.
+CONTENT_TYPES = {
+    ".csv": {
+        "text/csv",
+        "text/plain",
+        "text/x-csv",
+        "text/comma-separated-values",
+        "application/csv",
+        "application/x-csv",
+        "application/vnd.ms-excel",
+        "application/octet-stream",
+        "",
+    },
+    ".xlsx": {
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "application/zip",
+        "application/x-zip-compressed",
+        "application/octet-stream",
+        "",
+    },
+}
+ZIP_MAGIC = b"PK\x03\x04"
+OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # old .xls and other Office 97 files
+TEXT_BOMS = (b"\xff\xfe", b"\xfe\xff")  # UTF-16/32 text holds NUL bytes
+CREATE_MISSING_LABELS = {
+    "owner": "Owners not found become inactive users in your team",
+    "account": "Accounts not found are created",
+    "contact": "Contacts not found are created",
+}
+
+
+def import_max_bytes() -> int:
+    """The largest file the wizard and the API accept (setting SALESFLOW_IMPORT_MAX_BYTES)."""
+    return int(getattr(settings, "SALESFLOW_IMPORT_MAX_BYTES", DEFAULT_MAX_BYTES))
+
+
+def import_file_check(upload: UploadedFile | None) -> None:
+    """Refuse anything but a CSV or XLSX file within the size limit, naming the file."""
+    if upload is None:
+        raise forms.ValidationError("Choose a CSV or XLSX file.", code="required")
+    name = PurePath((upload.name or "").replace("\\", "/")).name or "The file"
+    suffix = PurePath(name).suffix.lower()
+    if suffix == ".xls":
+        raise forms.ValidationError(
+            f"{name} is an old Excel (.xls) workbook; save it as .xlsx or CSV and try again.",
+            code="file_type",
+        )
+    refused = forms.ValidationError(
+        f"{name} is not a CSV or XLSX file; export the data as CSV (.csv) or Excel (.xlsx).",
+        code="file_type",
+    )
+    content_type = (upload.content_type or "").split(";")[0].strip().lower()
+    if suffix not in CONTENT_TYPES or content_type not in CONTENT_TYPES[suffix]:
+        raise refused
+    limit = import_max_bytes()
+    if upload.size is not None and upload.size > limit:
+        raise forms.ValidationError(
+            f"{name} is {filesizeformat(upload.size)}; files up to {filesizeformat(limit)} "
+            "can be imported. Split it into smaller files.",
+            code="file_size",
+        )
+    if not upload.size:
+        raise forms.ValidationError(f"{name} is empty.", code="empty")
+    upload.seek(0)
+    head = upload.read(8192)
+    upload.seek(0)
+    looks_zipped = head.startswith(ZIP_MAGIC)
+    if suffix == ".xlsx" and not looks_zipped:
+        raise refused
+    if suffix == ".csv" and (
+        looks_zipped
+        or head.startswith(OLE_MAGIC)
+        or (b"\x00" in head and not head.startswith(TEXT_BOMS))
+    ):
+        raise refused
+
+
+class UploadForm(FieldsetsMixin, forms.Form):
+    """Step 1: what to import and the file; optionally a saved mapping to skip step 2."""
+
+    kind = forms.ChoiceField(
+        label="What the file holds", choices=ImportKind.choices, initial=ImportKind.LEADS
+    )
+    file = forms.FileField(
+        label="File",
+        allow_empty_file=True,  # refused by import_file_check, naming the file
+        help_text="CSV (any common encoding and delimiter) or Excel .xlsx.",
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx,text/csv"}),
+    )
+    saved_mapping = forms.ModelChoiceField(
+        label="Saved mapping",
+        queryset=import_mappings_for(),
+        required=False,
+        empty_label="None: map the columns in the next step",
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["file"].help_text += f" At most {filesizeformat(import_max_bytes())}."
+        self.fields["saved_mapping"].queryset = import_mappings_for()
+
+    def clean_file(self) -> UploadedFile:
+        upload = self.cleaned_data.get("file")
+        import_file_check(upload)
+        return upload
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        saved = data.get("saved_mapping")
+        if saved is not None and data.get("kind") and saved.kind != data["kind"]:
+            self.add_error(
+                "saved_mapping",
+                f"{saved.name} is a mapping for {saved.get_kind_display().lower()}.",
+            )
+        return data
+
+
+class MappingForm(FieldsetsMixin, forms.Form):
+    """Step 2: a target field for every column of the file, and the mapping's options.
+
+    Built from the file's header; `mapping()` returns the mapping dict (docs/imports.md) with
+    what the form does not show (templates, null values, ... of a saved mapping) kept.
+    """
+
+    date_format = forms.CharField(
+        label="Date format",
+        required=False,
+        max_length=40,
+        help_text="Blank: detected from the file. Or d/m/Y, m/d/Y, d.m.Y, Y-m-d ...",
+    )
+    stage_values = forms.CharField(
+        label="Stage names",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4, "placeholder": "Engaging = Needs assessment"}),
+        help_text="One per line: the stage as the file writes it = the Salesflow stage.",
+    )
+    default_source = forms.ChoiceField(
+        label="Source of leads without one",
+        required=False,
+        help_text="Leads need a source: map a column to it, or choose one here.",
+    )
+    default_owner = forms.ModelChoiceField(
+        label="Owner of rows without one",
+        queryset=None,
+        required=False,
+        empty_label="Me",
+    )
+    save_as = forms.CharField(
+        label="Save this mapping as",
+        required=False,
+        max_length=100,
+        help_text="Give it a name to reuse it for the next export of the same shape.",
+    )
+
+    def __init__(
+        self,
+        *args: Any,
+        user: Any,
+        kind: str,
+        header: list[str],
+        samples: dict[str, list[str]],
+        mapping: dict[str, Any],
+        **kwargs: Any,
+    ) -> None:
+        self.user = user
+        self.kind = kind
+        self.header = header
+        self.base = mapping
+        columns = mapping.get("columns", {})
+        defaults = mapping.get("defaults", {})
+        stages = mapping.get("values", {}).get("stage", {})
+        kwargs["initial"] = {
+            "date_format": mapping.get("date_format", ""),
+            "stage_values": "\n".join(f"{k} = {v}" for k, v in stages.items()),
+            "default_source": defaults.get("source", ""),
+            "create_missing": mapping.get("create_missing", []),
+            **{f"column_{i}": columns.get(name, "") for i, name in enumerate(header)},
+            **kwargs.get("initial", {}),
+        }
+        super().__init__(*args, **kwargs)
+        targets = [("", "Ignore this column")] + [
+            (target.name, target.name.replace("_", " ").capitalize()) for target in TARGETS[kind]
+        ]
+        column_fields = {}
+        for index, name in enumerate(header):
+            example = ", ".join(value for value in samples.get(name, []) if value)
+            column_fields[f"column_{index}"] = forms.ChoiceField(
+                label=name or f"Column {index + 1}",
+                choices=targets,
+                required=False,
+                help_text=f"e.g. {example}" if example else "Empty in the first rows.",
+            )
+        self.fields = {**column_fields, **self.fields}
+        creatable = sorted(CREATABLE[kind])
+        if not (user.is_admin or user.is_manager):
+            creatable = [name for name in creatable if name != "owner"]
+        if creatable:
+            self.fields["create_missing"] = forms.MultipleChoiceField(
+                label="Create what the file names but Salesflow does not have",
+                choices=[(name, CREATE_MISSING_LABELS[name]) for name in creatable],
+                required=False,
+                widget=forms.CheckboxSelectMultiple,
+            )
+        if kind != ImportKind.DEALS:
+            del self.fields["stage_values"]
+        if kind == ImportKind.LEADS:
+            self.fields["default_source"].choices = [("", "None"), *Source.choices]
+        else:
+            del self.fields["default_source"]
+        self.fields["default_owner"].queryset = users_visible_to(user).order_by(
+            "first_name", "last_name", "username"
+        )
+        self.fieldsets = [
+            ("Columns", list(column_fields)),
+            (
+                "Options",
+                [
+                    "default_source",
+                    "stage_values",
+                    "create_missing",
+                    "date_format",
+                    "default_owner",
+                    "save_as",
+                ],
+            ),
+        ]
+
+    def clean_stage_values(self) -> dict[str, str]:
+        table: dict[str, str] = {}
+        for number, line in enumerate(self.cleaned_data["stage_values"].splitlines(), start=1):
+            if not line.strip():
+                continue
+            source, equals, stage = line.partition("=")
+            if not equals or not source.strip():
+                raise forms.ValidationError(
+                    f"Line {number}: write the stage as the file has it, an equals sign and "
+                    f"the Salesflow stage, e.g. “Engaging = Needs assessment”; it says "
+                    f"“{line.strip()}”."
+                )
+            table[source.strip()] = stage.strip()
+        return table
+
+    def mapping(self) -> dict[str, Any]:
+        """The mapping the form describes, over the one it started from."""
+        data = self.cleaned_data
+        mapping = {key: value for key, value in self.base.items() if key != "name"}
+        mapping["kind"] = self.kind
+        mapping["columns"] = {
+            name: data[f"column_{index}"]
+            for index, name in enumerate(self.header)
+            if data.get(f"column_{index}")
+        }
+        mapping["create_missing"] = list(data.get("create_missing", []))
+        if data.get("date_format"):
+            mapping["date_format"] = data["date_format"].strip()
+        else:
+            mapping.pop("date_format", None)
+        if "stage_values" in self.fields:
+            values = {**mapping.get("values", {})}
+            values.pop("stage", None)
+            if data["stage_values"]:
+                values["stage"] = data["stage_values"]
+            mapping["values"] = values
+        if "default_source" in self.fields:
+            defaults = {**mapping.get("defaults", {})}
+            defaults.pop("source", None)
+            if data["default_source"]:
+                defaults["source"] = data["default_source"]
+            mapping["defaults"] = defaults
+        return mapping
+
+
+class RunForm(ActionForm):
+    """Step 4: all or nothing, or the valid rows; and whether to only try."""
+
+    mode = forms.ChoiceField(
+        label="When some rows have errors",
+        choices=[
+            (ImportMode.VALID_ROWS, "Import the valid rows and list the others"),
+            (ImportMode.ALL_OR_NOTHING, "All or nothing: write nothing if any row has an error"),
+        ],
+        initial=ImportMode.VALID_ROWS,
+        widget=forms.RadioSelect,
+    )
+    dry_run = forms.BooleanField(
+        label="Dry run: only count what would be created and updated, write nothing",
+        required=False,
+    )
