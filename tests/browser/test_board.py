@@ -71,7 +71,9 @@ def test_rep_drags_a_deal_through_the_exit_criteria_and_wins_another(page, scree
     expect(
         page.get_by_role("navigation", name="Main").get_by_role("link", name="Board")
     ).to_have_attribute("aria-current", "page")
-    assert page.evaluate("typeof Sortable") == "function", "SortableJS did not load"
+    # Deferred scripts run after parsing: wait for them rather than racing the page load.
+    page.wait_for_function("typeof Sortable === 'function'", timeout=10_000)
+    page.wait_for_selector("[data-sortable='on']", state="attached", timeout=10_000)
 
     qualification, needs = column(page, "Qualification"), column(page, "Needs assessment")
     card = qualification.locator(".board-card", has_text="Fleet renewal")

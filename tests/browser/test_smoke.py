@@ -70,7 +70,8 @@ def test_rep_signs_in_finds_a_deal_and_moves_it(page, screenshot):
     page.get_by_role("button", name="Log in").click()
 
     expect(page.get_by_role("heading", name="My day", level=1)).to_be_visible()
-    assert page.evaluate("typeof htmx") == "object", "htmx did not load: static files not served"
+    # Deferred scripts run after parsing: wait for htmx instead of racing the page load.
+    page.wait_for_function("typeof htmx === 'object'", timeout=10_000)
     expect(page.get_by_role("link", name="Fleet renewal")).to_be_visible()
     screenshot("dashboard")
 
