@@ -14,6 +14,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from salesflow.activities.selectors import activities_timeline, activities_visible_to
 from salesflow.core.errors import AccessDenied, ConflictError, DomainError
+from salesflow.core.exports import records_export
 from salesflow.core.forms import form_add_service_error
 from salesflow.core.views import error_text, next_url, page_of, render_list
 from salesflow.customers.selectors import contact_get_for_user
@@ -84,11 +85,22 @@ def _to_lead_page(request: HttpRequest, lead: Lead) -> HttpResponse:
     return redirect(lead)
 
 
+LEAD_EXPORT_COLUMNS = [
+    ("id", "id"), ("first_name", "first_name"), ("last_name", "last_name"),
+    ("company", "company"), ("title", "title"), ("email", "email"), ("phone", "phone"),
+    ("channel", "channel"), ("source", "source"), ("campaign", "campaign__name"),
+    ("status", "status"), ("score", "score"), ("grade", "grade"),
+    ("owner", "owner__username"), ("created_at", "created_at"),
+]  # fmt: skip
+
+
 @login_required
 @require_http_methods(["GET"])
 def lead_list(request: HttpRequest) -> HttpResponse:
     form = LeadFilterForm(request.GET, user=request.user)
     leads = leads_filtered(request.user, **form.filters())
+    if request.GET.get("format") == "csv":
+        return records_export(request, name="leads", queryset=leads, columns=LEAD_EXPORT_COLUMNS)
     context = {"form": form, "page_obj": page_of(request, leads)}
     return render_list(request, "leads/lead_list.html", context)
 

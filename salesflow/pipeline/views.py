@@ -24,6 +24,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from salesflow.activities.selectors import activities_timeline, activities_visible_to
 from salesflow.core.errors import ConflictError, DomainError
+from salesflow.core.exports import records_export
 from salesflow.core.forms import form_add_service_error
 from salesflow.core.views import error_text, page_of, render_list
 from salesflow.pipeline import services
@@ -311,6 +312,15 @@ def deal_back(request: HttpRequest, deal: Deal) -> HttpResponse:
     return redirect(deal)
 
 
+DEAL_EXPORT_COLUMNS = [
+    ("id", "id"), ("name", "name"), ("account", "account__name"), ("pipeline", "pipeline__name"),
+    ("stage", "stage__name"), ("outcome", "outcome"), ("amount", "amount"),
+    ("currency", "currency"), ("expected_close_on", "expected_close_on"),
+    ("closed_on", "closed_on"), ("lost_reason", "lost_reason__name"),
+    ("owner", "owner__username"), ("team", "team__name"), ("created_at", "created_at"),
+]  # fmt: skip
+
+
 @login_required
 @require_http_methods(["GET"])
 def deal_list(request: HttpRequest) -> HttpResponse:
@@ -319,6 +329,8 @@ def deal_list(request: HttpRequest) -> HttpResponse:
         deals_visible_to(request.user).select_related("account", "stage", "owner"),
         form.filters(),
     )
+    if request.GET.get("format") == "csv":
+        return records_export(request, name="deals", queryset=deals, columns=DEAL_EXPORT_COLUMNS)
     context = {"form": form, "page_obj": page_of(request, deals)}
     return render_list(request, "pipeline/deal_list.html", context)
 

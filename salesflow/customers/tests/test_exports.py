@@ -55,3 +55,18 @@ def test_activity_export_leaves_out_other_teams_activities(client, rep, outsider
     client.force_login(rep)
     rows = _rows(client.get(reverse("activities:activity-list"), {"format": "csv"}))
     assert [row[2] for row in rows[1:]] == ["Call about cranes"]
+
+
+def test_deal_and_lead_exports_leave_out_other_teams_records(client, rep, outsider):
+    from tests.factories import DealFactory, LeadFactory
+
+    DealFactory(owner=rep, name="Harbour cranes")
+    DealFactory(owner=outsider, name="Foreign deal")
+    LeadFactory(owner=rep, last_name="Visible")
+    LeadFactory(owner=outsider, last_name="Hidden")
+    client.force_login(rep)
+    deals = _rows(client.get(reverse("pipeline:deal-list"), {"format": "csv"}))
+    leads = _rows(client.get(reverse("leads:lead-list"), {"format": "csv"}))
+    assert [row[1] for row in deals[1:]] == ["Harbour cranes"]
+    assert [row[2] for row in leads[1:]] == ["Visible"]
+    assert AuditEvent.objects.filter(action=AuditAction.EXPORT).count() == 2
