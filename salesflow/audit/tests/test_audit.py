@@ -81,3 +81,23 @@ def test_admin_searches_sign_in_events(client, rep, admin_user):
     response = client.get(reverse("audit:log"), {"tab": "events", "q": "mallory"})
     assert "mallory" in response.content.decode()
     assert "Failed sign-in" in response.content.decode()
+
+
+def test_every_record_page_shows_its_change_history(client, rep):
+    from salesflow.customers.services import account_update
+    from tests.factories import AccountFactory, LeadFactory
+
+    account = AccountFactory(owner=rep, region="Benelux")
+    deal = DealFactory(owner=rep, amount=1000)
+    lead = LeadFactory(owner=rep)
+    client.force_login(rep)
+    with set_actor(rep):
+        account_update(account, acting_user=rep, region="Nordics")
+        deal_update(deal, acting_user=rep, amount=4200)
+    for url, text in (
+        (account.get_absolute_url(), "Nordics"),
+        (deal.get_absolute_url(), "4200"),
+        (lead.get_absolute_url(), "Change history"),
+    ):
+        body = client.get(url).content.decode()
+        assert "Show change history" in body and text in body, url

@@ -97,7 +97,7 @@ def test_account_detail_query_count_does_not_grow(
         deal = DealFactory(owner=rep, account=account)
         ContactFactory(owner=rep, account=account)
         ActivityFactory(owner=rep, deal=deal)
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(9):
         assert rep_client.get(url("account-detail", account.pk)).status_code == 200
 
 
