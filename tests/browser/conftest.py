@@ -79,6 +79,8 @@ def screenshot(page):
     def take(name: str) -> None:
         if folder:
             Path(folder).mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)
+            # caret="initial": hiding the caret leaves style="" on inputs, which htmx would
+            # copy into swapped content and the Content-Security-Policy would then refuse.
+            page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True, caret="initial")
 
     return take
