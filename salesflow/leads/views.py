@@ -13,7 +13,7 @@ from django.views.decorators.http import require_http_methods
 from django_htmx.http import HttpResponseClientRedirect
 
 from salesflow.activities.selectors import activities_timeline, activities_visible_to
-from salesflow.core.errors import AccessDenied, ConflictError, DomainError
+from salesflow.core.errors import ConflictError, DomainError
 from salesflow.core.exports import records_export
 from salesflow.core.forms import form_add_service_error
 from salesflow.core.views import error_text, next_url, page_of, render_list
@@ -36,12 +36,6 @@ from salesflow.users import policy
 TIMELINE_LIMIT = 50
 DUPLICATES_LIMIT = 5
 BANT_LETTERS = ("budget", "authority", "need", "timeline")
-
-
-def require_manager(user: Any) -> None:
-    """The lead queue and campaigns: managers and admins only."""
-    if not (getattr(user, "is_authenticated", False) and (user.is_admin or user.is_manager)):
-        raise AccessDenied("Only a manager or an admin may open this page.")
 
 
 def _lead_page(
@@ -109,7 +103,7 @@ def lead_list(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET"])
 def lead_queue(request: HttpRequest) -> HttpResponse:
     """Leads of the manager's teams waiting for an owner or a first contact."""
-    require_manager(request.user)
+    policy.require_manager(request.user)
     leads = leads_queue_for_manager(request.user)
     assignees = policy.users_visible_to(request.user).filter(is_active=True)
     context = {

@@ -39,8 +39,7 @@ from salesflow.leads.models import (
 )
 from salesflow.leads.scoring import leads_rescore_all
 from salesflow.leads.selectors import scoring_settings
-from salesflow.leads.views import require_manager
-from salesflow.users.policy import require_admin
+from salesflow.users.policy import require_admin, require_manager
 
 # Where a capture form posts; the public API serves it (POST, no sign-in).
 PUBLIC_FORM_PATH = "/api/v1/public/forms/{key}"

@@ -9,7 +9,6 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from salesflow.core.errors import AccessDenied
 from salesflow.core.services import fields_assign
 from salesflow.pipeline.models import Stage
 from salesflow.playbooks.models import (
@@ -20,22 +19,13 @@ from salesflow.playbooks.models import (
     Question,
     QuestionSet,
 )
-from salesflow.users.policy import require_admin
+from salesflow.users.policy import require_admin, require_manager
 
 CHECKLIST_ITEM_EDITABLE = {"label", "position", "is_active"}
 QUESTION_SET_EDITABLE = {"name", "stage", "description", "is_active"}
 QUESTION_EDITABLE = {"text", "hint", "position", "is_active"}
 RULE_EDITABLE = {"action", "guidance", "activity_type", "due_in_days"}
 LIBRARY_EDITABLE = {"category", "title", "response", "is_active"}
-
-
-def _require_library_editor(user: Any) -> None:
-    if not (
-        getattr(user, "is_authenticated", False)
-        and user.is_active
-        and (user.is_admin or user.is_manager)
-    ):
-        raise AccessDenied("Only a manager or an admin may edit the objection library.")
 
 
 def _save(instance: Any, changes: dict[str, Any], allowed: set[str]) -> Any:
@@ -159,7 +149,7 @@ def next_action_rule_disable(rule: NextActionRule, *, acting_user: Any) -> NextA
 def library_response_create(
     *, category: str, title: str, response: str, acting_user: Any
 ) -> LibraryResponse:
-    _require_library_editor(acting_user)
+    require_manager(acting_user, what="edit the objection library")
     entry = LibraryResponse(
         category=category, title=title.strip(), response=response.strip(), created_by=acting_user
     )
@@ -173,5 +163,5 @@ def library_response_update(
     entry: LibraryResponse, *, acting_user: Any, **changes: Any
 ) -> LibraryResponse:
     """Category, title, text, or `is_active=False` to retire it (its use stays on record)."""
-    _require_library_editor(acting_user)
+    require_manager(acting_user, what="edit the objection library")
     return _save(entry, changes, LIBRARY_EDITABLE)

@@ -20,7 +20,6 @@ from salesflow.core.views import render_list
 from salesflow.pipeline.models import Pipeline, Stage, StageKind
 from salesflow.pipeline.selectors import pipeline_default
 from salesflow.playbooks import configuration
-from salesflow.playbooks.configuration import _require_library_editor as require_library_editor
 from salesflow.playbooks.forms_settings import (
     ChecklistItemAddForm,
     ChecklistItemForm,
@@ -41,7 +40,7 @@ from salesflow.playbooks.models import (
     QuestionSet,
 )
 from salesflow.playbooks.selectors import library_response_win_rates
-from salesflow.users.policy import require_admin
+from salesflow.users.policy import require_admin, require_manager
 
 SETTINGS = "playbook-settings"
 SERVICE_ERRORS = (ValidationError, DomainError)
@@ -279,7 +278,7 @@ def next_action_disable(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET"])
 def library(request: HttpRequest) -> HttpResponse:
     """Every answer with how deals went where it was used."""
-    require_library_editor(request.user)
+    require_manager(request.user, what="edit the objection library")
     entries = library_response_win_rates().order_by("-is_active", "category", "title", "pk")
     context = {"entries": entries, "tab": "library"}
     return render_list(request, "playbooks/settings/library.html", context)
@@ -288,7 +287,7 @@ def library(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def library_create(request: HttpRequest) -> HttpResponse:
-    require_library_editor(request.user)
+    require_manager(request.user, what="edit the objection library")
     form = LibraryResponseCreateForm(request.POST or None, user=request.user)
     if form.is_valid():
         try:
@@ -305,7 +304,7 @@ def library_create(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def library_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    require_library_editor(request.user)
+    require_manager(request.user, what="edit the objection library")
     entry = get_object_or_404(LibraryResponse, pk=pk)
     form = LibraryResponseForm(request.POST or None, user=request.user, record=entry)
     if form.is_valid():

@@ -103,3 +103,11 @@ def require_admin(user: User | Any) -> None:
 
     if not (getattr(user, "is_authenticated", False) and user.is_admin):
         raise AccessDenied("Only an admin may open this page.")
+
+
+def require_manager(user: User | Any, *, what: str = "open this page") -> None:
+    """Lead queue, campaigns, objection library: refuse everyone but active managers and admins."""
+    from salesflow.core.errors import AccessDenied
+
+    if not (getattr(user, "is_authenticated", False) and (user.is_admin or user.is_manager)):
+        raise AccessDenied(f"Only a manager or an admin may {what}.")

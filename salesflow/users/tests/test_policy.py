@@ -61,3 +61,15 @@ def test_unowned_team_queue_record_is_reachable_by_the_team(rep, outsider, north
     queued = AccountFactory(owner=None, team=north)
     assert queued in accounts_visible_to(rep)
     assert queued not in accounts_visible_to(outsider)
+
+
+def test_manager_pages_admit_managers_and_admins_only(rep, manager, admin_user):
+    from salesflow.core.errors import AccessDenied
+
+    policy.require_manager(manager)
+    policy.require_manager(admin_user)
+    with pytest.raises(AccessDenied, match="manager or an admin may edit the library"):
+        policy.require_manager(rep, what="edit the library")
+    manager.is_active = False
+    with pytest.raises(AccessDenied):
+        policy.require_manager(manager)
