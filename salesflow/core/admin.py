@@ -15,38 +15,15 @@ admin.site.site_title = "Salesflow admin"
 admin.site.index_title = "Data and settings"
 
 
-class AdminRoleAccess:
-    """Users with the Salesflow role admin may use every admin page, as superusers may.
-
-    Django grants admin pages through per-model permissions, which `salesflow user create
-    --role admin` does not hand out; other staff users still need those permissions.
-    """
-
-    def role_is_admin(self, request: HttpRequest) -> bool:
-        user = request.user
-        return bool(user.is_active and user.is_staff and getattr(user, "is_admin", False))
-
-    def has_module_permission(self, request: HttpRequest) -> bool:
-        return self.role_is_admin(request) or super().has_module_permission(request)  # type: ignore[misc]
-
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return self.role_is_admin(request) or super().has_view_permission(request, obj)  # type: ignore[misc]
-
-    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
-        return self.role_is_admin(request) or super().has_add_permission(request, *args)  # type: ignore[misc]
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return self.role_is_admin(request) or super().has_change_permission(request, obj)  # type: ignore[misc]
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return self.role_is_admin(request) or super().has_delete_permission(request, obj)  # type: ignore[misc]
+# Users with the role admin may use every admin page: salesflow.users.backends.RoleBackend
+# grants them every permission, so these bases need no permission code of their own.
 
 
-class SalesflowAdmin(AdminRoleAccess, admin.ModelAdmin):
+class SalesflowAdmin(admin.ModelAdmin):
     """The base of every Salesflow model admin."""
 
 
-class SalesflowTabularInline(AdminRoleAccess, admin.TabularInline):
+class SalesflowTabularInline(admin.TabularInline):
     pass
 
 

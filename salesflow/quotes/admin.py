@@ -1,7 +1,7 @@
 """Admin pages: admins keep the catalogue and the quote settings; quotes are read only here.
 
 Saves go through the services, so the admin follows the same rules as every other caller.
-Access follows the user's role (admin), not Django's per-model permissions.
+Role admins hold every permission (salesflow.users.backends.RoleBackend).
 """
 
 from __future__ import annotations
@@ -12,24 +12,13 @@ from django.contrib import admin
 from django.forms import ModelForm
 from django.http import HttpRequest
 
+from salesflow.core.admin import SalesflowAdmin
 from salesflow.quotes import services
 from salesflow.quotes.models import Product, Quote, QuoteLine, QuoteSettings, QuoteStatusChange
 
 
-class RoleAdmin(admin.ModelAdmin):
-    """Open to users whose role is admin, whatever their Django permissions."""
-
-    def has_module_permission(self, request: HttpRequest) -> bool:
-        return request.user.is_authenticated and request.user.is_admin
-
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return self.has_module_permission(request)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return self.has_module_permission(request)
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return self.has_module_permission(request)
+class RoleAdmin(SalesflowAdmin):
+    """Admins only (their role grants the permissions); nothing is deleted here."""
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

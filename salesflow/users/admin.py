@@ -7,13 +7,13 @@ from django.contrib.auth.admin import UserAdmin
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 
-from salesflow.core.admin import AdminRoleAccess, SalesflowAdmin
+from salesflow.core.admin import SalesflowAdmin
 from salesflow.users.models import ApiToken, Team, User
 from salesflow.users.services import token_revoke
 
 
 @admin.register(User)
-class SalesflowUserAdmin(AdminRoleAccess, UserAdmin):
+class SalesflowUserAdmin(UserAdmin):
     """Django's user admin plus the Salesflow role and teams."""
 
     fieldsets = (
