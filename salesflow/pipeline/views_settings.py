@@ -4,19 +4,16 @@ that the user is an admin; the views refuse everyone else first (403)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
-from salesflow.core.errors import DomainError
-from salesflow.core.forms import form_add_service_error
+from salesflow.core.settings_views import settings_form, settings_save
 from salesflow.core.views import error_text, render_list
 from salesflow.pipeline import services
 from salesflow.pipeline.criteria import requirement_label
@@ -49,9 +46,8 @@ def _stage_for_admin(request: HttpRequest, pk: int) -> Stage:
     return get_object_or_404(Stage.objects.active().select_related("pipeline"), pk=pk)
 
 
-def _form_page(request: HttpRequest, form: Any, *, title: str, cancel_url: str, **extra: Any):
-    context = {"form": form, "title": title, "cancel_url": cancel_url, **extra}
-    return render(request, "form_page.html", context)
+def _pipeline_url(pk: int) -> str:
+    return reverse(f"{SETTINGS}:pipeline-detail", args=[pk])
 
 
 def _swapped(new_order: list[int], pk: int, direction: str) -> list[int] | None:
@@ -84,20 +80,17 @@ def pipeline_list(request: HttpRequest) -> HttpResponse:
 def pipeline_create(request: HttpRequest) -> HttpResponse:
     require_admin(request.user)
     form = PipelineCreateForm(request.POST or None)
-    if form.is_valid():
-        try:
-            pipeline = services.pipeline_create(acting_user=request.user, **form.cleaned_data)
-        except (ValidationError, DomainError) as error:
-            form_add_service_error(form, error)
-        else:
-            messages.success(request, f"Pipeline {pipeline} created.")
-            return redirect(f"{SETTINGS}:pipeline-detail", pipeline.pk)
-    return _form_page(
+    return settings_form(
         request,
-        form,
-        title="New pipeline",
-        cancel_url=reverse(f"{SETTINGS}:pipeline-list"),
-        intro="Stages, their probabilities and exit criteria can be changed afterwards.",
+        form=form,
+        save=lambda: services.pipeline_create(acting_user=request.user, **form.cleaned_data),
+        success_message=lambda pipeline: f"Pipeline {pipeline} created.",
+        redirect_to=lambda pipeline: _pipeline_url(pipeline.pk),
+        context={
+            "title": "New pipeline",
+            "cancel_url": reverse(f"{SETTINGS}:pipeline-list"),
+            "intro": "Stages, their probabilities and exit criteria can be changed afterwards.",
+        },
     )
 
 
@@ -131,16 +124,15 @@ def pipeline_edit(request: HttpRequest, pk: int) -> HttpResponse:
     require_admin(request.user)
     pipeline = get_object_or_404(Pipeline, pk=pk)
     form = PipelineForm(request.POST or None, user=request.user, record=pipeline)
-    if form.is_valid():
-        try:
-            services.pipeline_update(pipeline, acting_user=request.user, **form.changes())
-        except (ValidationError, DomainError) as error:
-            form_add_service_error(form, error)
-        else:
-            messages.success(request, f"Pipeline {pipeline} saved.")
-            return redirect(f"{SETTINGS}:pipeline-detail", pipeline.pk)
-    cancel = reverse(f"{SETTINGS}:pipeline-detail", args=[pipeline.pk])
-    return _form_page(request, form, title=f"Edit {pipeline}", cancel_url=cancel)
+    back = _pipeline_url(pipeline.pk)
+    return settings_form(
+        request,
+        form=form,
+        save=lambda: services.pipeline_update(pipeline, acting_user=request.user, **form.changes()),
+        success_message=lambda _: f"Pipeline {pipeline} saved.",
+        redirect_to=back,
+        context={"title": f"Edit {pipeline}", "cancel_url": back},
+    )
 
 
 # Stages -------------------------------------------------------------------------------------
@@ -152,21 +144,20 @@ def stage_add(request: HttpRequest, pk: int) -> HttpResponse:
     require_admin(request.user)
     pipeline = get_object_or_404(Pipeline, pk=pk)
     form = StageAddForm(request.POST or None, user=request.user)
-    if form.is_valid():
-        try:
-            stage = services.stage_add(
-                pipeline,
-                acting_user=request.user,
-                **form.values(),
-                position=form.cleaned_data["position"],
-            )
-        except (ValidationError, DomainError) as error:
-            form_add_service_error(form, error)
-        else:
-            messages.success(request, f"Stage {stage.name} added.")
-            return redirect(f"{SETTINGS}:pipeline-detail", pipeline.pk)
-    cancel = reverse(f"{SETTINGS}:pipeline-detail", args=[pipeline.pk])
-    return _form_page(request, form, title=f"New stage in {pipeline}", cancel_url=cancel)
+    back = _pipeline_url(pipeline.pk)
+    return settings_form(
+        request,
+        form=form,
+        save=lambda: services.stage_add(
+            pipeline,
+            acting_user=request.user,
+            **form.values(),
+            position=form.cleaned_data["position"],
+        ),
+        success_message=lambda stage: f"Stage {stage.name} added.",
+        redirect_to=back,
+        context={"title": f"New stage in {pipeline}", "cancel_url": back},
+    )
 
 
 @login_required
@@ -174,16 +165,15 @@ def stage_add(request: HttpRequest, pk: int) -> HttpResponse:
 def stage_edit(request: HttpRequest, pk: int) -> HttpResponse:
     stage = _stage_for_admin(request, pk)
     form = StageForm(request.POST or None, user=request.user, record=stage)
-    if form.is_valid():
-        try:
-            services.stage_update(stage, acting_user=request.user, **form.changes())
-        except (ValidationError, DomainError) as error:
-            form_add_service_error(form, error)
-        else:
-            messages.success(request, f"Stage {stage.name} saved.")
-            return redirect(f"{SETTINGS}:pipeline-detail", stage.pipeline_id)
-    cancel = reverse(f"{SETTINGS}:pipeline-detail", args=[stage.pipeline_id])
-    return _form_page(request, form, title=f"Edit stage {stage.name}", cancel_url=cancel)
+    back = _pipeline_url(stage.pipeline_id)
+    return settings_form(
+        request,
+        form=form,
+        save=lambda: services.stage_update(stage, acting_user=request.user, **form.changes()),
+        success_message=lambda _: f"Stage {stage.name} saved.",
+        redirect_to=back,
+        context=lambda: {"title": f"Edit stage {stage.name}", "cancel_url": back},
+    )
 
 
 @login_required
@@ -211,25 +201,26 @@ def stage_remove(request: HttpRequest, pk: int) -> HttpResponse:
     stage = _stage_for_admin(request, pk)
     deal_count = stage.deals.count()
     data = request.POST if request.method == "POST" else None  # an empty POST confirms
-    form = StageRemoveForm(data, stage=stage, has_deals=bool(deal_count))
-    if request.method == "POST" and form.is_valid():
-        try:
-            moved = services.stage_remove(
-                stage,
-                acting_user=request.user,
-                move_deals_to=form.cleaned_data.get("move_deals_to"),
-            )
-        except (ValidationError, DomainError) as error:
-            form_add_service_error(form, error)
-        else:
-            text = f"Stage {stage.name} removed."
-            if moved:
-                target = form.cleaned_data["move_deals_to"]
-                text += f" {moved} deal{'s' if moved != 1 else ''} moved to {target.name}."
-            messages.success(request, text)
-            return redirect(f"{SETTINGS}:pipeline-detail", stage.pipeline_id)
-    context = {"stage": stage, "form": form, "deal_count": deal_count, "tab": "pipelines"}
-    return render(request, "pipeline/settings/stage_remove.html", context)
+    form = StageRemoveForm(data, stage=stage, has_deals=bool(deal_count))  # unbound on GET
+    return settings_form(
+        request,
+        form=form,
+        save=lambda: services.stage_remove(
+            stage, acting_user=request.user, move_deals_to=form.cleaned_data.get("move_deals_to")
+        ),
+        success_message=lambda moved: _stage_removed(stage, moved=moved, form=form),
+        redirect_to=_pipeline_url(stage.pipeline_id),
+        template="pipeline/settings/stage_remove.html",
+        context={"stage": stage, "deal_count": deal_count, "tab": "pipelines"},
+    )
+
+
+def _stage_removed(stage: Stage, *, moved: int, form: StageRemoveForm) -> str:
+    text = f"Stage {stage.name} removed."
+    if moved:
+        target = form.cleaned_data["move_deals_to"]
+        text += f" {moved} deal{'s' if moved != 1 else ''} moved to {target.name}."
+    return text
 
 
 # Exit criteria ------------------------------------------------------------------------------
@@ -241,17 +232,16 @@ def stage_requirements(request: HttpRequest, pk: int) -> HttpResponse:
     """A stage's exit criteria, and the form that adds one."""
     stage = _stage_for_admin(request, pk)
     form = RequirementAddForm(request.POST or None)
-    if form.is_valid():
-        try:
-            requirement = services.stage_requirement_add(
-                stage, acting_user=request.user, **form.values()
-            )
-        except (ValidationError, DomainError) as error:
-            form_add_service_error(form, error)
-        else:
-            messages.success(request, f"Exit criterion “{requirement_label(requirement)}” added.")
-            return redirect(f"{SETTINGS}:stage-requirements", stage.pk)
-    return _requirements_page(request, stage, form)
+    saved = settings_save(
+        request,
+        form=form,
+        save=lambda: services.stage_requirement_add(
+            stage, acting_user=request.user, **form.values()
+        ),
+        success_message=lambda added: f"Exit criterion “{requirement_label(added)}” added.",
+        redirect_to=reverse(f"{SETTINGS}:stage-requirements", args=[stage.pk]),
+    )
+    return saved if saved is not None else _requirements_page(request, stage, form)
 
 
 def _requirements_page(
@@ -313,16 +303,17 @@ def lost_reasons(request: HttpRequest) -> HttpResponse:
     """The list, and the form that adds a reason."""
     require_admin(request.user)
     form = LostReasonAddForm(request.POST or None, user=request.user)
-    if form.is_valid():
-        try:
-            reason = services.lost_reason_create(
-                acting_user=request.user, name=form.cleaned_data["name"]
-            )
-        except (ValidationError, DomainError) as error:
-            form_add_service_error(form, error)
-        else:
-            messages.success(request, f"Lost reason “{reason}” added.")
-            return redirect(f"{SETTINGS}:lost-reasons")
+    saved = settings_save(
+        request,
+        form=form,
+        save=lambda: services.lost_reason_create(
+            acting_user=request.user, name=form.cleaned_data["name"]
+        ),
+        success_message=lambda reason: f"Lost reason “{reason}” added.",
+        redirect_to=f"{SETTINGS}:lost-reasons",
+    )
+    if saved is not None:
+        return saved
     reasons = LostReason.objects.annotate(deal_count=Count("deals")).order_by(
         "-is_active", "position", "name"
     )
@@ -336,16 +327,19 @@ def lost_reason_edit(request: HttpRequest, pk: int) -> HttpResponse:
     require_admin(request.user)
     reason = get_object_or_404(LostReason, pk=pk)
     form = LostReasonForm(request.POST or None, user=request.user, record=reason)
-    if form.is_valid():
-        try:
-            services.lost_reason_update(reason, acting_user=request.user, **form.changes())
-        except (ValidationError, DomainError) as error:
-            form_add_service_error(form, error)
-        else:
-            messages.success(request, f"Lost reason “{reason}” saved.")
-            return redirect(f"{SETTINGS}:lost-reasons")
-    cancel = reverse(f"{SETTINGS}:lost-reasons")
-    return _form_page(request, form, title=f"Edit lost reason “{reason}”", cancel_url=cancel)
+    return settings_form(
+        request,
+        form=form,
+        save=lambda: services.lost_reason_update(
+            reason, acting_user=request.user, **form.changes()
+        ),
+        success_message=lambda _: f"Lost reason “{reason}” saved.",
+        redirect_to=f"{SETTINGS}:lost-reasons",
+        context=lambda: {
+            "title": f"Edit lost reason “{reason}”",
+            "cancel_url": reverse(f"{SETTINGS}:lost-reasons"),
+        },
+    )
 
 
 @login_required

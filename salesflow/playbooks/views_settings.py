@@ -7,15 +7,13 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.db.models import Count, Prefetch, Q
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
-from salesflow.core.errors import DomainError
-from salesflow.core.forms import form_add_service_error
+from salesflow.core.settings_views import settings_form, settings_save
 from salesflow.core.views import render_list
 from salesflow.pipeline.models import Pipeline, Stage, StageKind
 from salesflow.pipeline.selectors import pipeline_default
@@ -43,14 +41,6 @@ from salesflow.playbooks.selectors import library_response_win_rates
 from salesflow.users.policy import require_admin, require_manager
 
 SETTINGS = "playbook-settings"
-SERVICE_ERRORS = (ValidationError, DomainError)
-
-
-def _form_page(
-    request: HttpRequest, form: Any, *, title: str, cancel_url: str, **extra: Any
-) -> HttpResponse:
-    context = {"form": form, "title": title, "cancel_url": cancel_url, **extra}
-    return render(request, "form_page.html", context)
 
 
 # Checklists ---------------------------------------------------------------------------------
@@ -84,24 +74,27 @@ def _checklists_url(stage: Stage) -> str:
     return f"{reverse(f'{SETTINGS}:checklists')}?pipeline={stage.pipeline_id}#stage-{stage.pk}"
 
 
+def _question_set_url(pk: int) -> str:
+    return reverse(f"{SETTINGS}:question-set-edit", args=[pk])
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def checklist_item_add(request: HttpRequest, pk: int) -> HttpResponse:
     require_admin(request.user)
     stage = get_object_or_404(Stage.objects.active().select_related("pipeline"), pk=pk)
     form = ChecklistItemAddForm(request.POST or None, user=request.user)
-    if form.is_valid():
-        try:
-            item = configuration.checklist_item_add(
-                stage, label=form.cleaned_data["label"], acting_user=request.user
-            )
-        except SERVICE_ERRORS as error:
-            form_add_service_error(form, error)
-        else:
-            messages.success(request, f"“{item}” added to the {stage.name} checklist.")
-            return redirect(_checklists_url(stage))
-    title = f"New checklist item for {stage.name}"
-    return _form_page(request, form, title=title, cancel_url=_checklists_url(stage))
+    back = _checklists_url(stage)
+    return settings_form(
+        request,
+        form=form,
+        save=lambda: configuration.checklist_item_add(
+            stage, label=form.cleaned_data["label"], acting_user=request.user
+        ),
+        success_message=lambda item: f"“{item}” added to the {stage.name} checklist.",
+        redirect_to=back,
+        context={"title": f"New checklist item for {stage.name}", "cancel_url": back},
+    )
 
 
 @login_required
@@ -110,16 +103,17 @@ def checklist_item_edit(request: HttpRequest, pk: int) -> HttpResponse:
     require_admin(request.user)
     item = get_object_or_404(ChecklistItem.objects.select_related("stage"), pk=pk)
     form = ChecklistItemForm(request.POST or None, user=request.user, record=item)
-    if form.is_valid():
-        try:
-            configuration.checklist_item_update(item, acting_user=request.user, **form.changes())
-        except SERVICE_ERRORS as error:
-            form_add_service_error(form, error)
-        else:
-            messages.success(request, f"Checklist item “{item}” saved.")
-            return redirect(_checklists_url(item.stage))
-    title = f"Edit checklist item of {item.stage.name}"
-    return _form_page(request, form, title=title, cancel_url=_checklists_url(item.stage))
+    back = _checklists_url(item.stage)
+    return settings_form(
+        request,
+        form=form,
+        save=lambda: configuration.checklist_item_update(
+            item, acting_user=request.user, **form.changes()
+        ),
+        success_message=lambda _: f"Checklist item “{item}” saved.",
+        redirect_to=back,
+        context={"title": f"Edit checklist item of {item.stage.name}", "cancel_url": back},
+    )
 
 
 # Question sets ------------------------------------------------------------------------------
@@ -143,18 +137,16 @@ def question_sets(request: HttpRequest) -> HttpResponse:
 def question_set_create(request: HttpRequest) -> HttpResponse:
     require_admin(request.user)
     form = QuestionSetCreateForm(request.POST or None, user=request.user)
-    if form.is_valid():
-        try:
-            question_set = configuration.question_set_create(
-                acting_user=request.user, **form.cleaned_data
-            )
-        except SERVICE_ERRORS as error:
-            form_add_service_error(form, error)
-        else:
-            messages.success(request, f"Question set “{question_set}” created.")
-            return redirect(f"{SETTINGS}:question-set-edit", question_set.pk)
-    cancel = reverse(f"{SETTINGS}:question-sets")
-    return _form_page(request, form, title="New question set", cancel_url=cancel)
+    return settings_form(
+        request,
+        form=form,
+        save=lambda: configuration.question_set_create(
+            acting_user=request.user, **form.cleaned_data
+        ),
+        success_message=lambda question_set: f"Question set “{question_set}” created.",
+        redirect_to=lambda question_set: _question_set_url(question_set.pk),
+        context={"title": "New question set", "cancel_url": reverse(f"{SETTINGS}:question-sets")},
+    )
 
 
 @login_required
@@ -164,16 +156,17 @@ def question_set_edit(request: HttpRequest, pk: int) -> HttpResponse:
     require_admin(request.user)
     question_set = get_object_or_404(QuestionSet.objects.select_related("stage__pipeline"), pk=pk)
     form = QuestionSetForm(request.POST or None, user=request.user, record=question_set)
-    if form.is_valid():
-        try:
-            configuration.question_set_update(
-                question_set, acting_user=request.user, **form.changes()
-            )
-        except SERVICE_ERRORS as error:
-            form_add_service_error(form, error)
-        else:
-            messages.success(request, f"Question set “{question_set}” saved.")
-            return redirect(f"{SETTINGS}:question-set-edit", question_set.pk)
+    saved = settings_save(
+        request,
+        form=form,
+        save=lambda: configuration.question_set_update(
+            question_set, acting_user=request.user, **form.changes()
+        ),
+        success_message=lambda _: f"Question set “{question_set}” saved.",
+        redirect_to=_question_set_url(question_set.pk),
+    )
+    if saved is not None:
+        return saved
     context = {
         "question_set": question_set,
         "form": form,
@@ -190,16 +183,17 @@ def question_add(request: HttpRequest, pk: int) -> HttpResponse:
     require_admin(request.user)
     question_set = get_object_or_404(QuestionSet, pk=pk)
     form = QuestionAddForm(request.POST or None, user=request.user)
-    if form.is_valid():
-        try:
-            configuration.question_add(question_set, acting_user=request.user, **form.values())
-        except SERVICE_ERRORS as error:
-            form_add_service_error(form, error)
-        else:
-            messages.success(request, "Question added.")
-            return redirect(f"{SETTINGS}:question-set-edit", question_set.pk)
-    cancel = reverse(f"{SETTINGS}:question-set-edit", args=[question_set.pk])
-    return _form_page(request, form, title=f"New question in {question_set}", cancel_url=cancel)
+    back = _question_set_url(question_set.pk)
+    return settings_form(
+        request,
+        form=form,
+        save=lambda: configuration.question_add(
+            question_set, acting_user=request.user, **form.values()
+        ),
+        success_message="Question added.",
+        redirect_to=back,
+        context={"title": f"New question in {question_set}", "cancel_url": back},
+    )
 
 
 @login_required
@@ -208,17 +202,17 @@ def question_edit(request: HttpRequest, pk: int) -> HttpResponse:
     require_admin(request.user)
     question = get_object_or_404(Question.objects.select_related("question_set"), pk=pk)
     form = QuestionForm(request.POST or None, user=request.user, record=question)
-    if form.is_valid():
-        try:
-            configuration.question_update(question, acting_user=request.user, **form.changes())
-        except SERVICE_ERRORS as error:
-            form_add_service_error(form, error)
-        else:
-            messages.success(request, "Question saved.")
-            return redirect(f"{SETTINGS}:question-set-edit", question.question_set_id)
-    cancel = reverse(f"{SETTINGS}:question-set-edit", args=[question.question_set_id])
-    title = f"Edit question of {question.question_set}"
-    return _form_page(request, form, title=title, cancel_url=cancel)
+    back = _question_set_url(question.question_set_id)
+    return settings_form(
+        request,
+        form=form,
+        save=lambda: configuration.question_update(
+            question, acting_user=request.user, **form.changes()
+        ),
+        success_message="Question saved.",
+        redirect_to=back,
+        context={"title": f"Edit question of {question.question_set}", "cancel_url": back},
+    )
 
 
 # Next-action rules --------------------------------------------------------------------------
@@ -249,16 +243,16 @@ def next_action_set(request: HttpRequest) -> HttpResponse:
             for name in ("action", "guidance", "activity_type", "due_in_days")
         }
     form = NextActionRuleForm(request.POST or None, initial=initial)
-    if form.is_valid():
-        try:
-            rule = configuration.next_action_rule_set(acting_user=request.user, **form.cleaned_data)
-        except SERVICE_ERRORS as error:
-            form_add_service_error(form, error)
-        else:
-            messages.success(request, f"Next action for {rule.get_state_display()} saved.")
-            return redirect(f"{SETTINGS}:next-actions")
-    cancel = reverse(f"{SETTINGS}:next-actions")
-    return _form_page(request, form, title="Set a next action", cancel_url=cancel)
+    return settings_form(
+        request,
+        form=form,
+        save=lambda: configuration.next_action_rule_set(
+            acting_user=request.user, **form.cleaned_data
+        ),
+        success_message=lambda rule: f"Next action for {rule.get_state_display()} saved.",
+        redirect_to=f"{SETTINGS}:next-actions",
+        context={"title": "Set a next action", "cancel_url": reverse(f"{SETTINGS}:next-actions")},
+    )
 
 
 @login_required
@@ -289,16 +283,16 @@ def library(request: HttpRequest) -> HttpResponse:
 def library_create(request: HttpRequest) -> HttpResponse:
     require_manager(request.user, what="edit the objection library")
     form = LibraryResponseCreateForm(request.POST or None, user=request.user)
-    if form.is_valid():
-        try:
-            entry = configuration.library_response_create(acting_user=request.user, **form.values())
-        except SERVICE_ERRORS as error:
-            form_add_service_error(form, error)
-        else:
-            messages.success(request, f"“{entry}” added to the objection library.")
-            return redirect(f"{SETTINGS}:library")
-    cancel = reverse(f"{SETTINGS}:library")
-    return _form_page(request, form, title="New library answer", cancel_url=cancel)
+    return settings_form(
+        request,
+        form=form,
+        save=lambda: configuration.library_response_create(
+            acting_user=request.user, **form.values()
+        ),
+        success_message=lambda entry: f"“{entry}” added to the objection library.",
+        redirect_to=f"{SETTINGS}:library",
+        context={"title": "New library answer", "cancel_url": reverse(f"{SETTINGS}:library")},
+    )
 
 
 @login_required
@@ -307,13 +301,13 @@ def library_edit(request: HttpRequest, pk: int) -> HttpResponse:
     require_manager(request.user, what="edit the objection library")
     entry = get_object_or_404(LibraryResponse, pk=pk)
     form = LibraryResponseForm(request.POST or None, user=request.user, record=entry)
-    if form.is_valid():
-        try:
-            configuration.library_response_update(entry, acting_user=request.user, **form.changes())
-        except SERVICE_ERRORS as error:
-            form_add_service_error(form, error)
-        else:
-            messages.success(request, f"“{entry}” saved.")
-            return redirect(f"{SETTINGS}:library")
-    cancel = reverse(f"{SETTINGS}:library")
-    return _form_page(request, form, title=f"Edit “{entry}”", cancel_url=cancel)
+    return settings_form(
+        request,
+        form=form,
+        save=lambda: configuration.library_response_update(
+            entry, acting_user=request.user, **form.changes()
+        ),
+        success_message=lambda _: f"“{entry}” saved.",
+        redirect_to=f"{SETTINGS}:library",
+        context=lambda: {"title": f"Edit “{entry}”", "cancel_url": reverse(f"{SETTINGS}:library")},
+    )

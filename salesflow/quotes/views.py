@@ -126,6 +126,35 @@ def quote_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return quote_page(request, quote_get_for_user(request.user, pk))
 
 
+def _form_save(
+    request: HttpRequest,
+    quote: Quote,
+    form: Any,
+    *,
+    service: Callable[..., Any],
+    target: Any,
+    data: dict[str, Any],
+    success_message: Callable[[Any], str],
+) -> HttpResponse | None:
+    """Call `service` on `target` with the valid form's `data` and version, then say
+    `success_message(result)`.
+
+    Answers the quote, or the refusal of a stale page or of the quote's status; None when the
+    service found errors in the input, now on the form, for the caller to show with the page.
+    """
+    try:
+        result = service(
+            target, acting_user=request.user, expected_version=form.cleaned_data["version"], **data
+        )
+    except (ConflictError, DomainError) as error:
+        return _refused(request, quote, error)
+    except ValidationError as error:
+        form_add_service_error(form, error)
+        return None
+    messages.success(request, success_message(result))
+    return quote_done(request, quote)
+
+
 @login_required
 @require_http_methods(["POST"])
 def quote_edit(request: HttpRequest, pk: int) -> HttpResponse:
@@ -133,20 +162,17 @@ def quote_edit(request: HttpRequest, pk: int) -> HttpResponse:
     quote = quote_get_for_user(request.user, pk, write=True)
     form = QuoteTermsForm(request.POST, quote=quote)
     if form.is_valid():
-        try:
-            services.quote_update(
-                quote,
-                acting_user=request.user,
-                expected_version=form.cleaned_data["version"],
-                **form.changes(),
-            )
-        except (ConflictError, DomainError) as error:
-            return _refused(request, quote, error)
-        except ValidationError as error:
-            form_add_service_error(form, error)
-        else:
-            messages.success(request, "Terms saved.")
-            return quote_done(request, quote)
+        done = _form_save(
+            request,
+            quote,
+            form,
+            service=services.quote_update,
+            target=quote,
+            data=form.changes(),
+            success_message=lambda _: "Terms saved.",
+        )
+        if done is not None:
+            return done
     return quote_page(request, quote, forms={"terms": form})
 
 
@@ -156,20 +182,17 @@ def line_add(request: HttpRequest, pk: int) -> HttpResponse:
     quote = quote_get_for_user(request.user, pk, write=True)
     form = QuoteLineAddForm(request.POST, quote=quote)
     if form.is_valid():
-        try:
-            line = services.quote_line_add(
-                quote,
-                acting_user=request.user,
-                expected_version=form.cleaned_data["version"],
-                **form.values(),
-            )
-        except (ConflictError, DomainError) as error:
-            return _refused(request, quote, error)
-        except ValidationError as error:
-            form_add_service_error(form, error)
-        else:
-            messages.success(request, f"Line added: {line.description}.")
-            return quote_done(request, quote)
+        done = _form_save(
+            request,
+            quote,
+            form,
+            service=services.quote_line_add,
+            target=quote,
+            data=form.values(),
+            success_message=lambda line: f"Line added: {line.description}.",
+        )
+        if done is not None:
+            return done
     return quote_page(request, quote, forms={"line": form})
 
 
@@ -179,21 +202,17 @@ def line_edit(request: HttpRequest, pk: int) -> HttpResponse:
     quote = quote_get_for_user(request.user, pk, write=True)
     form = QuoteLineEditForm(request.POST, quote=quote)
     if form.is_valid():
-        line = form.cleaned_data["line"]
-        try:
-            services.quote_line_update(
-                line,
-                acting_user=request.user,
-                expected_version=form.cleaned_data["version"],
-                **form.changes(),
-            )
-        except (ConflictError, DomainError) as error:
-            return _refused(request, quote, error)
-        except ValidationError as error:
-            form_add_service_error(form, error)
-        else:
-            messages.success(request, f"Line saved: {line.description}.")
-            return quote_done(request, quote)
+        done = _form_save(
+            request,
+            quote,
+            form,
+            service=services.quote_line_update,
+            target=form.cleaned_data["line"],
+            data=form.changes(),
+            success_message=lambda line: f"Line saved: {line.description}.",
+        )
+        if done is not None:
+            return done
     if "line" in form.errors:
         messages.error(request, "That line is not on this quote (any more).")
         return quote_done(request, quote)

@@ -5,14 +5,12 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
-from salesflow.core.errors import ConflictError, DomainError
-from salesflow.core.forms import form_add_service_error
+from salesflow.core.settings_views import settings_form
 from salesflow.core.views import render_list
 from salesflow.quotes import services
 from salesflow.quotes.forms_settings import ProductForm, QuoteSettingsForm
@@ -37,20 +35,14 @@ def product_list(request: HttpRequest) -> HttpResponse:
 def product_create(request: HttpRequest) -> HttpResponse:
     require_admin(request.user)
     form = ProductForm(request.POST or None, user=request.user)
-    if form.is_valid():
-        try:
-            product = services.product_create(acting_user=request.user, **form.values())
-        except (ValidationError, DomainError) as error:
-            form_add_service_error(form, error)
-        else:
-            messages.success(request, f"Product {product} added to the catalogue.")
-            return redirect(f"{SETTINGS}:product-list")
-    context = {
-        "form": form,
-        "title": "New product",
-        "cancel_url": reverse(f"{SETTINGS}:product-list"),
-    }
-    return render(request, "form_page.html", context)
+    return settings_form(
+        request,
+        form=form,
+        save=lambda: services.product_create(acting_user=request.user, **form.values()),
+        success_message=lambda product: f"Product {product} added to the catalogue.",
+        redirect_to=f"{SETTINGS}:product-list",
+        context={"title": "New product", "cancel_url": reverse(f"{SETTINGS}:product-list")},
+    )
 
 
 @login_required
@@ -59,28 +51,23 @@ def product_edit(request: HttpRequest, pk: int) -> HttpResponse:
     require_admin(request.user)
     product = get_object_or_404(Product, pk=pk)
     form = ProductForm(request.POST or None, user=request.user, record=product)
-    if form.is_valid():
-        try:
-            services.product_update(
-                product,
-                acting_user=request.user,
-                expected_version=form.expected_version(),
-                **form.changes(),
-            )
-        except ConflictError as error:
-            form.show_conflict(error)
-        except (ValidationError, DomainError) as error:
-            form_add_service_error(form, error)
-        else:
-            messages.success(request, f"Product {product} saved.")
-            return redirect(f"{SETTINGS}:product-list")
-    context = {
-        "form": form,
-        "title": f"Edit {product}",
-        "cancel_url": reverse(f"{SETTINGS}:product-list"),
-        "intro": "Quotes already written keep the price and tax they were written with.",
-    }
-    return render(request, "form_page.html", context)
+    return settings_form(
+        request,
+        form=form,
+        save=lambda: services.product_update(
+            product,
+            acting_user=request.user,
+            expected_version=form.expected_version(),
+            **form.changes(),
+        ),
+        success_message=lambda _: f"Product {product} saved.",
+        redirect_to=f"{SETTINGS}:product-list",
+        context=lambda: {
+            "title": f"Edit {product}",
+            "cancel_url": reverse(f"{SETTINGS}:product-list"),
+            "intro": "Quotes already written keep the price and tax they were written with.",
+        },
+    )
 
 
 @login_required
@@ -98,15 +85,13 @@ def product_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def settings_edit(request: HttpRequest) -> HttpResponse:
     require_admin(request.user)
-    settings_row = quote_settings()
-    form = QuoteSettingsForm(request.POST or None, user=request.user, record=settings_row)
-    if form.is_valid():
-        try:
-            services.quote_settings_update(acting_user=request.user, **form.changes())
-        except (ValidationError, DomainError) as error:
-            form_add_service_error(form, error)
-        else:
-            messages.success(request, "Quote settings saved.")
-            return redirect(f"{SETTINGS}:settings")
-    context = {"form": form, "tab": "quotes"}
-    return render(request, "quotes/settings/settings.html", context)
+    form = QuoteSettingsForm(request.POST or None, user=request.user, record=quote_settings())
+    return settings_form(
+        request,
+        form=form,
+        save=lambda: services.quote_settings_update(acting_user=request.user, **form.changes()),
+        success_message="Quote settings saved.",
+        redirect_to=f"{SETTINGS}:settings",
+        template="quotes/settings/settings.html",
+        context={"tab": "quotes"},
+    )

@@ -8,6 +8,7 @@ Answers carry the lines and totals as `selectors.quote_totals` computes them.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -221,6 +222,22 @@ def _fresh(request: HttpRequest, quote_id: int) -> dict[str, Any]:
     return _quote_out(quote_get_for_user(request.auth, quote_id))
 
 
+def _step(
+    request: HttpRequest,
+    quote_id: int,
+    payload: StepIn | SendIn | None,
+    service: Callable[..., Quote],
+) -> dict[str, Any]:
+    """One status step: the quote for writing, the service, the quote it leaves (for a revision,
+    the new one). Refusals reach the API's exception handler, which answers 403, 404, 409 or 422.
+    """
+    quote = quote_get_for_user(request.auth, quote_id, write=True)
+    data = payload.model_dump() if payload is not None else {}  # the note, where the step has one
+    version = data.pop("version", None)
+    result = service(quote, acting_user=request.auth, expected_version=version, **data)
+    return _fresh(request, result.pk)
+
+
 def _line(quote: Quote, line_id: int) -> Any:
     line = get_object_or_404(quote.lines.all(), pk=line_id)
     line.quote = quote
@@ -303,12 +320,7 @@ def quote_submit(
     request: HttpRequest, quote_id: int, payload: StepIn | None = None
 ) -> dict[str, Any]:
     """Ask a manager to approve the draft (needed for a discount above the threshold)."""
-    payload = payload or StepIn()
-    quote = quote_get_for_user(request.auth, quote_id, write=True)
-    quote_submit_for_approval(
-        quote, note=payload.note, expected_version=payload.version, acting_user=request.auth
-    )
-    return _fresh(request, quote_id)
+    return _step(request, quote_id, payload, quote_submit_for_approval)
 
 
 @router.post("/quotes/{quote_id}/approve", response={200: QuoteOut, **WRITE_ERRORS})
@@ -316,12 +328,7 @@ def quote_approve_now(
     request: HttpRequest, quote_id: int, payload: StepIn | None = None
 ) -> dict[str, Any]:
     """A manager of the deal's team or an admin approves a quote waiting for approval."""
-    payload = payload or StepIn()
-    quote = quote_get_for_user(request.auth, quote_id, write=True)
-    quote_approve(
-        quote, note=payload.note, expected_version=payload.version, acting_user=request.auth
-    )
-    return _fresh(request, quote_id)
+    return _step(request, quote_id, payload, quote_approve)
 
 
 @router.post("/quotes/{quote_id}/decline", response={200: QuoteOut, **WRITE_ERRORS})
@@ -329,12 +336,7 @@ def quote_decline(
     request: HttpRequest, quote_id: int, payload: StepIn | None = None
 ) -> dict[str, Any]:
     """A manager sends a quote waiting for approval back to draft, saying why in `note`."""
-    payload = payload or StepIn()
-    quote = quote_get_for_user(request.auth, quote_id, write=True)
-    quote_approval_decline(
-        quote, note=payload.note, expected_version=payload.version, acting_user=request.auth
-    )
-    return _fresh(request, quote_id)
+    return _step(request, quote_id, payload, quote_approval_decline)
 
 
 @router.post("/quotes/{quote_id}/send", response={200: QuoteOut, **WRITE_ERRORS})
@@ -342,10 +344,7 @@ def quote_send_now(
     request: HttpRequest, quote_id: int, payload: SendIn | None = None
 ) -> dict[str, Any]:
     """Mark the quote sent to the customer; it needs lines, and approval when discounted."""
-    payload = payload or SendIn()
-    quote = quote_get_for_user(request.auth, quote_id, write=True)
-    quote_send(quote, expected_version=payload.version, acting_user=request.auth)
-    return _fresh(request, quote_id)
+    return _step(request, quote_id, payload, quote_send)
 
 
 @router.post("/quotes/{quote_id}/accept", response={200: QuoteOut, **WRITE_ERRORS})
@@ -353,12 +352,7 @@ def quote_accept_now(
     request: HttpRequest, quote_id: int, payload: StepIn | None = None
 ) -> dict[str, Any]:
     """The customer accepted the sent quote."""
-    payload = payload or StepIn()
-    quote = quote_get_for_user(request.auth, quote_id, write=True)
-    quote_accept(
-        quote, note=payload.note, expected_version=payload.version, acting_user=request.auth
-    )
-    return _fresh(request, quote_id)
+    return _step(request, quote_id, payload, quote_accept)
 
 
 @router.post("/quotes/{quote_id}/reject", response={200: QuoteOut, **WRITE_ERRORS})
@@ -366,12 +360,7 @@ def quote_reject_now(
     request: HttpRequest, quote_id: int, payload: StepIn | None = None
 ) -> dict[str, Any]:
     """The customer rejected the sent quote; `note` keeps their objection."""
-    payload = payload or StepIn()
-    quote = quote_get_for_user(request.auth, quote_id, write=True)
-    quote_reject(
-        quote, note=payload.note, expected_version=payload.version, acting_user=request.auth
-    )
-    return _fresh(request, quote_id)
+    return _step(request, quote_id, payload, quote_reject)
 
 
 @router.post("/quotes/{quote_id}/revise", response={201: QuoteOut, **WRITE_ERRORS})
@@ -379,12 +368,7 @@ def quote_revise_now(
     request: HttpRequest, quote_id: int, payload: StepIn | None = None
 ) -> Status[Any]:
     """Copy the quote into the next revision, a draft, and supersede this one."""
-    payload = payload or StepIn()
-    quote = quote_get_for_user(request.auth, quote_id, write=True)
-    revision = quote_revise(
-        quote, note=payload.note, expected_version=payload.version, acting_user=request.auth
-    )
-    return Status(201, _fresh(request, revision.pk))
+    return Status(201, _step(request, quote_id, payload, quote_revise))
 
 
 @router.get("/products", response={200: ProductList, **READ_ERRORS})

@@ -318,6 +318,16 @@ def test_a_duplicate_lost_reason_is_not_added(admin_client):
     assert LostReason.objects.count() == count
 
 
+def test_renaming_a_lost_reason_to_a_taken_name_is_refused_on_its_page(admin_client):
+    reason = LostReason.objects.exclude(name="Price too high").first()
+    data = {"name": "Price too high", "position": reason.position, "is_active": "on"}
+    response = admin_client.post(url("lost-reason-edit", reason.pk), data)
+    content = response.content.decode()
+    assert response.status_code == 200 and "already exists" in content
+    assert f'href="{url("lost-reasons")}"' in content  # the way back
+    assert LostReason.objects.get(pk=reason.pk).name == reason.name
+
+
 def test_lost_reasons_page_renders_a_partial_for_htmx(admin_client):
     content = admin_client.get(url("lost-reasons"), **HTMX).content.decode()
     assert "Price too high" in content and "<html" not in content

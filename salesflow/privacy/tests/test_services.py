@@ -46,6 +46,22 @@ def test_export_holds_every_record_of_the_person_and_is_logged(person, admin_use
     assert AuditEvent.objects.filter(action=AuditAction.PRIVACY_EXPORT, actor=admin_user).exists()
 
 
+def test_export_names_the_contacts_account_and_the_deals_it_is_the_contact_of(person, admin_user):
+    deal = Deal.objects.get(primary_contact=person)
+    contact = person_export(person, acting_user=admin_user)["contacts"][0]
+    assert contact["id"] == person.pk
+    assert contact["account"] == person.account.name
+    assert contact["deals"] == [
+        {
+            "id": deal.pk,
+            "name": deal.name,
+            "outcome": deal.outcome,
+            "amount": "5000.00",
+            "currency": deal.currency,
+        }
+    ]
+
+
 def test_erasure_removes_the_person_everywhere_but_keeps_figures(person, admin_user):
     counts = person_erase(person, acting_user=admin_user)
     person.refresh_from_db()

@@ -1,0 +1,101 @@
+"""Approval of a discounted quote: the rep submits it, a manager of the deal's team (or an
+admin) approves it or sends it back to draft."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from salesflow.core.errors import AccessDenied, DomainError
+from salesflow.quotes.models import Quote, QuoteStatus
+from salesflow.quotes.services.transitions import sendable_check, status_set, transition_check
+from salesflow.users import policy
+from salesflow.users.services import record_require_write
+
+S = QuoteStatus
+
+
+@transaction.atomic
+def quote_submit_for_approval(
+    quote: Quote,
+    *,
+    acting_user: Any,
+    note: str = "",
+    expected_version: int | None = None,
+    at: dt.datetime | None = None,
+) -> Quote:
+    """Ask a manager to approve the draft (needed when a discount is above the threshold)."""
+    record_require_write(acting_user, quote.deal)
+    transition_check(quote, S.PENDING_APPROVAL)
+    at = at or timezone.now()
+    sendable_check(quote, today=timezone.localdate(at))
+    return status_set(
+        quote,
+        to_status=S.PENDING_APPROVAL,
+        acting_user=acting_user,
+        at=at,
+        note=note,
+        expected_version=expected_version,
+    )
+
+
+def _require_approver(acting_user: Any, quote: Quote) -> None:
+    """Approvers: an admin, or a manager of the deal's team. Never the rep asking."""
+    if not getattr(acting_user, "is_authenticated", False):
+        raise AccessDenied("Sign in to approve quotes.")
+    if acting_user.is_admin:
+        return
+    team_id = quote.deal.team_id
+    if not (acting_user.is_manager and team_id in policy.team_ids_of(acting_user)):
+        raise AccessDenied("Only a manager of the deal's team or an admin may approve this quote.")
+
+
+@transaction.atomic
+def quote_approve(
+    quote: Quote,
+    *,
+    acting_user: Any,
+    note: str = "",
+    expected_version: int | None = None,
+    at: dt.datetime | None = None,
+) -> Quote:
+    _require_approver(acting_user, quote)
+    transition_check(quote, S.APPROVED)
+    at = at or timezone.now()
+    quote.approved_by = acting_user
+    quote.approved_at = at
+    return status_set(
+        quote,
+        to_status=S.APPROVED,
+        acting_user=acting_user,
+        at=at,
+        changed=["approved_by", "approved_at"],
+        note=note,
+        expected_version=expected_version,
+    )
+
+
+@transaction.atomic
+def quote_approval_decline(
+    quote: Quote,
+    *,
+    acting_user: Any,
+    note: str = "",
+    expected_version: int | None = None,
+    at: dt.datetime | None = None,
+) -> Quote:
+    """Send a quote waiting for approval back to draft, saying why in `note`."""
+    _require_approver(acting_user, quote)
+    if quote.status != S.PENDING_APPROVAL:
+        raise DomainError(f"Quote {quote} is not waiting for approval.")
+    return status_set(
+        quote,
+        to_status=S.DRAFT,
+        acting_user=acting_user,
+        at=at or timezone.now(),
+        note=note,
+        expected_version=expected_version,
+    )
