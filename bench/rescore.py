@@ -61,6 +61,7 @@ def build(leads: int, activities: int, seed: int) -> None:
                 title=rng.choice(["CEO", "Head of Logistics", "Buyer", ""]),
                 company=f"Company {index} GmbH",
                 company_key=f"company {index}",
+                name_key=f"first{index} last{index}",
                 industry=rng.choice(["Logistics", "Retail", "Software", ""]),
                 size_band=rng.choice(["1-10", "51-200", "1000+", ""]),
                 region=rng.choice(["Europe", "Asia", ""]),

@@ -8,6 +8,7 @@ import factory
 from django.utils import timezone
 
 from salesflow.activities.models import Activity, ActivityType
+from salesflow.core import normalize
 from salesflow.customers.models import Account, Contact
 from salesflow.leads.models import Campaign, Channel, Lead, Source
 from salesflow.pipeline.models import Deal, LostReason, Pipeline, Stage, StageChange
@@ -57,6 +58,8 @@ class AccountFactory(OwnedFactory):
         model = Account
 
     name = factory.Faker("company")
+    # Filled by the services; the factory saves directly, so it fills the key itself.
+    name_key = factory.LazyAttribute(lambda a: normalize.name_key(a.name))
     industry = "Software"
     size_band = "51-200"
     region = "Europe"
@@ -70,6 +73,7 @@ class ContactFactory(OwnedFactory):
     account = factory.SubFactory(AccountFactory, owner=factory.SelfAttribute("..owner"))
     first_name = factory.Faker("first_name")
     last_name = factory.Faker("last_name")
+    name_key = factory.LazyAttribute(lambda c: normalize.person_name_key(c.first_name, c.last_name))
     position = "Head of Operations"
     email = factory.Sequence(lambda n: f"contact{n}@example.org")
 
@@ -90,6 +94,7 @@ class LeadFactory(OwnedFactory):
 
     first_name = factory.Faker("first_name")
     last_name = factory.Faker("last_name")
+    name_key = factory.LazyAttribute(lambda c: normalize.person_name_key(c.first_name, c.last_name))
     email = factory.Sequence(lambda n: f"lead{n}@example.net")
     company = factory.Faker("company")
     channel = Channel.INBOUND

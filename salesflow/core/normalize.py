@@ -65,6 +65,31 @@ def normalize_contact_fields(data: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
+# The longest name key stored. Case folding and compatibility forms can lengthen a name ("ß" is
+# "ss", one ligature can be many letters), so keys are cut here rather than overflow a column.
+NAME_KEY_MAX_LENGTH = 300
+
+
+def name_key(raw: str | None) -> str:
+    """A name in the form stored and compared for equality: "ÄRZTE  GMBH" -> "ärzte gmbh".
+
+    Only case and spacing are folded: Unicode case folding (so "Straße" and "STRASSE" agree,
+    which SQL `LOWER()` does not do on SQLite for any non-ASCII letter), compatibility forms
+    (NFKC: ligatures, full-width letters, non-breaking spaces) and runs of white space. Accents
+    and punctuation are kept, because "Ärzte" and "Arzte" or "Müller" and "Muller" may well be
+    different names; `company_key` is the looser key that drops them. Keys are cut to
+    NAME_KEY_MAX_LENGTH characters.
+    """
+    # NFKC again after folding: folding can leave a letter and an accent that compose.
+    text = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", raw or "").casefold())
+    return " ".join(text.split())[:NAME_KEY_MAX_LENGTH].rstrip()
+
+
+def person_name_key(first_name: str | None, last_name: str | None) -> str:
+    """The name key of a person: their first and last name as one full name."""
+    return name_key(f"{first_name or ''} {last_name or ''}")
+
+
 # Legal-form words that say nothing about which company it is, compared after punctuation is
 # dropped ("S.A." -> "sa", "Sp. z o.o." -> "sp z oo"). Longest forms first, so "gmbh co kg"
 # goes before "kg".

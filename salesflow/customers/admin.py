@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.contrib import admin
 
@@ -9,7 +11,12 @@ from salesflow.core.admin import (
     VersionedAdmin,
     owned_list_filters,
 )
-from salesflow.core.normalize import normalize_email, normalize_phone
+from salesflow.core.normalize import (
+    name_key,
+    normalize_email,
+    normalize_phone,
+    person_name_key,
+)
 from salesflow.customers.models import Account, Contact
 
 
@@ -26,6 +33,10 @@ class AccountAdmin(VersionedAdmin):
         OWNERSHIP_FIELDSET,
         RECORD_FIELDSET,
     )
+
+    def save_model(self, request: Any, obj: Account, form: Any, change: bool) -> None:
+        obj.name_key = name_key(obj.name)  # as account_create/account_update do
+        super().save_model(request, obj, form, change)
 
 
 class ContactAdminForm(forms.ModelForm):
@@ -73,3 +84,7 @@ class ContactAdmin(VersionedAdmin):
         OWNERSHIP_FIELDSET,
         RECORD_FIELDSET,
     )
+
+    def save_model(self, request: Any, obj: Contact, form: Any, change: bool) -> None:
+        obj.name_key = person_name_key(obj.first_name, obj.last_name)  # as the services do
+        super().save_model(request, obj, form, change)

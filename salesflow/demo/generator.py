@@ -25,7 +25,7 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from salesflow.activities.models import Activity
-from salesflow.core.normalize import company_key
+from salesflow.core.normalize import company_key, name_key, person_name_key
 from salesflow.customers.models import Account, Contact, SizeBand, Tier
 from salesflow.demo import words
 from salesflow.demo.activities import ActivityPlanner
@@ -365,6 +365,7 @@ class _DemoBuilder(Dice):
             owner = self.team_member(team)
             account = Account(
                 name=name,
+                name_key=name_key(name),
                 industry=industry,
                 size_band=size,
                 region=region,
@@ -411,6 +412,7 @@ class _DemoBuilder(Dice):
                 account=account,
                 first_name=first,
                 last_name=last,
+                name_key=person_name_key(first, last),
                 position=self.rng.choice(words.POSITIONS),
                 email=self.email(first, last, domain) if self.chance(0.95) else "",
                 phone=self.phone(country) if self.chance(0.8) else "",
@@ -686,6 +688,7 @@ class _DemoBuilder(Dice):
         elif lead.status == LeadStatus.WORKING and lead.owner and self.chance(0.4):
             lead.qualification = self.bant(lead.owner, lead.first_response_at or created)
         lead.company_key = company_key(lead.company)
+        lead.name_key = person_name_key(lead.first_name, lead.last_name)
         moments = [created, lead.first_response_at, lead.qualified_at, lead.disqualified_at]
         moments.append(converted_at)
         last = max(m for m in moments if m is not None)

@@ -25,6 +25,8 @@ NON_LATIN = (
     "Cyrillic", "Greek", "Arabic", "Hebrew", "CJK", "Hiragana", "Katakana", "Hangul", "Thai",
     "Devanagari",
 )  # fmt: skip
+# Below this many non-ASCII bytes a sample is too small to tell one script from another.
+FEW_NON_ASCII = 16
 BOMS = (
     (codecs.BOM_UTF8, "utf-8-sig"),
     (codecs.BOM_UTF32_LE, "utf-32"),
@@ -225,7 +227,12 @@ def encoding_detect(path: Path, filename: str) -> str:
         guess = None  # binary data, not text
     elif (
         best is not None
-        and not any(k in a for a in best.alphabets for k in NON_LATIN)
+        and (
+            not any(k in a for a in best.alphabets for k in NON_LATIN)
+            # A handful of accented bytes cannot tell a script apart: "\xc5A\xe7" reads as
+            # Korean (johab) as readily as "ÅAç"; a Western spreadsheet is far more likely.
+            or sum(byte > 0x7F for byte in sample) < FEW_NON_ASCII
+        )
         and _first_undecodable(path, "cp1252") is None
     ):
         # A sample cannot tell Windows-1252 from its Latin neighbours (cp1250, cp1257, cp775

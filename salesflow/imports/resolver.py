@@ -12,9 +12,9 @@ import unicodedata
 from collections.abc import Iterable
 from typing import Any
 
-from django.db.models import Q, Value
-from django.db.models.functions import Concat, Lower, Trim
+from django.db.models import Q
 
+from salesflow.core.normalize import name_key
 from salesflow.customers.models import Account, Contact
 from salesflow.customers.selectors import accounts_visible_to, contacts_visible_to
 from salesflow.customers.services import account_create, contact_create
@@ -40,7 +40,8 @@ class RowProblem(Exception):
 
 
 def text_key(value: str) -> str:
-    return " ".join(unicodedata.normalize("NFKC", value).split()).casefold()
+    """Text as compared: case and spacing folded, the rule of the stored `name_key` columns."""
+    return name_key(value)
 
 
 class Resolver:
@@ -74,6 +75,7 @@ class Resolver:
             # Keyed by user id, which the database may hand out again after a rollback.
             self.caches.pop("team", None)
             self.caches.pop("may_own", None)
+            self.caches.pop("user_names", None)
         while len(self.journal) > mark:
             name, key = self.journal.pop()
             self.caches.get(name, {}).pop(key, None)
@@ -94,14 +96,7 @@ class Resolver:
             .first()
         )
         if user is None and " " in text.strip():
-            user = (
-                User.objects.annotate(
-                    full=Lower(Concat(Trim("first_name"), Value(" "), Trim("last_name")))
-                )
-                .filter(full=" ".join(text.split()).lower())
-                .order_by("-is_active", "pk")
-                .first()
-            )
+            user = self._user_by_full_name(key)
         if user is not None:
             return self._remember("owner", key, user, created=False)
         if "owner" not in self.create_missing:
@@ -110,7 +105,25 @@ class Resolver:
                 f"No user {text!r} (by username, email or name). Create the user first, or "
                 'add "owner" to the mapping\'s create_missing to add them as inactive users.',
             )
-        return self._remember("owner", key, self._owner_create(text), created=True)
+        user = self._owner_create(text)
+        if "user_names" in self.caches:  # read before this user existed
+            self.caches["user_names"].setdefault(
+                text_key(f"{user.first_name} {user.last_name}"), user
+            )
+        return self._remember("owner", key, user, created=True)
+
+    def _user_by_full_name(self, key: str) -> User | None:
+        """The user whose "first last" has this text key, active ones first, then the oldest.
+
+        Compared in Python, as SQL `LOWER()` folds only ASCII on SQLite ("JÖRG MÜLLER" must find
+        Jörg Müller); staff users are few, so their names are read once per run.
+        """
+        names = self.caches.get("user_names")
+        if names is None:
+            names = self.caches["user_names"] = {}
+            for user in User.objects.order_by("-is_active", "pk"):
+                names.setdefault(text_key(f"{user.first_name} {user.last_name}"), user)
+        return names.get(key)
 
     def _owner_create(self, text: str) -> User:
         """An inactive user for a former colleague named in the file, in the importer's team."""
@@ -155,20 +168,22 @@ class Resolver:
     # -- accounts and contacts ----------------------------------------------------------------
 
     def accounts_prefetch(self, names: Iterable[str]) -> None:
-        """Look up a chunk's accounts in one query; names not found are remembered as such."""
+        """Look up a chunk's accounts in one query; names not found are remembered as such.
+
+        By the stored name key, so "ÄRZTE GMBH" finds "Ärzte GmbH" on SQLite too.
+        """
         cache = self._cache("account")
-        wanted = {text_key(name): name for name in names if name and text_key(name) not in cache}
+        wanted = {text_key(name) for name in names if name} - cache.keys()
+        wanted.discard("")
         if not wanted:
             return
-        lowered = {" ".join(name.split()).lower() for name in wanted.values()}
         found = (
             accounts_visible_to(self.user)
-            .annotate(key=Lower(Trim("name")))
-            .filter(key__in=lowered)
+            .filter(name_key__in=wanted)
             .order_by("-pk")  # the oldest wins
         )
         for account in found:
-            cache[text_key(account.name)] = account
+            cache[account.name_key] = account
         for key in wanted:
             cache.setdefault(key, None)
 

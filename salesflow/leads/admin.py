@@ -12,7 +12,12 @@ from salesflow.core.admin import (
     VersionedAdmin,
     owned_list_filters,
 )
-from salesflow.core.normalize import normalize_email, normalize_phone
+from salesflow.core.normalize import (
+    company_key,
+    normalize_email,
+    normalize_phone,
+    person_name_key,
+)
 from salesflow.leads import models as lead_models
 from salesflow.leads.models import Campaign, Lead, Qualification
 from salesflow.leads.scoring import leads_rescore_all
@@ -84,6 +89,12 @@ class LeadAdmin(VersionedAdmin):
         OWNERSHIP_FIELDSET,
         RECORD_FIELDSET,
     )
+
+    def save_model(self, request: Any, obj: Lead, form: Any, change: bool) -> None:
+        # The keys the services derive (lead_create/lead_update); the admin saves directly.
+        obj.company_key = company_key(obj.company)
+        obj.name_key = person_name_key(obj.first_name, obj.last_name)
+        super().save_model(request, obj, form, change)
 
 
 # Lead management configuration: capture forms, scoring, profile, assignment, reasons. -----------

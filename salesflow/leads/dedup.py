@@ -1,8 +1,8 @@
 """Finding and merging duplicates among leads and contacts.
 
-`duplicates_find` narrows in SQL (equal email, equal phone, equal company key) to a few rows,
-then compares names with rapidfuzz on those only. Merges keep a `LeadMerge` row and a note on
-the timeline saying what was merged, by whom, and what it held.
+`duplicates_find` narrows in SQL (equal email, equal phone, equal company key, equal name key)
+to a few rows, then compares names with rapidfuzz on those only. Merges keep a `LeadMerge` row
+and a note on the timeline saying what was merged, by whom, and what it held.
 """
 
 from __future__ import annotations
@@ -17,7 +17,12 @@ from django.utils import timezone
 from rapidfuzz import fuzz, utils
 
 from salesflow.core.errors import DomainError
-from salesflow.core.normalize import company_key, normalize_email, normalize_phone
+from salesflow.core.normalize import (
+    company_key,
+    normalize_email,
+    normalize_phone,
+    person_name_key,
+)
 from salesflow.core.services import instance_save_versioned
 from salesflow.customers.models import Contact
 from salesflow.customers.selectors import contacts_visible_to
@@ -35,6 +40,9 @@ SCORE_EXACT_EMAIL = 100
 SCORE_EXACT_PHONE = 95
 # A name match, however close, ranks below an equal email or phone.
 NAME_SCORE_FACTOR = 0.9
+# The same full name where at most one side names a company: below any similar name at the
+# same company (85% * 0.9). The same name at two different companies is someone else.
+SCORE_EXACT_NAME = 70
 
 MERGE_FILL_FIELDS = (
     "first_name", "last_name", "title", "email", "phone", "company", "industry", "size_band",
@@ -77,14 +85,16 @@ def _name_similarity(a: str, b: str) -> int:
 
 
 def _match(
-    *, email: str, phone: str, name: str, key: str, rec_email: str, rec_phone: str, rec_name: str,
-    rec_key: str,
+    *, email: str, phone: str, name: str, key: str, name_key: str, rec_email: str,
+    rec_phone: str, rec_name: str, rec_key: str, rec_name_key: str,
 ) -> tuple[int, tuple[str, ...]]:  # fmt: skip
     found: list[tuple[int, str]] = []
     if email and rec_email.lower() == email:
         found.append((SCORE_EXACT_EMAIL, "exact email"))
     if phone and rec_phone == phone:
         found.append((SCORE_EXACT_PHONE, "exact phone"))
+    if name_key and rec_name_key == name_key and not (key and rec_key):
+        found.append((SCORE_EXACT_NAME, "exact name"))
     if key and rec_key == key:
         similarity = _name_similarity(name, rec_name)
         if similarity >= NAME_SIMILARITY_MIN:
@@ -114,15 +124,22 @@ def duplicates_find(
 ) -> list[DuplicateCandidate]:
     """Leads and contacts the user may read that may be this person, best first.
 
-    Bad email or phone input is ignored rather than refused: this only looks. Converted leads
-    are left out; their person is a contact now.
+    The same full name ("JOSÉ GARCÍA" for "José García") is a candidate unless both name a
+    company and the companies differ; a similar name counts at the same company. Bad email or
+    phone input is ignored rather than refused: this only looks. Converted leads are left out;
+    their person is a contact now.
     """
     email = _email_or_blank(email)
     phone = _phone_or_blank(phone)
     key = company_key(company)
     name = f"{first_name} {last_name}".strip()
+    # A full name is worth a look on its own, whatever its case or spacing; a single word
+    # ("Lima") is too common to be.
+    name_key = person_name_key(first_name, last_name)
+    name_key = name_key if len(name_key.split()) > 1 else ""
     equal = [Q(email=email)] if email else []
     equal += [Q(phone=phone)] if phone else []
+    equal += [Q(name_key=name_key)] if name_key else []
     has_name_and_company = bool(name and key)
     if not equal and not has_name_and_company:
         return []
@@ -141,8 +158,9 @@ def duplicates_find(
         leads = leads.exclude(pk=exclude_lead.pk)
     for lead in leads[:CANDIDATES_PER_KIND]:
         score, reasons = _match(
-            email=email, phone=phone, name=name, key=key, rec_email=lead.email,
-            rec_phone=lead.phone, rec_name=lead.full_name, rec_key=lead.company_key,
+            email=email, phone=phone, name=name, key=key, name_key=name_key,
+            rec_email=lead.email, rec_phone=lead.phone, rec_name=lead.full_name,
+            rec_key=lead.company_key, rec_name_key=lead.name_key,
         )  # fmt: skip
         if reasons:
             candidates.append(DuplicateCandidate(lead, "lead", score, reasons))
@@ -158,9 +176,10 @@ def duplicates_find(
         contacts = contacts.exclude(pk=exclude_contact.pk)
     for contact in contacts.order_by("-created_at", "-pk")[:CANDIDATES_PER_KIND]:
         score, reasons = _match(
-            email=email, phone=phone, name=name, key=key, rec_email=contact.email,
-            rec_phone=contact.phone, rec_name=contact.full_name,
+            email=email, phone=phone, name=name, key=key, name_key=name_key,
+            rec_email=contact.email, rec_phone=contact.phone, rec_name=contact.full_name,
             rec_key=company_key(contact.account.name) if contact.account else "",
+            rec_name_key=contact.name_key,
         )  # fmt: skip
         if reasons:
             candidates.append(DuplicateCandidate(contact, "contact", score, reasons))
@@ -246,6 +265,9 @@ def lead_merge(primary: Lead, duplicate: Lead, *, acting_user: Any) -> Lead:
     if "company" in filled:
         primary.company_key = company_key(primary.company)
         changed.append("company_key")
+    if {"first_name", "last_name"} & set(filled):
+        primary.name_key = person_name_key(primary.first_name, primary.last_name)
+        changed.append("name_key")
     if duplicate.notes.strip() and duplicate.notes.strip() not in primary.notes:
         primary.notes = f"{primary.notes}\n\nFrom merged lead #{duplicate.pk}:\n{duplicate.notes}"
         primary.notes = primary.notes.strip()

@@ -6,7 +6,14 @@ from django.core.exceptions import ValidationError
 from hypothesis import given
 from hypothesis import strategies as st
 
-from salesflow.core.normalize import normalize_contact_fields, normalize_email, normalize_phone
+from salesflow.core.normalize import (
+    NAME_KEY_MAX_LENGTH,
+    name_key,
+    normalize_contact_fields,
+    normalize_email,
+    normalize_phone,
+    person_name_key,
+)
 
 local_part = st.from_regex(r"[a-zA-Z0-9][a-zA-Z0-9._+-]{0,20}[a-zA-Z0-9]", fullmatch=True).filter(
     lambda s: ".." not in s
@@ -58,3 +65,53 @@ def test_contact_fields_report_every_bad_field_at_once():
     with pytest.raises(ValidationError) as exc:
         normalize_contact_fields({"email": "not-an-email", "phone": "12"})
     assert set(exc.value.message_dict) == {"email", "phone"}
+
+
+# Name keys ------------------------------------------------------------------------------------
+
+# Letters whose upper and lower case fold to the same key (not the Turkish dotted/dotless i).
+CASED_LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZäöüéèñçåøßłžÄÖÜÉÈÑÇÅØŁŽΩω"
+
+
+def test_a_name_key_folds_capitals_and_spacing():
+    assert name_key("  ÄRZTE \t GMBH ") == name_key("Ärzte GmbH") == "ärzte gmbh"
+    assert name_key("JOSÉ  GARCÍA") == name_key("José García") == "josé garcía"
+
+
+def test_a_name_key_keeps_accents_and_punctuation():
+    assert name_key("Arzte GmbH") != name_key("Ärzte GmbH")
+    assert name_key("Müller & Söhne, S.A.") == "müller & söhne, s.a."
+
+
+def test_a_name_key_folds_what_lower_case_alone_does_not():
+    assert name_key("STRASSE") == name_key("Straße") == "strasse"
+    assert name_key("\uff21\uff23\uff2d\uff25") == name_key("ACME")  # full-width letters
+    assert name_key("Of\ufb01ce\u00a0Depot") == "office depot"  # ligature, non-breaking space
+    # A decomposed accent and a composed one give the same key.
+    assert name_key("Jose\u0301") == name_key("José")
+
+
+def test_a_blank_name_has_a_blank_key():
+    assert name_key(None) == name_key("   ") == ""
+
+
+def test_a_very_long_name_has_a_key_that_fits_its_column():
+    key = name_key("ß" * 200)  # every ß folds to two letters
+    assert key == "s" * NAME_KEY_MAX_LENGTH
+
+
+def test_a_person_name_key_is_the_key_of_first_and_last_name():
+    assert person_name_key(" José", "GARCÍA ") == "josé garcía"
+    assert person_name_key("", "Lima") == person_name_key(None, "LIMA") == "lima"
+
+
+@given(st.text(max_size=60))
+def test_a_name_key_is_its_own_key(text):
+    key = name_key(text)
+    assert name_key(key) == key
+    assert key == key.strip() and "  " not in key
+
+
+@given(st.text(CASED_LETTERS + " ", max_size=40))
+def test_a_name_in_capitals_or_small_letters_has_one_key(text):
+    assert name_key(text.upper()) == name_key(text.lower()) == name_key(text)

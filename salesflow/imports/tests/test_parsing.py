@@ -41,6 +41,16 @@ def test_the_encoding_is_detected_and_text_reads_back_unchanged(tmp_path, encode
     ]
 
 
+def test_a_few_accented_bytes_are_read_as_a_western_spreadsheet(tmp_path):
+    """Found by the property test: charset-normalizer calls these bytes Korean (johab)."""
+    content = b"Name;Last;Email;Phone;Company\r\nA;\xc5A\xe7;p@example.com;;Company 0\r\n"
+
+    table = parsing.table_open(write(tmp_path, content), "people.csv")
+
+    assert table.format.encoding == "cp1252"
+    assert rows_of(table) == [["A", "ÅAç", "p@example.com", "", "Company 0"]]
+
+
 def test_a_file_that_is_not_text_is_refused_naming_file_row_and_column(tmp_path):
     content = b"Name,Email\nAda,ada@example.com\nBob,\x00\x81\x9d\xff\xfe\x00\x00\x01\n" * 3
 
