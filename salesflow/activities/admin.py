@@ -3,23 +3,27 @@ from __future__ import annotations
 from django.contrib import admin
 
 from salesflow.activities.models import Activity
-from salesflow.core.admin import OWNERSHIP_FIELDSET, SalesflowAdmin, owned_list_filters
+from salesflow.core.admin import (
+    OWNERSHIP_FIELDSET,
+    RECORD_FIELDSET,
+    VersionedAdmin,
+    owned_list_filters,
+)
 
 
 @admin.register(Activity)
-class ActivityAdmin(SalesflowAdmin):
+class ActivityAdmin(VersionedAdmin):
     list_display = ("subject", "type", "owner", "team", "due_at", "done_at", "deal", "lead")
     list_display += ("account",)
     list_filter = owned_list_filters("type", ("done_at", admin.EmptyFieldListFilter))
     list_select_related = ("owner", "team", "deal", "lead", "account")
     search_fields = ("subject", "body", "outcome")
     autocomplete_fields = ("lead", "deal", "contact", "account", "owner", "team")
-    readonly_fields = ("created_at", "updated_at")
     show_full_result_count = False  # counting a large table on every page is slow
     fieldsets = (
         (None, {"fields": ("type", "subject", "body", "outcome")}),
         ("When", {"fields": ("due_at", "done_at")}),
         ("About", {"fields": ("deal", "lead", "contact", "account")}),
         OWNERSHIP_FIELDSET,
-        ("Record", {"fields": ("created_at", "updated_at")}),
+        RECORD_FIELDSET,
     )

@@ -42,6 +42,11 @@ class ImportMapping(TimeStampedModel):
         return f"{self.name} ({self.get_kind_display()})"
 
 
+# Uploads waiting in the wizard (drafts): IMPORT_DRAFT_DIR/<token>/<file>, described in the
+# session until the import starts; `imports_cleanup` removes the ones left behind.
+IMPORT_DRAFT_DIR = "imports/drafts"
+
+
 def import_file_path(job: ImportJob, filename: str) -> str:
     # The original name is kept on the job; the stored one only has to be unique.
     return f"imports/{job.file_sha256[:2]}/{job.file_sha256}-{filename}"
@@ -52,7 +57,8 @@ class ImportJob(TimeStampedModel):
 
     kind = models.CharField(max_length=16, choices=ImportKind.choices)
     original_filename = models.CharField(max_length=255)
-    file = models.FileField(upload_to=import_file_path, max_length=255)
+    # Emptied by `imports_cleanup` once the job is SALESFLOW_IMPORT_FILE_DAYS finished.
+    file = models.FileField(upload_to=import_file_path, max_length=255, blank=True)
     file_sha256 = models.CharField(max_length=64, db_index=True)
     mapping = models.JSONField(default=dict)
     saved_mapping = models.ForeignKey(

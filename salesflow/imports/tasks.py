@@ -1,4 +1,5 @@
-"""Background tasks: the wizard enqueues an import, `salesflow worker` runs it."""
+"""Background tasks: the wizard enqueues an import, `salesflow worker` runs it; the worker also
+runs the cleanup of old drafts and files on its schedule (SALESFLOW_WORKER_SCHEDULE)."""
 
 from __future__ import annotations
 
@@ -22,3 +23,12 @@ def import_run_task(job_id: int) -> dict[str, Any]:
         "unchanged": job.unchanged_count,
         "errors": job.error_count,
     }
+
+
+@task()
+def imports_cleanup_task() -> dict[str, int]:
+    """Delete old wizard drafts and the files of long-finished imports (`imports_cleanup`)."""
+    from salesflow.imports.services import imports_cleanup
+
+    result = imports_cleanup()
+    return {"drafts": len(result.drafts), "job_files": len(result.job_files)}

@@ -64,7 +64,7 @@ def test_list_query_count_does_not_grow(rep_client, rep, rows, django_assert_max
             {"deal": None, "contact": ContactFactory(owner=rep)},
         ][index % 3]
         ActivityFactory(owner=rep, **links)
-    with django_assert_max_num_queries(6):
+    with django_assert_max_num_queries(7):  # +1: custom fields
         assert rep_client.get(url("activity-list")).status_code == 200
 
 
@@ -125,19 +125,71 @@ def test_create_refuses_a_deal_the_user_cannot_see(rep_client, rep, outsider):
 
 def test_edit_saves_changes(rep_client, rep, activity):
     response = rep_client.post(
-        url("activity-edit", activity.pk),
-        {
-            "type": "call",
-            "subject": "Call the buyer again",
-            "deal": activity.deal_id,
-            "account": activity.account_id,
-            "owner": rep.pk,
-            "visibility": "team",
-        },
+        url("activity-edit", activity.pk), edit_data(activity, subject="Call the buyer again")
     )
     assert response.status_code == 302
     activity.refresh_from_db()
-    assert activity.subject == "Call the buyer again"
+    assert (activity.subject, activity.version) == ("Call the buyer again", 2)
+
+
+def edit_data(activity, **changes) -> dict:
+    return {
+        "type": activity.type,
+        "subject": activity.subject,
+        "deal": activity.deal_id,
+        "account": activity.account_id,
+        "owner": activity.owner_id,
+        "visibility": activity.visibility,
+        "version": activity.version,
+        **changes,
+    }
+
+
+def test_edit_form_carries_the_version_read(rep_client, activity):
+    form = rep_client.get(url("activity-edit", activity.pk)).context["form"]
+    assert form["version"].value() == 1
+
+
+def test_a_second_edit_from_the_same_version_shows_the_conflict_and_keeps_the_first(
+    rep_client, rep, teammate, activity
+):
+    first = client_for(teammate).post(
+        url("activity-edit", activity.pk), edit_data(activity, outcome="Voicemail")
+    )
+    assert first.status_code == 302
+
+    response = rep_client.post(
+        url("activity-edit", activity.pk), edit_data(activity, subject="Call the CFO")
+    )
+
+    assert response.status_code == 200
+    errors = response.context["form"].non_field_errors()
+    assert any("changed by someone else" in error for error in errors)
+    assert any("Subject" in error for error in errors)
+    assert response.context["form"]["version"].value() == "2"  # saving again overwrites
+    activity.refresh_from_db()
+    assert (activity.subject, activity.outcome, activity.version) == (
+        "Call the buyer",
+        "Voicemail",
+        2,
+    )
+
+
+def test_saving_again_after_the_conflict_applies_the_change(rep_client, teammate, activity):
+    client_for(teammate).post(
+        url("activity-edit", activity.pk), edit_data(activity, outcome="Voicemail")
+    )
+    rep_client.post(url("activity-edit", activity.pk), edit_data(activity, subject="Call the CFO"))
+
+    response = rep_client.post(
+        url("activity-edit", activity.pk),
+        edit_data(activity, subject="Call the CFO", outcome="Voicemail", version=2),
+    )
+
+    assert response.status_code == 302
+    activity.refresh_from_db()
+    assert (activity.subject, activity.outcome) == ("Call the CFO", "Voicemail")
+    assert activity.version == 3
 
 
 def test_edit_is_forbidden_when_read_only(rep_client, public_activity):

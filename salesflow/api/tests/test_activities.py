@@ -82,10 +82,44 @@ def test_patch_marks_an_activity_done(api_as, rep):
     )
 
 
-def test_activities_take_no_version(api_as, rep):
+def test_patch_with_the_version_read_saves_and_bumps_it(api_as, rep):
+    activity = ActivityFactory(owner=rep, subject="Call back")
+
+    response = api_as(rep).patch(f"/activities/{activity.pk}", {"subject": "Call", "version": 1})
+
+    assert response.status_code == 200
+    assert (response.json()["subject"], response.json()["version"]) == ("Call", 2)
+    activity.refresh_from_db()
+    assert (activity.subject, activity.version) == ("Call", 2)
+
+
+def test_a_stale_version_answers_409_and_keeps_the_first_edit(api_as, rep, teammate):
+    activity = ActivityFactory(owner=rep, subject="Call back", outcome="")
+    api_as(teammate).patch(f"/activities/{activity.pk}", {"outcome": "Voicemail", "version": 1})
+
+    response = api_as(rep).patch(f"/activities/{activity.pk}", {"subject": "Mine", "version": 1})
+
+    assert response.status_code == 409
+    assert "changed by someone else" in response.json()["detail"]
+    activity.refresh_from_db()
+    assert (activity.subject, activity.outcome, activity.version) == ("Call back", "Voicemail", 2)
+
+
+def test_patch_without_a_version_saves_over_any_change(api_as, rep):
+    activity = ActivityFactory(owner=rep, subject="Call back")
+    api_as(rep).patch(f"/activities/{activity.pk}", {"outcome": "Voicemail"})
+
+    response = api_as(rep).patch(f"/activities/{activity.pk}", {"subject": "Call again"})
+
+    assert response.status_code == 200
+    activity.refresh_from_db()
+    assert (activity.subject, activity.outcome, activity.version) == ("Call again", "Voicemail", 3)
+
+
+def test_a_version_of_the_wrong_type_answers_422(api_as, rep):
     activity = ActivityFactory(owner=rep)
 
-    response = api_as(rep).patch(f"/activities/{activity.pk}", {"subject": "x", "version": 1})
+    response = api_as(rep).patch(f"/activities/{activity.pk}", {"version": "latest"})
 
     assert invalid_fields(response) == {"version"}
 
