@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "axes",
     "salesflow.core",
     "salesflow.users",
+    "salesflow.customfields",
     "salesflow.customers",
     "salesflow.leads",
     "salesflow.pipeline",
@@ -64,6 +65,7 @@ INSTALLED_APPS = [
     "salesflow.privacy",
     "salesflow.quotes",
     "salesflow.imports",
+    "salesflow.pages",
 ]
 
 MIDDLEWARE = [
@@ -129,7 +131,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "users.User"
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "core:dashboard"
+LOGIN_REDIRECT_URL = "pages:dashboard"
 LOGOUT_REDIRECT_URL = "login"
 
 PASSWORD_HASHERS = [
@@ -212,10 +214,11 @@ CONTENT_SECURITY_POLICY = {
 AUDITLOG_INCLUDE_TRACKING_MODELS = tuple(
     {"model": label, "exclude_fields": ["updated_at", *extra_excluded]}
     for label, extra_excluded in (
-        ("customers.Account", []),
-        ("customers.Contact", []),
+        # Name keys follow the names, whose changes are logged already.
+        ("customers.Account", ["name_key"]),
+        ("customers.Contact", ["name_key"]),
         # Scores are recomputed in bulk, not edited: their changes are not history.
-        ("leads.Lead", ["score", "grade", "score_breakdown", "scored_at", "fit_score"]),
+        ("leads.Lead", ["score", "grade", "score_breakdown", "scored_at", "fit_score", "name_key"]),
         ("leads.Campaign", []),
         ("leads.LeadCaptureForm", []),
         ("leads.ProfileCriterion", []),
@@ -254,6 +257,20 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "salesflow@localhost")
 # Region used to read phone numbers written without a country code.
 SALESFLOW_PHONE_REGION = os.environ.get("SALESFLOW_PHONE_REGION", "US")
 SALESFLOW_DEFAULT_CURRENCY = os.environ.get("SALESFLOW_DEFAULT_CURRENCY", "EUR")
+
+# Imports (docs/imports.md): the largest file accepted; how long an upload left in the wizard
+# (a draft) is kept, and how long the file of a finished import is kept (its job, counts and
+# row errors stay as history). 0 keeps them for ever. Removed by `salesflow cleanup`, which the
+# worker also runs on its schedule.
+SALESFLOW_IMPORT_MAX_BYTES = int(os.environ.get("SALESFLOW_IMPORT_MAX_BYTES", "52428800"))  # 50 MB
+SALESFLOW_IMPORT_DRAFT_HOURS = int(os.environ.get("SALESFLOW_IMPORT_DRAFT_HOURS", "24"))
+SALESFLOW_IMPORT_FILE_DAYS = int(os.environ.get("SALESFLOW_IMPORT_FILE_DAYS", "30"))
+
+# Tasks `salesflow worker` runs on its own, every so many hours: (dotted path of the task, hours).
+# The schedule lives in the database queue, so several workers never run a task twice as often.
+SALESFLOW_WORKER_SCHEDULE = [
+    ("salesflow.imports.tasks.imports_cleanup_task", 6),
+]
 
 LOGGING = {
     "version": 1,

@@ -20,10 +20,11 @@ urlpatterns = [
     path("settings/leads/", include("salesflow.leads.urls_settings")),
     path("settings/playbooks/", include("salesflow.playbooks.urls_settings")),
     path("settings/quotes/", include("salesflow.quotes.urls_settings")),
+    path("settings/fields/", include("salesflow.customfields.urls")),
     path("activities/", include("salesflow.activities.urls")),
     path("audit/", include("salesflow.audit.urls")),
     path("privacy/", include("salesflow.privacy.urls")),
     path("quotes/", include("salesflow.quotes.urls")),
     path("imports/", include("salesflow.imports.urls")),
-    path("", include("salesflow.core.urls")),
+    path("", include("salesflow.pages.urls")),
 ]

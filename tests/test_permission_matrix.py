@@ -115,6 +115,12 @@ def _record(kind: str, owner: Any, visibility: str = Visibility.TEAM) -> Any:
                     state="no_demand", is_active=True
                 ),
             }[kind]()
+        case "custom_field":
+            from salesflow.customfields.models import CustomField
+
+            return CustomField.objects.create(
+                kind="lead", key="zebrafinch", label=name, type="text"
+            )
         case "product":
             from salesflow.quotes.models import Product
 
@@ -172,7 +178,7 @@ def _deal_part(kind: str, deal: Any) -> Any:
 # ---------------------------------------------------------------- pages (URL configuration)
 
 PAGE_RULES: dict[str, Rule] = {
-    "core:dashboard": Rule("signed_in"),
+    "pages:dashboard": Rule("signed_in"),
     "customers:account-list": Rule("signed_in", lists="account"),
     "customers:account-create": Rule("signed_in"),
     "customers:account-detail": Rule("read", "account"),
@@ -192,7 +198,7 @@ PAGE_RULES: dict[str, Rule] = {
     "leads:lead-qualification": Rule("write", "lead", method="POST"),
     "leads:lead-disqualify": Rule("write", "lead", method="POST"),
     "leads:lead-assign": Rule("write", "lead", method="POST"),
-    "leads:lead-convert": Rule("write", "lead", method="POST"),
+    "pipeline:lead-convert": Rule("write", "lead", method="POST"),
     "leads:lead-merge": Rule("write", "lead"),
     "leads:lead-merge-into-contact": Rule("write", "lead"),
     "lead-settings:index": Rule("manager"),
@@ -293,6 +299,11 @@ PAGE_RULES: dict[str, Rule] = {
     "quote-settings:product-edit": Rule("admin", "product"),
     "quote-settings:product-deactivate": Rule("admin", "product", method="POST"),
     "quote-settings:settings": Rule("admin"),
+    "customfield-settings:field-list": Rule("admin"),
+    "customfield-settings:field-create": Rule("admin"),
+    "customfield-settings:field-edit": Rule("admin", "custom_field"),
+    "customfield-settings:field-archive": Rule("admin", "custom_field", method="POST"),
+    "customfield-settings:field-type": Rule("admin", "custom_field"),
     "audit:log": Rule("admin"),
     "privacy:export": Rule("admin", "contact"),
     "privacy:erase": Rule("admin", "contact", method="POST", body={"confirm": "no"}),
@@ -511,6 +522,20 @@ API_RULES: dict[str, Rule] = {
     ),
     "DELETE /settings/scoring-rules/{rule_id}": Rule("admin", "scoring_rule", "DELETE"),
     "GET /settings/scoring": Rule("admin"),
+    "GET /custom-fields": Rule("signed_in"),
+    "POST /custom-fields": Rule(
+        "admin",
+        method="POST",
+        body={"kind": "lead", "key": "zebra_new", "label": "Zebra", "type": "text"},
+    ),
+    "PATCH /custom-fields/{field_id}": Rule(
+        "admin", "custom_field", "PATCH", body={"label": "Zebra renamed"}
+    ),
+    "POST /custom-fields/{field_id}/archive": Rule("admin", "custom_field", "POST"),
+    "POST /custom-fields/{field_id}/restore": Rule("admin", "custom_field", "POST"),
+    "POST /custom-fields/{field_id}/type": Rule(
+        "admin", "custom_field", "POST", body={"type": "long_text"}
+    ),
     "PATCH /settings/scoring": Rule("admin", method="PATCH", body={"hot_min": 70}),
     "GET /settings/assignment-rules": Rule("admin"),
     "POST /settings/assignment-rules": Rule(

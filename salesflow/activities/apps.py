@@ -6,3 +6,8 @@ from django.apps import AppConfig
 class ActivitiesConfig(AppConfig):
     name = "salesflow.activities"
     label = "activities"
+
+    def ready(self) -> None:
+        from salesflow.activities.panels import panels_register
+
+        panels_register()

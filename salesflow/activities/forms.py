@@ -9,22 +9,27 @@ from salesflow.core.forms import (
     ActionForm,
     DateTimeInput,
     ListFilterForm,
-    ServiceForm,
-    owner_filter,
+    VersionedServiceForm,
     with_blank,
 )
 from salesflow.customers.selectors import accounts_visible_to, contacts_visible_to
+from salesflow.customfields.forms import CustomFieldsFormMixin
+from salesflow.customfields.lists import CustomFilterFormMixin
 from salesflow.leads.selectors import leads_visible_to
 from salesflow.pipeline.selectors import deals_visible_to
+from salesflow.users.forms import OwnerFieldMixin, owner_filter
 
 LINKS = ("deal", "lead", "contact", "account")
 
 
-class ActivityForm(ServiceForm):
+class ActivityForm(CustomFieldsFormMixin, OwnerFieldMixin, VersionedServiceForm):
     """An activity and the records it belongs to.
 
     Opened from a record's page (`linked`), the links are fixed and travel as hidden fields.
+    Editing, it carries the version the user read, so a concurrent change is not overwritten.
     """
+
+    custom_kind = "activity"
 
     fieldsets = [
         ("Activity", ["type", "subject", "due_at", "body", "outcome"]),
@@ -56,7 +61,8 @@ class ActivityForm(ServiceForm):
                 self.fields[name].widget = forms.HiddenInput()
 
 
-class ActivityFilterForm(ListFilterForm):
+class ActivityFilterForm(CustomFilterFormMixin, ListFilterForm):
+    custom_kind = "activity"
     type = forms.ChoiceField(required=False, choices=with_blank(ActivityType.choices, "Any type"))
     state = forms.ChoiceField(
         required=False,

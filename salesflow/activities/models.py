@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.db import models
 from django.db.models import Q
 
-from salesflow.core.models import TimeStampedModel
+from salesflow.core.models import TimeStampedModel, VersionedModel
 from salesflow.customers.models import Account, Contact
 from salesflow.leads.models import Lead
 from salesflow.pipeline.models import Deal
@@ -20,7 +20,7 @@ class ActivityType(models.TextChoices):
     TASK = "task", "Task"
 
 
-class Activity(OwnedModel, TimeStampedModel):
+class Activity(OwnedModel, VersionedModel, TimeStampedModel):
     """Something a rep did or will do with a customer: the communication record managers review."""
 
     type = models.CharField(max_length=16, choices=ActivityType.choices)
@@ -41,6 +41,9 @@ class Activity(OwnedModel, TimeStampedModel):
     account = models.ForeignKey(
         Account, on_delete=models.CASCADE, null=True, blank=True, related_name="activities"
     )
+
+    # Values of the custom fields admins define for this kind of record (salesflow.customfields).
+    custom = models.JSONField(default=dict, blank=True)
 
     class Meta:
         verbose_name_plural = "activities"

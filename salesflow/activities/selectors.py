@@ -1,14 +1,16 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from salesflow.activities.models import Activity
 from salesflow.core.errors import AccessDenied
+from salesflow.customfields.selectors import custom_filter_q
 from salesflow.users import policy
 
 
@@ -21,6 +23,37 @@ def activities_visible_to(user: Any) -> QuerySet[Activity]:
         policy.readable_q(user, "deal__") | policy.readable_q(user, "lead__")
     ).values("pk")
     return Activity.objects.filter(own | Q(pk__in=via))
+
+
+def activities_filtered(
+    user: Any,
+    *,
+    q: str = "",
+    state: str = "",
+    now: dt.datetime | None = None,
+    custom: Mapping[str, Any] | None = None,
+    **filters: Any,
+) -> QuerySet[Activity]:
+    """The activity list: readable activities whose subject or notes hold `q`, in a `state`
+    (open, overdue or done; blank: all) and filtered by the given fields (type, owner, ...).
+    Open ones first, soonest due first and undated last; done ones after them. NULL ordering is
+    spelled out: SQLite and PostgreSQL sort NULLs at opposite ends."""
+    activities = activities_visible_to(user).select_related(
+        "owner", "deal", "lead", "contact", "account"
+    )
+    if q:
+        activities = activities.filter(Q(subject__icontains=q) | Q(body__icontains=q))
+    if state == "done":
+        activities = activities.filter(done_at__isnull=False)
+    elif state == "open":
+        activities = activities.filter(done_at__isnull=True)
+    elif state == "overdue":
+        activities = activities.filter(done_at__isnull=True, due_at__lt=now or timezone.now())
+    if custom:
+        activities = activities.filter(custom_filter_q("activity", custom))
+    return activities.filter(**filters).order_by(
+        F("done_at").asc(nulls_first=True), F("due_at").asc(nulls_last=True), "-created_at"
+    )
 
 
 def activity_get_for_user(user: Any, pk: int, *, write: bool = False) -> Activity:

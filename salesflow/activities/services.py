@@ -8,8 +8,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from salesflow.activities.models import Activity
-from salesflow.core.services import fields_assign
-from salesflow.leads.scoring import lead_activity_recorded
+from salesflow.core.services import fields_assign, instance_save_versioned
+from salesflow.customfields.services import custom_assign
+from salesflow.leads.scoring import lead_activity_recorded, lead_rescore
 from salesflow.users import policy
 from salesflow.users.services import owner_change_check, ownership_defaults, record_require_write
 
@@ -41,6 +42,7 @@ def activity_create(*, acting_user: Any, **data: Any) -> Activity:
     _links_check(acting_user, data)
     data = ownership_defaults(acting_user=acting_user, data=data)
     activity = Activity()
+    custom_assign(activity, data, kind="activity")
     fields_assign(activity, data, allowed=ACTIVITY_FIELDS)
     activity.full_clean()
     activity.save()
@@ -49,14 +51,24 @@ def activity_create(*, acting_user: Any, **data: Any) -> Activity:
 
 
 @transaction.atomic
-def activity_update(activity: Activity, *, acting_user: Any, **data: Any) -> Activity:
+def activity_update(
+    activity: Activity, *, acting_user: Any, expected_version: int | None = None, **data: Any
+) -> Activity:
+    """Change an activity; a stale `expected_version` is refused with a ConflictError.
+
+    The lead it hangs on is rescored, and the lead it left when the change moves it elsewhere.
+    """
     record_require_write(acting_user, activity)
     _links_check(acting_user, data)
     owner_change_check(acting_user=acting_user, record=activity, data=data)
-    changed = fields_assign(activity, data, allowed=ACTIVITY_FIELDS)
+    previous_lead = activity.lead if "lead" in data else None
+    changed = custom_assign(activity, data, kind="activity")
+    changed += fields_assign(activity, data, allowed=ACTIVITY_FIELDS)
+    instance_save_versioned(activity, changed=changed, expected_version=expected_version)
     if changed:
-        activity.full_clean()
-        activity.save()
+        if previous_lead is not None and previous_lead.pk != activity.lead_id:
+            lead_rescore(previous_lead)
+        lead_activity_recorded(activity)
     return activity
 
 
@@ -68,14 +80,20 @@ def activity_complete(
     if activity.done_at is not None:
         raise ValidationError({"done_at": "This activity is already done."})
     activity.done_at = at or timezone.now()
+    changed = ["done_at"]
     if outcome:
         activity.outcome = outcome
-    activity.save(update_fields=["done_at", "outcome", "updated_at"])
+        changed.append("outcome")
+    instance_save_versioned(activity, changed=changed)
     lead_activity_recorded(activity)
     return activity
 
 
 @transaction.atomic
 def activity_delete(activity: Activity, *, acting_user: Any) -> None:
+    """Delete an activity and rescore the lead it was on (its engagement points go with it)."""
     record_require_write(acting_user, activity)
+    lead = activity.lead
     activity.delete()
+    if lead is not None:
+        lead_rescore(lead)

@@ -1,11 +1,9 @@
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db.models import Model, Q, QuerySet
+from django.db.models import Model
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -15,11 +13,13 @@ from django.views.decorators.http import require_http_methods
 from salesflow.activities import services
 from salesflow.activities.forms import ActivityCompleteForm, ActivityFilterForm, ActivityForm
 from salesflow.activities.models import Activity
-from salesflow.activities.selectors import activities_visible_to, activity_get_for_user
-from salesflow.core.exports import records_export
+from salesflow.activities.selectors import activities_filtered, activity_get_for_user
+from salesflow.audit.exports import records_export
+from salesflow.core.errors import ConflictError
 from salesflow.core.forms import form_add_service_error
 from salesflow.core.views import error_text, next_url, page_of, render_list
 from salesflow.customers.selectors import account_get_for_user, contact_get_for_user
+from salesflow.customfields.lists import custom_export
 from salesflow.leads.selectors import lead_get_for_user
 from salesflow.pipeline.selectors import deal_get_for_user
 
@@ -30,22 +30,6 @@ LINK_GETTERS = {
     "contact": contact_get_for_user,
     "account": account_get_for_user,
 }
-
-
-# TODO move to selectors: the activity list's search and filters.
-def activities_filter(
-    activities: QuerySet[Activity], filters: dict[str, Any]
-) -> QuerySet[Activity]:
-    if q := filters.pop("q", ""):
-        activities = activities.filter(Q(subject__icontains=q) | Q(body__icontains=q))
-    state = filters.pop("state", "")
-    if state == "done":
-        activities = activities.filter(done_at__isnull=False)
-    elif state == "open":
-        activities = activities.filter(done_at__isnull=True)
-    elif state == "overdue":
-        activities = activities.filter(done_at__isnull=True, due_at__lt=timezone.now())
-    return activities.filter(**filters)
 
 
 def linked_record(request: HttpRequest) -> tuple[str | None, Model | None]:
@@ -74,17 +58,22 @@ ACTIVITY_EXPORT_COLUMNS = [
 @require_http_methods(["GET"])
 def activity_list(request: HttpRequest) -> HttpResponse:
     form = ActivityFilterForm(request.GET, user=request.user)
-    activities = activities_filter(
-        activities_visible_to(request.user).select_related(
-            "owner", "deal", "lead", "contact", "account"
-        ),
-        form.filters(),
-    ).order_by("done_at", "due_at", "-created_at")
+    activities = activities_filtered(request.user, **form.filters())
     if request.GET.get("format") == "csv":
+        extra, formats = custom_export("activity")
         return records_export(
-            request, name="activities", queryset=activities, columns=ACTIVITY_EXPORT_COLUMNS
+            request,
+            name="activities",
+            queryset=activities,
+            columns=ACTIVITY_EXPORT_COLUMNS + extra,
+            formats=formats,
         )
-    context = {"form": form, "page_obj": page_of(request, activities), "now": timezone.now()}
+    context = {
+        "form": form,
+        "page_obj": page_of(request, activities),
+        "custom_columns": form.custom_columns,
+        "now": timezone.now(),
+    }
     return render_list(request, "activities/activity_list.html", context)
 
 
@@ -118,7 +107,14 @@ def activity_edit(request: HttpRequest, pk: int) -> HttpResponse:
     form = ActivityForm(request.POST or None, user=request.user, record=activity)
     if form.is_valid():
         try:
-            services.activity_update(activity, acting_user=request.user, **form.changes())
+            services.activity_update(
+                activity,
+                acting_user=request.user,
+                expected_version=form.expected_version(),
+                **form.changes(),
+            )
+        except ConflictError as error:
+            form.show_conflict(error)
         except ValidationError as error:
             form_add_service_error(form, error)
         else:
@@ -159,7 +155,7 @@ def activity_complete(request: HttpRequest, pk: int) -> HttpResponse:
         services.activity_complete(
             activity, acting_user=request.user, outcome=form.cleaned_data["outcome"]
         )
-    except ValidationError as error:
+    except (ValidationError, ConflictError) as error:
         messages.error(request, error_text(error))
     else:
         messages.success(request, f"Done: {activity}.")

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from ninja import NinjaAPI
 
 from salesflow.api.auth import BearerToken
 from salesflow.api.errors import handlers_install
+from salesflow.api.openapi import custom_fields_document
 from salesflow.api.routers import (
     accounts,
     activities,
     capture,
     contacts,
+    custom_fields,
     deals,
     imports,
     lead_settings,
@@ -22,7 +26,16 @@ from salesflow.api.routers import (
     users,
 )
 
-api = NinjaAPI(
+
+class SalesflowAPI(NinjaAPI):
+    def get_openapi_schema(self, **kwargs: Any) -> Any:
+        """The generated schema, with today's custom fields (salesflow.api.openapi)."""
+        schema = super().get_openapi_schema(**kwargs)
+        custom_fields_document(schema, root=self.get_root_path(kwargs.get("path_params") or {}))
+        return schema
+
+
+api = SalesflowAPI(
     title="Salesflow API",
     version="1",
     description="Send `Authorization: Bearer <token>` with every request.",
@@ -33,6 +46,7 @@ handlers_install(api)
 
 ROUTERS = (
     users,
+    custom_fields,
     accounts,
     contacts,
     leads,

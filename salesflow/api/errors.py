@@ -54,7 +54,12 @@ def validation_details(exc: ValidationError) -> list[dict[str, Any]]:
         return [{"loc": ["body"], "msg": msg, "type": "value_error"} for msg in exc.messages]
     details = []
     for field, errors in exc.message_dict.items():
-        loc = ["body"] if field == NON_FIELD_ERRORS else ["body", API_FIELD_NAMES.get(field, field)]
+        if field == NON_FIELD_ERRORS:
+            loc = ["body"]
+        elif field.startswith("custom."):
+            loc = ["body", "custom", field.removeprefix("custom.")]  # a custom field's value
+        else:
+            loc = ["body", API_FIELD_NAMES.get(field, field)]
         details += [{"loc": loc, "msg": msg, "type": "value_error"} for msg in errors]
     return details
 

@@ -154,3 +154,40 @@ class QualificationOut(Schema):
     recorded_by_id: int | None
     missing: list[str]
     is_complete: bool
+
+
+CUSTOM_OUT_DESCRIPTION = (
+    "Custom field values by key (GET /custom-fields lists each key with its type): numbers as "
+    "numbers, dates as YYYY-MM-DD, choices by key, several choices as a list of keys."
+)
+CUSTOM_IN_DESCRIPTION = (
+    "Custom field values by key. A value is read with its field's type (a choice by key or "
+    "label); null or an empty string clears it; on PATCH only the keys sent change. A value of "
+    "the wrong type answers 422 at body.custom.<key>, naming the type expected."
+)
+CUSTOM_FILTER_DESCRIPTION = (
+    "Filter on custom fields with query parameters `custom.<key>=value`, `custom.<key>__gte=`, "
+    "`custom.<key>__lte=`, `custom.<key>__in=a,b` and `custom.<key>__isnull=true`; an unknown "
+    "key, operator or a value of the wrong type answers 422 naming the parameter."
+)
+
+
+def custom_filtered(queryset: models.QuerySet, request: Any, kind: str) -> models.QuerySet:
+    """Apply the `custom.<key>...` query parameters of a list request; 422 names a bad one."""
+    from ninja.errors import ValidationError as NinjaValidationError
+
+    from salesflow.customfields.selectors import custom_filter_params, custom_filter_q
+
+    params = custom_filter_params(request.GET)
+    if not params:
+        return queryset
+    try:
+        return queryset.filter(custom_filter_q(kind, params))
+    except ValidationError as error:
+        raise NinjaValidationError(
+            [
+                {"loc": ["query", name], "msg": message, "type": "value_error"}
+                for name, messages in error.message_dict.items()
+                for message in messages
+            ]
+        ) from None

@@ -6,9 +6,7 @@ import csv
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
-from django.db.models import QuerySet
-from django.http import HttpRequest, StreamingHttpResponse
-from django.utils import timezone
+from django.http import StreamingHttpResponse
 
 # A cell starting with one of these is run as a formula by spreadsheet programs.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -52,30 +50,3 @@ def csv_response(
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["X-Content-Type-Options"] = "nosniff"
     return response
-
-
-def records_export(
-    request: HttpRequest,
-    *,
-    name: str,
-    queryset: QuerySet[Any],
-    columns: Sequence[tuple[str, str]],
-) -> StreamingHttpResponse:
-    """Download the rows of a list page as CSV, and record who exported what.
-
-    `queryset` must already be limited to what the user may read (a `*_visible_to` selector
-    with the page's filters); `columns` are (header, field path) pairs read with values_list.
-    """
-    from salesflow.audit.models import AuditAction
-    from salesflow.audit.services import audit_event_record
-
-    filters = {key: value for key, value in request.GET.items() if key != "format" and value}
-    audit_event_record(
-        action=AuditAction.EXPORT,
-        actor=request.user,
-        request=request,
-        details={"kind": name, "filters": filters, "rows": queryset.count()},
-    )
-    rows = queryset.values_list(*(path for _, path in columns)).iterator(chunk_size=2000)
-    filename = f"{name}-{timezone.localdate():%Y-%m-%d}.csv"
-    return csv_response(filename, [header for header, _ in columns], rows)

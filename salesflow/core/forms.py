@@ -11,8 +11,6 @@ from django.forms.models import model_to_dict
 
 from salesflow.core.errors import DomainError
 from salesflow.core.normalize import normalize_email, normalize_phone
-from salesflow.users.models import User
-from salesflow.users.policy import users_visible_to
 
 
 class DateInput(forms.DateInput):
@@ -74,11 +72,6 @@ class ServiceForm(FieldsetsMixin, forms.ModelForm):
         self.current = model_to_dict(record, fields=self._meta.fields) if record else {}
         kwargs["initial"] = {**self.current, **kwargs.get("initial", {})}
         super().__init__(*args, **kwargs)
-        if "owner" in self.fields:
-            self.fields["owner"].required = True
-            self.fields["owner"].empty_label = None
-            self.limit_choices("owner", users_visible_to(user))
-            self.fields["owner"].initial = self.initial.get("owner", user.pk)
 
     def _post_clean(self) -> None:
         """Skip ModelForm's model validation: the service validates the whole record (model
@@ -162,7 +155,8 @@ def form_add_service_error(form: forms.Form, error: ValidationError | DomainErro
 class ListFilterForm(forms.Form):
     """The search box and filters of a list page; always bound to the query string.
 
-    A subclass declares its filters; an `owner` filter offers the people the user may see.
+    A subclass declares its filters; a filter whose choices depend on who is looking has a
+    `for_viewer(user)` method (such as `salesflow.users.forms.owner_filter`).
     """
 
     q = forms.CharField(
@@ -174,19 +168,14 @@ class ListFilterForm(forms.Form):
     def __init__(self, data: Any, *, user: Any, **kwargs: Any) -> None:
         super().__init__(data, label_suffix="", **kwargs)
         self.user = user
-        if "owner" in self.fields:
-            self.fields["owner"].queryset = users_visible_to(user)
+        for field in self.fields.values():
+            if hasattr(field, "for_viewer"):
+                field.for_viewer(user)
 
     def filters(self) -> dict[str, Any]:
         """The valid, non-empty filters; an invalid one is ignored (and shown as an error)."""
         self.is_valid()
         return {key: value for key, value in self.cleaned_data.items() if value not in (None, "")}
-
-
-def owner_filter() -> forms.ModelChoiceField:
-    return forms.ModelChoiceField(
-        queryset=User.objects.none(), required=False, empty_label="Anyone"
-    )
 
 
 def with_blank(choices: Any, label: str) -> list[tuple[str, str]]:

@@ -1,28 +1,24 @@
-"""My day, and the small helpers every app's pages share."""
+"""Small helpers every app's pages share."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, F, QuerySet, Sum, Window
-from django.db.models.functions import RowNumber
+from django.db.models import Model, QuerySet
+from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.cache import patch_vary_headers
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_http_methods
 
-from salesflow.activities.selectors import activities_agenda
 from salesflow.core.errors import DomainError
-from salesflow.pipeline.models import Deal, Outcome
-from salesflow.pipeline.selectors import deals_visible_to
+from salesflow.core.forms import VersionedServiceForm
+from salesflow.core.settings_views import settings_form
 
 PER_PAGE = 25
-AGENDA_LIMIT = 50
-DEALS_PER_STAGE = 5
 
 
 def page_of(request: HttpRequest, queryset: QuerySet) -> Page:
@@ -56,65 +52,52 @@ def error_text(error: ValidationError | DomainError) -> str:
     return f"{error.message} Missing: {'; '.join(missing)}." if missing else error.message
 
 
-# TODO move to selectors (pipeline): the user's open deals per stage, counted and summed in SQL.
-def deal_totals_by_stage(user: Any) -> QuerySet:
-    return (
-        deals_visible_to(user)
-        .filter(owner=user, outcome=Outcome.OPEN)
-        .values("stage_id", "stage__name", "stage__position", "pipeline__name", "currency")
-        .annotate(count=Count("pk"), total=Sum("amount"))
-        .order_by("pipeline__name", "stage__position", "currency")
+def record_create(
+    request: HttpRequest,
+    *,
+    form: Form,
+    create: Callable[..., Model],
+    saved: str,
+    title: str,
+    cancel_url: str,
+) -> HttpResponse:
+    """The "new record" page: a valid form goes to the `create` service (its refusal shows on
+    the form), then to the new record's page with the `saved` message (`{record}` names it)."""
+    return settings_form(
+        request,
+        form=form,
+        save=lambda: create(acting_user=request.user, **form.values()),
+        success_message=lambda record: saved.format(record=record),
+        redirect_to=lambda record: record.get_absolute_url(),
+        context={"title": title, "cancel_url": cancel_url},
     )
 
 
-# TODO move to selectors (pipeline): the first few open deals of each stage, closing soonest.
-def deals_first_per_stage(user: Any, *, per_stage: int) -> QuerySet[Deal]:
-    closing_first = [F("expected_close_on").asc(nulls_last=True), F("pk").asc()]
-    return (
-        deals_visible_to(user)
-        .filter(owner=user, outcome=Outcome.OPEN)
-        .select_related("account")
-        .annotate(rank=Window(RowNumber(), partition_by=F("stage_id"), order_by=closing_first))
-        .filter(rank__lte=per_stage)
-        .order_by(*closing_first)
+def record_edit(
+    request: HttpRequest,
+    *,
+    record: Model,
+    form: VersionedServiceForm,
+    update: Callable[..., Any],
+    saved: str,
+) -> HttpResponse:
+    """The edit page of a versioned record, the same for every kind of record.
+
+    A valid form hands the changed fields and the version the user read to the `update`
+    service. A concurrent change (`ConflictError`) keeps the user's input and names the fields
+    that now differ; any other refusal shows on the form; success goes back to the record's
+    page with the `saved` message (`{record}` names the saved record).
+    """
+    return settings_form(
+        request,
+        form=form,
+        save=lambda: update(
+            record,
+            acting_user=request.user,
+            expected_version=form.expected_version(),
+            **form.changes(),
+        ),
+        success_message=lambda _: saved.format(record=record),
+        redirect_to=lambda _: record.get_absolute_url(),
+        context=lambda: {"title": f"Edit {record}", "cancel_url": record.get_absolute_url()},
     )
-
-
-def stage_cards(user: Any) -> list[dict[str, Any]]:
-    """One card per stage holding the user's open deals: count, sums per currency, first deals."""
-    cards: dict[int, dict[str, Any]] = {}
-    for row in deal_totals_by_stage(user):
-        card = cards.setdefault(
-            row["stage_id"],
-            {
-                "stage_id": row["stage_id"],
-                "name": row["stage__name"],
-                "pipeline": row["pipeline__name"],
-                "count": 0,
-                "totals": [],
-                "deals": [],
-            },
-        )
-        card["count"] += row["count"]
-        if row["total"] is not None:
-            card["totals"].append((row["currency"], row["total"]))
-    for deal in deals_first_per_stage(user, per_stage=DEALS_PER_STAGE):
-        if deal.stage_id in cards:
-            cards[deal.stage_id]["deals"].append(deal)
-    return list(cards.values())
-
-
-@login_required
-@require_http_methods(["GET"])
-def dashboard(request: HttpRequest) -> HttpResponse:
-    agenda = activities_agenda(request.user)
-    stages = stage_cards(request.user)
-    context = {
-        "stages": stages,
-        "open_count": sum(card["count"] for card in stages),
-        "several_pipelines": len({card["pipeline"] for card in stages}) > 1,
-        "overdue": agenda["overdue"][:AGENDA_LIMIT],
-        "today": agenda["today"][:AGENDA_LIMIT],
-        "agenda_limit": AGENDA_LIMIT,
-    }
-    return render(request, "core/dashboard.html", context)

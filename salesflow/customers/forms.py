@@ -9,16 +9,19 @@ from salesflow.core.forms import (
     DateInput,
     ListFilterForm,
     VersionedServiceForm,
-    owner_filter,
     with_blank,
 )
 from salesflow.customers.models import Account, Contact, Tier
 from salesflow.customers.selectors import accounts_visible_to
+from salesflow.customfields.forms import CustomFieldsFormMixin
+from salesflow.customfields.lists import CustomFilterFormMixin
+from salesflow.users.forms import OwnerFieldMixin, owner_filter
 
 OWNERSHIP = ("Owner and sharing", ["owner", "visibility"])
 
 
-class AccountForm(VersionedServiceForm):
+class AccountForm(CustomFieldsFormMixin, OwnerFieldMixin, VersionedServiceForm):
+    custom_kind = "account"
     website = forms.URLField(required=False, max_length=200, assume_scheme="https")
 
     fieldsets = [
@@ -42,7 +45,8 @@ PROFILE = [
 ]  # fmt: skip
 
 
-class ContactForm(ContactFieldsMixin, VersionedServiceForm):
+class ContactForm(CustomFieldsFormMixin, OwnerFieldMixin, ContactFieldsMixin, VersionedServiceForm):
+    custom_kind = "contact"
     fieldsets = [
         ("Person", ["first_name", "last_name", "position", "account", "email", "phone"]),
         ("Consent", ["has_consent", "do_not_contact"]),
@@ -76,7 +80,8 @@ class ContactForm(ContactFieldsMixin, VersionedServiceForm):
         self.fields["account"].empty_label = "No account"
 
 
-class AccountFilterForm(ListFilterForm):
+class AccountFilterForm(CustomFilterFormMixin, ListFilterForm):
+    custom_kind = "account"
     tier = forms.ChoiceField(required=False, choices=with_blank(Tier.choices, "Any tier"))
     industry = forms.ChoiceField(required=False)
     region = forms.ChoiceField(required=False)
@@ -88,7 +93,8 @@ class AccountFilterForm(ListFilterForm):
         self.fields["region"].choices = with_blank([(r, r) for r in regions], "Any region")
 
 
-class ContactFilterForm(ListFilterForm):
+class ContactFilterForm(CustomFilterFormMixin, ListFilterForm):
+    custom_kind = "contact"
     consent = forms.ChoiceField(
         required=False,
         choices=[

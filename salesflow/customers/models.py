@@ -4,6 +4,7 @@ from django.db import models
 from django.urls import reverse
 
 from salesflow.core.models import TimeStampedModel, VersionedModel
+from salesflow.core.normalize import NAME_KEY_MAX_LENGTH
 from salesflow.users.models import OwnedModel
 
 
@@ -25,6 +26,9 @@ class Account(OwnedModel, VersionedModel, TimeStampedModel):
     """A company we sell to."""
 
     name = models.CharField(max_length=200)
+    # Derived by the services, never typed in: the name with case and spacing folded, so
+    # imports, dedup and search compare names alike on SQLite and PostgreSQL.
+    name_key = models.CharField(max_length=NAME_KEY_MAX_LENGTH, blank=True, editable=False)
     industry = models.CharField(max_length=100, blank=True)
     size_band = models.CharField(max_length=16, choices=SizeBand.choices, blank=True)
     region = models.CharField(max_length=100, blank=True)
@@ -32,10 +36,14 @@ class Account(OwnedModel, VersionedModel, TimeStampedModel):
     tier = models.CharField(max_length=1, choices=Tier.choices, default=Tier.C)
     notes = models.TextField(blank=True)
 
+    # Values of the custom fields admins define for this kind of record (salesflow.customfields).
+    custom = models.JSONField(default=dict, blank=True)
+
     class Meta:
         ordering = ["name"]
         indexes = [
             models.Index(fields=["name"], name="account_name_idx"),
+            models.Index(fields=["name_key"], name="account_name_key_idx"),
             models.Index(fields=["owner", "team", "visibility"], name="account_access_idx"),
         ]
 
@@ -54,6 +62,8 @@ class Contact(OwnedModel, VersionedModel, TimeStampedModel):
     )
     first_name = models.CharField(max_length=100, blank=True)
     last_name = models.CharField(max_length=100)
+    # Derived by the services, never typed in: "first last" with case and spacing folded.
+    name_key = models.CharField(max_length=NAME_KEY_MAX_LENGTH, blank=True, editable=False)
     position = models.CharField(max_length=150, blank=True)
     email = models.EmailField(blank=True, db_index=True)
     phone = models.CharField(max_length=32, blank=True, db_index=True, help_text="E.164")
@@ -72,10 +82,14 @@ class Contact(OwnedModel, VersionedModel, TimeStampedModel):
     consent_at = models.DateTimeField(null=True, blank=True)
     do_not_contact = models.BooleanField(default=False)
 
+    # Values of the custom fields admins define for this kind of record (salesflow.customfields).
+    custom = models.JSONField(default=dict, blank=True)
+
     class Meta:
         ordering = ["last_name", "first_name"]
         indexes = [
             models.Index(fields=["last_name", "first_name"], name="contact_name_idx"),
+            models.Index(fields=["name_key"], name="contact_name_key_idx"),
             models.Index(fields=["owner", "team", "visibility"], name="contact_access_idx"),
         ]
 

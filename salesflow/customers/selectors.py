@@ -1,12 +1,15 @@
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from salesflow.core.errors import AccessDenied
+from salesflow.core.normalize import name_key
 from salesflow.customers.models import Account, Contact
+from salesflow.customfields.selectors import custom_filter_q
 from salesflow.users import policy
 
 
@@ -31,6 +34,79 @@ def contacts_visible_to(user: Any) -> QuerySet[Contact]:
         return Contact.objects.all()
     via_deal = Contact.objects.filter(policy.readable_q(user, "deals__")).values("pk")
     return Contact.objects.filter(own | Q(pk__in=via_deal))
+
+
+def accounts_filtered(
+    user: Any, *, q: str = "", custom: Mapping[str, Any] | None = None, **filters: Any
+) -> QuerySet[Account]:
+    """The account list: visible accounts whose name (any capitals, `name_key`) or website
+    holds `q`, with the list's
+    filters (field lookups such as `industry`, `tier`, `owner`)."""
+    accounts = accounts_visible_to(user).select_related("owner")
+    if q:
+        accounts = accounts.filter(accounts_name_key_q(q) | Q(website__icontains=q))
+    if custom:
+        accounts = accounts.filter(custom_filter_q("account", custom))
+    return accounts.filter(**filters)
+
+
+def account_values_visible_to(user: Any, field: str) -> list[str]:
+    """The distinct non-empty values of an account column among the accounts the user may
+    read, sorted: the choices of the account list's industry and region filters."""
+    rows = Account.objects.filter(pk__in=accounts_visible_to(user).values("pk"))
+    rows = rows.exclude(**{field: ""})
+    return list(rows.order_by(field).values_list(field, flat=True).distinct())
+
+
+def contacts_filtered(
+    user: Any,
+    *,
+    q: str = "",
+    consent: str = "",
+    custom: Mapping[str, Any] | None = None,
+    **filters: Any,
+) -> QuerySet[Contact]:
+    """The contact list: visible contacts matching every word of `q` (in the name, email,
+    phone or account name), `consent` (`yes`, `no` or `dnc` for do-not-contact) and the list's
+    other filters."""
+    contacts = contacts_visible_to(user).select_related("account", "owner")
+    words = Q()
+    for word in q.split():
+        words &= (
+            contacts_name_key_q(word)
+            | Q(email__icontains=word)
+            | Q(phone__icontains=word)
+            | accounts_name_key_q(word, prefix="account__")
+        )
+    contacts = contacts.filter(words)
+    if consent == "dnc":
+        contacts = contacts.filter(do_not_contact=True)
+    elif consent:
+        contacts = contacts.filter(has_consent=consent == "yes")
+    if custom:
+        contacts = contacts.filter(custom_filter_q("contact", custom))
+    return contacts.filter(**filters)
+
+
+def accounts_name_key_q(text: str, *, prefix: str = "") -> Q:
+    """Accounts whose name holds `text`, whatever its capitals or spacing ("ärzte" finds
+    "ÄRZTE GmbH", on SQLite as on PostgreSQL). Blank text matches every account.
+
+    `prefix` reaches an account through a relation: `prefix="account__"` on contacts or deals.
+    """
+    return _name_key_contains_q(text, field=f"{prefix}name_key")
+
+
+def contacts_name_key_q(text: str, *, prefix: str = "") -> Q:
+    """Contacts whose full name ("first last") holds `text`, whatever its capitals or spacing.
+    Blank text matches every contact."""
+    return _name_key_contains_q(text, field=f"{prefix}name_key")
+
+
+def _name_key_contains_q(text: str, *, field: str) -> Q:
+    key = name_key(text)
+    # Both sides are folded already, so a plain (case-sensitive) `contains` is enough.
+    return Q(**{f"{field}__contains": key}) if key else Q()
 
 
 def account_get_for_user(user: Any, pk: int, *, write: bool = False) -> Account:

@@ -5,9 +5,10 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from salesflow.core.normalize import normalize_contact_fields
+from salesflow.core.normalize import name_key, normalize_contact_fields, person_name_key
 from salesflow.core.services import fields_assign, instance_save_versioned
 from salesflow.customers.models import Account, Contact
+from salesflow.customfields.services import custom_assign
 from salesflow.users.services import owner_change_check, ownership_defaults, record_require_write
 
 ACCOUNT_FIELDS = {
@@ -25,7 +26,9 @@ CONTACT_FIELDS = {
 def account_create(*, acting_user: Any, **data: Any) -> Account:
     data = ownership_defaults(acting_user=acting_user, data=data)
     account = Account()
+    custom_assign(account, data, kind="account")
     fields_assign(account, data, allowed=ACCOUNT_FIELDS)
+    account.name_key = name_key(account.name)
     account.full_clean()
     account.save()
     return account
@@ -37,7 +40,11 @@ def account_update(
 ) -> Account:
     record_require_write(acting_user, account)
     owner_change_check(acting_user=acting_user, record=account, data=data)
-    changed = fields_assign(account, data, allowed=ACCOUNT_FIELDS)
+    changed = custom_assign(account, data, kind="account")
+    changed += fields_assign(account, data, allowed=ACCOUNT_FIELDS)
+    if "name" in changed:
+        account.name_key = name_key(account.name)
+        changed.append("name_key")
     return instance_save_versioned(account, changed=changed, expected_version=expected_version)
 
 
@@ -53,7 +60,9 @@ def account_delete(account: Account, *, acting_user: Any) -> None:
 def contact_create(*, acting_user: Any, **data: Any) -> Contact:
     data = ownership_defaults(acting_user=acting_user, data=normalize_contact_fields(data))
     contact = Contact()
+    custom_assign(contact, data, kind="contact")
     fields_assign(contact, data, allowed=CONTACT_FIELDS)
+    contact.name_key = person_name_key(contact.first_name, contact.last_name)
     contact.full_clean()
     contact.save()
     return contact
@@ -65,7 +74,12 @@ def contact_update(
 ) -> Contact:
     record_require_write(acting_user, contact)
     owner_change_check(acting_user=acting_user, record=contact, data=data)
-    changed = fields_assign(contact, normalize_contact_fields(data), allowed=CONTACT_FIELDS)
+    data = normalize_contact_fields(data)
+    changed = custom_assign(contact, data, kind="contact")
+    changed += fields_assign(contact, data, allowed=CONTACT_FIELDS)
+    if {"first_name", "last_name"} & set(changed):
+        contact.name_key = person_name_key(contact.first_name, contact.last_name)
+        changed.append("name_key")
     return instance_save_versioned(contact, changed=changed, expected_version=expected_version)
 
 

@@ -1,51 +1,29 @@
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
-from salesflow.activities.selectors import activities_timeline, activities_visible_to
-from salesflow.core.errors import ConflictError
-from salesflow.core.exports import records_export
-from salesflow.core.forms import form_add_service_error
-from salesflow.core.views import error_text, page_of, render_list
+from salesflow.audit.exports import records_export
+from salesflow.core.panels import record_page_context
+from salesflow.core.views import error_text, page_of, record_create, record_edit, render_list
 from salesflow.customers import services
 from salesflow.customers.forms import AccountFilterForm, AccountForm, ContactFilterForm, ContactForm
-from salesflow.customers.models import Account, Contact
+from salesflow.customers.panels import account_panels, contact_panels
 from salesflow.customers.selectors import (
     account_get_for_user,
-    accounts_visible_to,
+    account_values_visible_to,
+    accounts_filtered,
     contact_get_for_user,
+    contacts_filtered,
     contacts_visible_to,
 )
-from salesflow.pipeline.selectors import deals_visible_to
+from salesflow.customfields.lists import custom_export
 from salesflow.users import policy
-
-TIMELINE_LIMIT = 50
-
-
-# TODO move to selectors: the distinct non-empty values of a column among visible accounts.
-def account_values_visible_to(user: Any, field: str) -> list[str]:
-    rows = Account.objects.filter(pk__in=accounts_visible_to(user).values("pk")).exclude(
-        **{field: ""}
-    )
-    return list(rows.order_by(field).values_list(field, flat=True).distinct())
-
-
-# TODO move to selectors: the account list's search and filters.
-def accounts_filter(accounts: QuerySet[Account], filters: dict[str, Any]) -> QuerySet[Account]:
-    if q := filters.pop("q", ""):
-        accounts = accounts.filter(Q(name__icontains=q) | Q(website__icontains=q))
-    return accounts.filter(**filters)
-
 
 ACCOUNT_EXPORT_COLUMNS = [
     ("id", "id"), ("name", "name"), ("industry", "industry"), ("size_band", "size_band"),
@@ -60,27 +38,6 @@ CONTACT_EXPORT_COLUMNS = [
 ]  # fmt: skip
 
 
-# TODO move to selectors: the contact list's search and filters.
-def contacts_filter(contacts: QuerySet[Contact], filters: dict[str, Any]) -> QuerySet[Contact]:
-    if q := filters.pop("q", ""):
-        words = Q()
-        for word in q.split():
-            words &= (
-                Q(first_name__icontains=word)
-                | Q(last_name__icontains=word)
-                | Q(email__icontains=word)
-                | Q(phone__icontains=word)
-                | Q(account__name__icontains=word)
-            )
-        contacts = contacts.filter(words)
-    consent = filters.pop("consent", "")
-    if consent == "dnc":
-        contacts = contacts.filter(do_not_contact=True)
-    elif consent:
-        contacts = contacts.filter(has_consent=consent == "yes")
-    return contacts.filter(**filters)
-
-
 @login_required
 @require_http_methods(["GET"])
 def account_list(request: HttpRequest) -> HttpResponse:
@@ -90,14 +47,21 @@ def account_list(request: HttpRequest) -> HttpResponse:
         industries=account_values_visible_to(request.user, "industry"),
         regions=account_values_visible_to(request.user, "region"),
     )
-    accounts = accounts_filter(
-        accounts_visible_to(request.user).select_related("owner"), form.filters()
-    )
+    accounts = accounts_filtered(request.user, **form.filters())
     if request.GET.get("format") == "csv":
+        extra, formats = custom_export("account")
         return records_export(
-            request, name="accounts", queryset=accounts, columns=ACCOUNT_EXPORT_COLUMNS
+            request,
+            name="accounts",
+            queryset=accounts,
+            columns=ACCOUNT_EXPORT_COLUMNS + extra,
+            formats=formats,
         )
-    context = {"form": form, "page_obj": page_of(request, accounts)}
+    context = {
+        "form": form,
+        "page_obj": page_of(request, accounts),
+        "custom_columns": form.custom_columns,
+    }
     return render_list(request, "customers/account_list.html", context)
 
 
@@ -105,16 +69,11 @@ def account_list(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET"])
 def account_detail(request: HttpRequest, pk: int) -> HttpResponse:
     account = account_get_for_user(request.user, pk)
-    activities = activities_visible_to(request.user).filter(account=account)
     context = {
-        "account": account,
         "contacts": contacts_visible_to(request.user).filter(account=account),
-        "deals": deals_visible_to(request.user)
-        .filter(account=account)
-        .select_related("stage", "owner"),
-        "activities": activities_timeline(activities)[:TIMELINE_LIMIT],
-        "can_edit": policy.can_write(request.user, account),
-        "now": timezone.now(),
+        **record_page_context(
+            request, account, account_panels, can_edit=policy.can_write(request.user, account)
+        ),
     }
     return render(request, "customers/account_detail.html", context)
 
@@ -123,20 +82,14 @@ def account_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def account_create(request: HttpRequest) -> HttpResponse:
     form = AccountForm(request.POST or None, user=request.user)
-    if form.is_valid():
-        try:
-            account = services.account_create(acting_user=request.user, **form.values())
-        except ValidationError as error:
-            form_add_service_error(form, error)
-        else:
-            messages.success(request, f"Account {account} created.")
-            return redirect(account)
-    context = {
-        "form": form,
-        "title": "New account",
-        "cancel_url": reverse("customers:account-list"),
-    }
-    return render(request, "form_page.html", context)
+    return record_create(
+        request,
+        form=form,
+        create=services.account_create,
+        saved="Account {record} created.",
+        title="New account",
+        cancel_url=reverse("customers:account-list"),
+    )
 
 
 @login_required
@@ -144,23 +97,13 @@ def account_create(request: HttpRequest) -> HttpResponse:
 def account_edit(request: HttpRequest, pk: int) -> HttpResponse:
     account = account_get_for_user(request.user, pk, write=True)
     form = AccountForm(request.POST or None, user=request.user, record=account)
-    if form.is_valid():
-        try:
-            services.account_update(
-                account,
-                acting_user=request.user,
-                expected_version=form.expected_version(),
-                **form.changes(),
-            )
-        except ConflictError as error:
-            form.show_conflict(error)
-        except ValidationError as error:
-            form_add_service_error(form, error)
-        else:
-            messages.success(request, f"Account {account} saved.")
-            return redirect(account)
-    context = {"form": form, "title": f"Edit {account}", "cancel_url": account.get_absolute_url()}
-    return render(request, "form_page.html", context)
+    return record_edit(
+        request,
+        record=account,
+        form=form,
+        update=services.account_update,
+        saved="Account {record} saved.",
+    )
 
 
 @login_required
@@ -188,14 +131,21 @@ def account_delete(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET"])
 def contact_list(request: HttpRequest) -> HttpResponse:
     form = ContactFilterForm(request.GET, user=request.user)
-    contacts = contacts_filter(
-        contacts_visible_to(request.user).select_related("account", "owner"), form.filters()
-    )
+    contacts = contacts_filtered(request.user, **form.filters())
     if request.GET.get("format") == "csv":
+        extra, formats = custom_export("contact")
         return records_export(
-            request, name="contacts", queryset=contacts, columns=CONTACT_EXPORT_COLUMNS
+            request,
+            name="contacts",
+            queryset=contacts,
+            columns=CONTACT_EXPORT_COLUMNS + extra,
+            formats=formats,
         )
-    context = {"form": form, "page_obj": page_of(request, contacts)}
+    context = {
+        "form": form,
+        "page_obj": page_of(request, contacts),
+        "custom_columns": form.custom_columns,
+    }
     return render_list(request, "customers/contact_list.html", context)
 
 
@@ -203,16 +153,8 @@ def contact_list(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET"])
 def contact_detail(request: HttpRequest, pk: int) -> HttpResponse:
     contact = contact_get_for_user(request.user, pk)
-    activities = activities_visible_to(request.user).filter(contact=contact)
-    context = {
-        "contact": contact,
-        "deals": deals_visible_to(request.user)
-        .filter(primary_contact=contact)
-        .select_related("stage", "account"),
-        "activities": activities_timeline(activities)[:TIMELINE_LIMIT],
-        "can_edit": policy.can_write(request.user, contact),
-        "now": timezone.now(),
-    }
+    can_edit = policy.can_write(request.user, contact)
+    context = record_page_context(request, contact, contact_panels, can_edit=can_edit)
     return render(request, "customers/contact_detail.html", context)
 
 
@@ -221,20 +163,14 @@ def contact_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def contact_create(request: HttpRequest) -> HttpResponse:
     initial = {"account": request.GET.get("account")}
     form = ContactForm(request.POST or None, user=request.user, initial=initial)
-    if form.is_valid():
-        try:
-            contact = services.contact_create(acting_user=request.user, **form.values())
-        except ValidationError as error:
-            form_add_service_error(form, error)
-        else:
-            messages.success(request, f"Contact {contact} created.")
-            return redirect(contact)
-    context = {
-        "form": form,
-        "title": "New contact",
-        "cancel_url": reverse("customers:contact-list"),
-    }
-    return render(request, "form_page.html", context)
+    return record_create(
+        request,
+        form=form,
+        create=services.contact_create,
+        saved="Contact {record} created.",
+        title="New contact",
+        cancel_url=reverse("customers:contact-list"),
+    )
 
 
 @login_required
@@ -242,23 +178,13 @@ def contact_create(request: HttpRequest) -> HttpResponse:
 def contact_edit(request: HttpRequest, pk: int) -> HttpResponse:
     contact = contact_get_for_user(request.user, pk, write=True)
     form = ContactForm(request.POST or None, user=request.user, record=contact)
-    if form.is_valid():
-        try:
-            services.contact_update(
-                contact,
-                acting_user=request.user,
-                expected_version=form.expected_version(),
-                **form.changes(),
-            )
-        except ConflictError as error:
-            form.show_conflict(error)
-        except ValidationError as error:
-            form_add_service_error(form, error)
-        else:
-            messages.success(request, f"Contact {contact} saved.")
-            return redirect(contact)
-    context = {"form": form, "title": f"Edit {contact}", "cancel_url": contact.get_absolute_url()}
-    return render(request, "form_page.html", context)
+    return record_edit(
+        request,
+        record=contact,
+        form=form,
+        update=services.contact_update,
+        saved="Contact {record} saved.",
+    )
 
 
 @login_required

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from salesflow.core.errors import DomainError
 from salesflow.customers.models import Account
+from salesflow.customfields.services import custom_values_assign
 from salesflow.imports.kinds import CREATED, UNCHANGED, UPDATED, Handler, RunContext, changes_of
 from salesflow.imports.mapping import MappedRow
 from salesflow.imports.resolver import RowProblem, text_key
@@ -192,6 +193,8 @@ class DealHandler(Handler):
         )
         if "currency" in values:
             deal.currency = values["currency"]
+        # As deal_create does: the row's values, the fields' defaults, the required ones.
+        custom_values_assign(deal, self.custom_of(row, for_update=False), kind="deal")
         # The related rows were just read or written by the resolver, so only the deal's own
         # fields need checking; the constraints are checked by deals_create_with_history (and
         # held by the database).
@@ -270,6 +273,9 @@ class DealHandler(Handler):
             data["owner"] = owner
         if "account" in row.from_file:
             data["account"] = account
+        custom = self.custom_of(row, for_update=True)
+        if custom:
+            data["custom"] = custom
         changes = changes_of(deal, data)
         moved = deal.stage_id != stage.pk or deal.outcome != outcome
         if pipeline.pk != deal.pipeline_id:

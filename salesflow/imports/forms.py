@@ -11,13 +11,13 @@ from django.core.files.uploadedfile import UploadedFile
 from django.template.defaultfilters import filesizeformat
 
 from salesflow.core.forms import ActionForm, FieldsetsMixin
+from salesflow.imports.custom import custom_targets_offered
 from salesflow.imports.models import ImportKind, ImportMode
 from salesflow.imports.selectors import import_mappings_for
 from salesflow.imports.targets import CREATABLE, TARGETS
 from salesflow.leads.models import Source
 from salesflow.users.policy import users_visible_to
 
-DEFAULT_MAX_BYTES = 50 * 1024 * 1024
 # What browsers and clients declare for each accepted kind of file. The declared type is only
 # a hint (Windows calls a CSV "application/vnd.ms-excel"), so the first bytes are checked too.
 CONTENT_TYPES = {
@@ -52,7 +52,7 @@ CREATE_MISSING_LABELS = {
 
 def import_max_bytes() -> int:
     """The largest file the wizard and the API accept (setting SALESFLOW_IMPORT_MAX_BYTES)."""
-    return int(getattr(settings, "SALESFLOW_IMPORT_MAX_BYTES", DEFAULT_MAX_BYTES))
+    return settings.SALESFLOW_IMPORT_MAX_BYTES
 
 
 def import_file_check(upload: UploadedFile | None) -> None:
@@ -139,6 +139,9 @@ class UploadForm(FieldsetsMixin, forms.Form):
 class MappingForm(FieldsetsMixin, forms.Form):
     """Step 2: a target field for every column of the file, and the mapping's options.
 
+    The targets are the kind's fields and custom fields ("Custom: Total visits"), and the
+    custom fields the mapping's `custom_fields` section would create.
+
     Built from the file's header; `mapping()` returns the mapping dict (docs/imports.md) with
     what the form does not show (templates, null values, ... of a saved mapping) kept.
     """
@@ -200,8 +203,11 @@ class MappingForm(FieldsetsMixin, forms.Form):
         }
         super().__init__(*args, **kwargs)
         targets = [("", "Ignore this column")] + [
-            (target.name, target.name.replace("_", " ").capitalize()) for target in TARGETS[kind]
+            (target.name, target.label) for target in TARGETS[kind]
         ]
+        for target in custom_targets_offered(kind, mapping):
+            created = " (created by this import)" if target.custom_field.pk is None else ""
+            targets.append((target.name, target.label + created))
         column_fields = {}
         for index, name in enumerate(header):
             example = ", ".join(value for value in samples.get(name, []) if value)

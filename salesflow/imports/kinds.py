@@ -4,6 +4,9 @@ or update it through the same services the UI uses.
 Matching: the external id when the mapping has one and the row fills it; otherwise a dedup key
 (leads and contacts: email, else phone, else name and company; accounts: the company name;
 deals: account, name and created date).
+
+Custom field targets (`custom.<key>`) reach the services as `custom={key: value}`, values the
+mapper has already read with the field's type; the services check them again, as for any write.
 """
 
 from __future__ import annotations
@@ -15,9 +18,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import models
-from django.db.models import Q
-from django.db.models.functions import Lower, Trim
 
+from salesflow.core.normalize import person_name_key
 from salesflow.customers.models import Account, Contact
 from salesflow.customers.services import (
     account_create,
@@ -25,6 +27,7 @@ from salesflow.customers.services import (
     contact_create,
     contact_update,
 )
+from salesflow.imports.custom import custom_key, is_custom
 from salesflow.imports.mapping import MappedRow, RowMapper
 from salesflow.imports.resolver import Resolver, text_key
 from salesflow.leads.models import Lead
@@ -60,6 +63,21 @@ class Handler:
     def target_of(self, field_name: str) -> str:
         return self.field_targets.get(field_name, field_name)
 
+    def custom_of(self, row: MappedRow, *, for_update: bool) -> dict[str, Any]:
+        """The row's custom field values, {key: value}, for the services.
+
+        Fields that do not exist yet (defined by the mapping, to be created by a real run) were
+        checked by the mapper and are left out: only a dry run or a preview meets them.
+        """
+        targets = self.ctx.mapper.targets
+        return {
+            custom_key(target): value
+            for target, value in row.values.items()
+            if is_custom(target)
+            and targets[target].custom_field.pk is not None
+            and (not for_update or target in row.from_file)
+        }
+
     # matching
     def key(self, row: MappedRow) -> tuple[Any, ...] | None:
         raise NotImplementedError
@@ -76,24 +94,34 @@ class Handler:
         return []
 
 
+def _same(current: Any, new: Any) -> bool:
+    if isinstance(new, str) and isinstance(current, str):
+        return text_key(current) == text_key(new)
+    return current == new
+
+
 def changes_of(record: models.Model, data: dict[str, Any]) -> dict[str, Any]:
     """The fields of `data` whose value differs from the record's.
 
     Text that differs only in capitals or spacing is no change: exports often shout
     ("ACME CORP") or pad, and the record found by that very name should keep its spelling.
+    `custom` ({key: value}, values as stored) changes by the keys that differ.
     """
-    changed = {}
+    changed: dict[str, Any] = {}
     for name, value in data.items():
+        if name == "custom":
+            stored = getattr(record, "custom", None) or {}
+            differs = {key: v for key, v in value.items() if not _same(stored.get(key), v)}
+            if differs:
+                changed["custom"] = differs
+            continue
         field = record._meta.get_field(name)
         current = getattr(record, field.attname)
         if isinstance(field, models.ForeignKey):
             new = value.pk if isinstance(value, models.Model) else value
             if current != new:
                 changed[name] = value
-        elif isinstance(value, str) and isinstance(current, str):
-            if text_key(current) != text_key(value):
-                changed[name] = value
-        elif current != value:
+        elif not _same(current, value):
             changed[name] = value
     return changed
 
@@ -114,8 +142,13 @@ class SimpleHandler(Handler):
         data = {
             target: value
             for target, value in row.values.items()
-            if target not in NOT_FIELDS and (not for_update or target in row.from_file)
+            if target not in NOT_FIELDS
+            and not is_custom(target)
+            and (not for_update or target in row.from_file)
         }
+        custom = self.custom_of(row, for_update=for_update)
+        if custom:
+            data["custom"] = custom
         owner = None
         if "owner" in data:
             owner = data["owner"] = self.resolver.owner(data["owner"])
@@ -143,25 +176,6 @@ class SimpleHandler(Handler):
             return UNCHANGED
         self.update(record, changes)
         return UPDATED
-
-
-def _lower(name: str) -> Lower:
-    return Lower(Trim(name))
-
-
-def _spellings(values: Iterable[str]) -> set[str]:
-    """The usual capitalisations of each value, trimmed.
-
-    SQL LOWER() folds only ASCII on SQLite (and folds no ß anywhere), so candidates found by
-    it miss "ÅBERG" for "Åberg"; these spellings find them by plain equality. Matches are then
-    confirmed in Python with the Unicode-aware `text_key`.
-    """
-    spellings = set()
-    for value in values:
-        value = " ".join(value.split())
-        if value:
-            spellings |= {value, value.lower(), value.upper(), value.title(), value.capitalize()}
-    return spellings
 
 
 class PersonHandler(SimpleHandler):
@@ -195,9 +209,6 @@ class PersonHandler(SimpleHandler):
             key = self.key(row)
             if key:
                 wanted[key[0]].add(key[1] if key[0] != "name" else key)
-        raw_lasts = {
-            str(row.values.get("last_name", "")) for row in rows if row.values.get("last_name")
-        }
         found: dict[tuple[Any, ...], Any] = {}
         manager = self.model._default_manager
         for field in ("external_id", "email", "phone"):
@@ -205,13 +216,9 @@ class PersonHandler(SimpleHandler):
                 for record in manager.filter(**{f"{field}__in": wanted[field]}).order_by("-pk"):
                     found[(field, getattr(record, field))] = record  # the oldest wins
         if wanted["name"]:
-            lasts = {key[2] for key in wanted["name"]}
-            candidates = (
-                self.name_queryset()
-                .annotate(last_key=_lower("last_name"))
-                .filter(Q(last_key__in=lasts) | Q(last_name__in=_spellings(raw_lasts)))
-                .order_by("-pk")
-            )
+            # The stored key of "first last" narrows; the key tuple confirms, company and all.
+            full_names = {person_name_key(key[1], key[2]) for key in wanted["name"]}
+            candidates = self.name_queryset().filter(name_key__in=full_names).order_by("-pk")
             for record in candidates:
                 key = self.record_name_key(record)
                 if key in wanted["name"]:
@@ -286,19 +293,11 @@ class AccountHandler(SimpleHandler):
 
     def prefetch(self, rows: Iterable[MappedRow]) -> dict[tuple[Any, ...], Any]:
         rows = list(rows)
-        names = {
-            " ".join(row.values["name"].split()).lower() for row in rows if row.values.get("name")
-        }
+        names = {text_key(row.values["name"]) for row in rows if row.values.get("name")}
         found: dict[tuple[Any, ...], Any] = {}
         if names:
-            raw = (str(row.values["name"]) for row in rows if row.values.get("name"))
-            records = (
-                Account.objects.annotate(name_key=_lower("name"))
-                .filter(Q(name_key__in=names) | Q(name__in=_spellings(raw)))
-                .order_by("-pk")
-            )
-            for record in records:
-                found[("name", text_key(record.name))] = record
+            for record in Account.objects.filter(name_key__in=names).order_by("-pk"):
+                found[("name", record.name_key)] = record
         return found
 
     def create(self, data: dict[str, Any]) -> Account:

@@ -16,14 +16,15 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 
-from salesflow.imports import parsing, values
+from salesflow.customfields.selectors import custom_fields_of
+from salesflow.imports import custom, parsing, values
 from salesflow.imports.models import ImportKind
-from salesflow.imports.targets import CREATABLE, TARGETS, TARGETS_BY_NAME, TEXTUAL, kind_check
+from salesflow.imports.targets import CREATABLE, TARGETS, TARGETS_BY_NAME, Target, kind_check
 
 MAPPING_KEYS = {
     "kind", "name", "description", "columns", "values", "create_missing", "defaults",
     "null_values", "templates", "required", "date_format", "decimal_separator", "encoding",
-    "delimiter", "sheet",
+    "delimiter", "sheet", "custom_fields",
 }  # fmt: skip
 DEFAULT_NULL_VALUES = ("",)
 
@@ -32,7 +33,11 @@ DEFAULT_NULL_VALUES = ("",)
 
 
 def mapping_check(mapping: Any, kind: str) -> dict[str, Any]:
-    """The mapping with defaults filled in, or one ValidationError listing every problem."""
+    """The mapping with defaults filled in, or one ValidationError listing every problem.
+
+    Reads the custom field definitions when the mapping names `custom.<key>` targets or has a
+    `custom_fields` section; writes nothing.
+    """
     kind_check(kind)
     problems: list[str] = []
     if not isinstance(mapping, dict):
@@ -43,8 +48,15 @@ def mapping_check(mapping: Any, kind: str) -> dict[str, Any]:
         )
     if mapping.get("kind", kind) != kind:
         problems.append(f"This mapping is for {mapping['kind']!r}, not {kind!r}.")
-    targets = TARGETS_BY_NAME[kind]
-    names = ", ".join(targets)
+    section, section_problems = custom.section_read(mapping.get("custom_fields", []), kind)
+    problems += section_problems
+    plan = custom.custom_fields_plan(kind, section, custom.custom_targets_named(mapping))
+    problems += plan.problems
+    targets = {**TARGETS_BY_NAME[kind], **plan.targets()}
+    names = ", ".join(TARGETS_BY_NAME[kind])
+
+    def unknown(where: str, target: str) -> str:
+        return f"{where}: {custom.unknown_message(kind, custom.custom_key(target))}"
 
     columns = mapping.get("columns", {})
     if not isinstance(columns, dict) or not columns:
@@ -54,10 +66,12 @@ def mapping_check(mapping: Any, kind: str) -> dict[str, Any]:
     for column, target in columns.items():
         if target in (None, ""):
             continue  # an ignored column
-        if not isinstance(target, str) or target not in targets:
+        if custom.is_custom(target) and target not in targets:
+            problems.append(unknown(f"columns.{column!r}", target))
+        elif not isinstance(target, str) or target not in targets:
             problems.append(
                 f"Column {column!r} maps to {target!r}, which {kind} do not have; "
-                f"choose one of: {names}."
+                f"choose one of: {names} (or custom.<key>)."
             )
         elif target in seen:
             problems.append(f"Columns {seen[target]!r} and {column!r} both map to {target!r}.")
@@ -66,7 +80,9 @@ def mapping_check(mapping: Any, kind: str) -> dict[str, Any]:
 
     templates = _dict_of(mapping, "templates", problems)
     for target, template in templates.items():
-        if target not in targets or targets[target].type not in TEXTUAL:
+        if custom.is_custom(target) and target not in targets:
+            problems.append(unknown("templates", target))
+        elif target not in targets or not targets[target].is_textual:
             problems.append(f"templates: {target!r} is not a text field of {kind}.")
         elif target in seen:
             problems.append(
@@ -81,6 +97,9 @@ def mapping_check(mapping: Any, kind: str) -> dict[str, Any]:
 
     tables = _dict_of(mapping, "values", problems)
     for target, table in tables.items():
+        if custom.is_custom(target) and target not in targets:
+            problems.append(unknown("values", target))
+            continue
         if target not in targets:
             problems.append(f"values: {kind} have no field {target!r}; choose one of: {names}.")
             continue
@@ -100,9 +119,17 @@ def mapping_check(mapping: Any, kind: str) -> dict[str, Any]:
                     f"values.{target}: {source_value!r} maps to {value!r}, which is not one of: "
                     f"{', '.join(choices.values)}."
                 )
+            elif custom.is_custom(target) and value not in (None, ""):
+                try:
+                    values.convert(targets[target], value, values.RowOptions())
+                except ValueError as exc:
+                    problems.append(f"values.{target}: {source_value!r} maps to {value!r}: {exc}")
 
     defaults = _dict_of(mapping, "defaults", problems)
     for target, value in defaults.items():
+        if custom.is_custom(target) and target not in targets:
+            problems.append(unknown("defaults", target))
+            continue
         if target not in targets:
             problems.append(f"defaults: {kind} have no field {target!r}; choose one of: {names}.")
             continue
@@ -122,9 +149,14 @@ def mapping_check(mapping: Any, kind: str) -> dict[str, Any]:
                             f"only {allowed}.")  # fmt: skip
 
     required = mapping.get("required", [])
-    if not isinstance(required, list) or any(r not in targets for r in required):
+    if not isinstance(required, list) or any(
+        r not in targets and not custom.is_custom(r) for r in required
+    ):
         problems.append(f'"required" must list fields of {kind}: {names}.')
         required = []
+    for target in [r for r in required if r not in targets]:
+        problems.append(unknown("required", target))
+    required = [r for r in required if r in targets]
     for target in required:
         if target not in filled and target not in defaults:
             problems.append(f"required: no column maps to {target!r}.")
@@ -161,6 +193,7 @@ def mapping_check(mapping: Any, kind: str) -> dict[str, Any]:
         "create_missing": list(create_missing),
         "required": list(required),
         "null_values": null_values,
+        "custom_fields": section,
     }
 
 
@@ -216,16 +249,29 @@ def _header_words(header: str) -> str:
 
 
 def mapping_suggest(headers: Iterable[str], kind: str) -> dict[str, Any]:
-    """A starting mapping: each header matched by fuzzy name to at most one field, and back."""
+    """A starting mapping: each header matched by fuzzy name to at most one field, and back.
+
+    The kind's custom fields are candidates too, by label and key ("Total Visits" ->
+    custom.total_visits); a built-in field wins a tie.
+    """
     from rapidfuzz import fuzz
 
     kind_check(kind)
+    candidates = list(TARGETS[kind]) + [
+        Target(
+            f"{custom.PREFIX}{field.key}",
+            "custom",
+            synonyms=(_header_words(field.label), field.key.replace("_", " ")),
+            custom_field=field,
+        )
+        for field in custom_fields_of(custom.record_kind(kind))
+    ]
     scored = []
     for header in headers:
         words = _header_words(header)
         if not words:
             continue
-        for target in TARGETS[kind]:
+        for target in candidates:
             best = max(
                 max(fuzz.ratio(words, syn), fuzz.token_sort_ratio(words, syn))
                 for syn in target.synonyms
@@ -266,11 +312,20 @@ class RowMapper:
     """Applies one checked mapping to the rows of one file."""
 
     def __init__(
-        self, mapping: dict[str, Any], kind: str, header: list[str], options: values.RowOptions
+        self,
+        mapping: dict[str, Any],
+        kind: str,
+        header: list[str],
+        options: values.RowOptions,
+        *,
+        custom_fields: custom.CustomFieldsPlan | None = None,
     ):
         self.mapping = mapping
         self.kind = kind
-        self.targets = TARGETS_BY_NAME[kind]
+        if custom_fields is None:
+            custom_fields = custom.custom_fields_plan_of(mapping, kind)
+        self.custom_fields = custom_fields
+        self.targets: dict[str, Target] = {**TARGETS_BY_NAME[kind], **custom_fields.targets()}
         self.options = options
         self.null_values = {v.strip().casefold() for v in mapping["null_values"]}
         index_of = _header_index(header)
@@ -342,11 +397,16 @@ class RowMapper:
                 raw_values[target] = value
         for target, value in raw_values.items():
             try:
-                row.values[target] = values.convert(self.targets[target], value, self.options)
+                converted = values.convert(self.targets[target], value, self.options)
             except ValueError as exc:
                 row.errors.append(
                     CellError(self.column_for(target), row.raw.get(target, str(value)), str(exc))
                 )
+                continue
+            if converted is None:  # a custom field's "no value" (e.g. "," for several choices)
+                row.from_file.discard(target)
+                continue
+            row.values[target] = converted
         if "full_name" in row.values:
             first, last = name_split(row.values.pop("full_name"))
             for target, part in (("first_name", first), ("last_name", last)):

@@ -7,6 +7,11 @@
 - "All or nothing": the whole file is one transaction. Every row goes through the services;
   if any row has an error the transaction is rolled back and every error is reported.
 - A dry run is the same single transaction, always rolled back.
+
+Custom fields that the mapping's `custom_fields` section defines and that do not exist yet are
+created when a run that writes starts, in the transaction that marks the job running (so before
+any row, and kept whatever becomes of the rows). A dry run or a preview checks values against the
+unsaved definitions instead.
 """
 
 from __future__ import annotations
@@ -17,13 +22,22 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from salesflow.core.errors import DomainError
 from salesflow.core.normalize import default_phone_region
+from salesflow.customfields.models import CustomField
+from salesflow.customfields.selectors import custom_fields_cached
 from salesflow.imports import parsing
+from salesflow.imports.custom import (
+    custom_fields_create,
+    custom_fields_plan_of,
+    custom_fields_refusal,
+    fields_text,
+    record_kind,
+)
 from salesflow.imports.kinds import RunContext
 from salesflow.imports.mapping import CellError, RowMapper
 from salesflow.imports.models import (
@@ -34,7 +48,6 @@ from salesflow.imports.models import (
 )
 from salesflow.imports.resolver import Resolver
 from salesflow.imports.rows import RowResult, rows_handle
-from salesflow.imports.targets import TARGETS_BY_NAME
 from salesflow.imports.values import RowOptions, date_format_normalise, date_order_evidence
 from salesflow.leads.scoring import scoring_deferred
 
@@ -52,6 +65,14 @@ Progress = Callable[[ImportJob], None]
 
 class _Rollback(Exception):
     """Undo the transaction: a dry run, a preview, or all-or-nothing with an error."""
+
+
+class _Refused(Exception):
+    """The run cannot start (its custom fields cannot be created); nothing was written."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
 
 
 @dataclass
@@ -117,9 +138,14 @@ def import_run(
     job: ImportJob, *, progress: Progress | None = None, chunk_rows: int = CHUNK_ROWS
 ) -> ImportJob:
     """Run (or resume) the job to its end and return it with its final counts."""
-    job = _claim(job)
     try:
-        _Run(job, progress=progress, chunk_rows=chunk_rows).run()
+        job, fields_created = _claim(job)
+    except _Refused as exc:
+        _fail(job, exc.message)
+        job.refresh_from_db()
+        return job
+    try:
+        _Run(job, progress=progress, chunk_rows=chunk_rows, fields_created=fields_created).run()
     except parsing.FileError as exc:
         _fail(job, exc.message, row=exc.row, column=exc.column, value=exc.value)
     except Exception as exc:
@@ -129,7 +155,9 @@ def import_run(
     return job
 
 
-def _claim(job: ImportJob) -> ImportJob:
+def _claim(job: ImportJob) -> tuple[ImportJob, list[CustomField]]:
+    """Mark the job running and, unless it is a dry run, create the custom fields its mapping
+    defines and does not find; _Refused (and nothing changed) when they cannot be created."""
     with transaction.atomic():
         job = ImportJob.objects.select_for_update().get(pk=job.pk)
         if job.is_finished:
@@ -140,7 +168,28 @@ def _claim(job: ImportJob) -> ImportJob:
         job.runner = runner_id()
         job.started_at = job.started_at or timezone.now()
         job.save(update_fields=["status", "runner", "started_at", "updated_at"])
-    return job
+        created = [] if job.is_dry_run else _custom_fields_prepare(job)
+    return job, created
+
+
+def _custom_fields_prepare(job: ImportJob) -> list[CustomField]:
+    """Create the fields the mapping's section defines that do not exist (yet), as the job's
+    creator, who must be an admin. The definitions are read again: they may have changed since
+    the job was created."""
+    plan = custom_fields_plan_of(job.mapping, job.kind)
+    if plan.problems:
+        raise _Refused(" ".join(plan.problems))
+    if not plan.missing:
+        return []
+    if not job.created_by.is_admin:
+        raise _Refused(custom_fields_refusal(plan))
+    try:
+        return custom_fields_create(acting_user=job.created_by, plan=plan)
+    except ValidationError as exc:
+        problems = [f"{key}: {m}" for key, messages in exc.message_dict.items() for m in messages]
+        raise _Refused(" ".join(problems)) from None
+    except PermissionDenied:
+        raise _Refused(custom_fields_refusal(plan)) from None
 
 
 def _fail(job: ImportJob, message: str, *, row: int = 0, column: str = "", value: str = "") -> None:
@@ -209,9 +258,7 @@ def mapper_for(
 def file_inspect(job: ImportJob, table: parsing.Table, mapper: RowMapper) -> dict[str, Any]:
     """One cheap pass over the file: rows, and whether its dates are day or month first."""
     date_columns = [
-        index
-        for index, _, target in mapper.columns
-        if TARGETS_BY_NAME[job.kind][target].type in ("date", "datetime")
+        index for index, _, target in mapper.columns if mapper.targets[target].reads_dates
     ]
     evidence = {"dmy": 0, "mdy": 0}
     rows = 0
@@ -252,11 +299,19 @@ def run_context(job: ImportJob, mapper: RowMapper) -> RunContext:
 
 
 class _Run:
-    def __init__(self, job: ImportJob, *, progress: Progress | None, chunk_rows: int) -> None:
+    def __init__(
+        self,
+        job: ImportJob,
+        *,
+        progress: Progress | None,
+        chunk_rows: int,
+        fields_created: list[CustomField] | None = None,
+    ) -> None:
         self.job = job
         self.progress = progress
         self.chunk_rows = chunk_rows
         self.stored_errors = job.errors.count()
+        self.fields_created = fields_created or []
 
     def run(self) -> None:
         job = self.job
@@ -357,6 +412,11 @@ class _Run:
                     f"{tally.errors} rows have errors, so nothing was written (all or nothing); "
                     f"{valid} rows were valid. Fix the errors and import the file again."
                 )
+                if self.fields_created:
+                    message += (
+                        f" The custom fields created when the import started stay: "
+                        f"{fields_text(self.fields_created)}."
+                    )
                 tally.created = tally.updated = tally.unchanged = 0
             with transaction.atomic():
                 self._store(tally)
@@ -383,9 +443,27 @@ class _Run:
         )
         if dry:
             message += " Dry run: nothing was written."
+        message += self.custom_fields_note()
         if self.stored_errors >= MAX_STORED_ERRORS:
             message += f" Only the first {MAX_STORED_ERRORS} problems are listed."
         return message
+
+    def custom_fields_note(self) -> str:
+        kind = record_kind(self.job.kind)
+        if self.fields_created:
+            several = "s" if len(self.fields_created) > 1 else ""
+            return f" Created the {kind} custom field{several} {fields_text(self.fields_created)}."
+        missing = self.mapper.custom_fields.missing if self.job.is_dry_run else []
+        if not missing:
+            return ""
+        several = "s" if len(missing) > 1 else ""
+        note = (
+            f" The import would create the {kind} custom field{several} {fields_text(missing)}; "
+            "their values were checked as if they existed."
+        )
+        if not self.job.created_by.is_admin:
+            note += " Only an admin can run it for real."
+        return note
 
     def _finish_fields(self, message: str, *, failed: bool = False) -> None:
         fields = {
@@ -405,8 +483,9 @@ class _Run:
     # -- rows ---------------------------------------------------------------------------------
 
     def process(self, chunk: list[parsing.Record], ctx: RunContext, tally: _Tally) -> None:
-        # Leads written by this chunk are scored together at its end, in the same transaction.
-        with scoring_deferred():
+        # Leads written by this chunk are scored together at its end, in the same transaction;
+        # the services read the custom field definitions once per chunk.
+        with custom_fields_cached(), scoring_deferred():
             self._process_rows(chunk, ctx, tally)
 
     def _process_rows(self, chunk: list[parsing.Record], ctx: RunContext, tally: _Tally) -> None:
@@ -444,7 +523,7 @@ def rows_preview(job: ImportJob, *, limit: int) -> tuple[parsing.Table, RowMappe
     ctx = run_context(job, mapper)
     results: list[RowResult] = []
     try:
-        with transaction.atomic():
+        with transaction.atomic(), custom_fields_cached():
             results = rows_handle(chunk, ctx)
             raise _Rollback
     except _Rollback:

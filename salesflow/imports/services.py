@@ -6,33 +6,43 @@ The wizard, the API and `salesflow import` all go through these functions. Parsi
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import io
+import logging
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 from typing import IO, Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files import File
+from django.core.files.storage import default_storage
 from django.db import transaction
+from django.db.models import Q
 from django.http import StreamingHttpResponse
+from django.utils import timezone
 
 from salesflow.core.exports import csv_response
+from salesflow.customfields.values import value_display
 from salesflow.imports import parsing, values
+from salesflow.imports.custom import custom_fields_plan_of, custom_fields_refusal, fields_text
 from salesflow.imports.mapping import mapping_check, mapping_suggest
 from salesflow.imports.models import (
+    IMPORT_DRAFT_DIR,
     ImportJob,
     ImportMapping,
     ImportMode,
     ImportStatus,
 )
 from salesflow.imports.runner import import_run, rows_preview
-from salesflow.imports.targets import kind_check
+from salesflow.imports.targets import Target, kind_check
 from salesflow.users import policy
 
 __all__ = [
     "ImportPreview",
+    "ImportsCleanup",
     "PreviewRow",
     "import_errors_csv",
     "import_job_create",
@@ -40,10 +50,14 @@ __all__ = [
     "import_mapping_save",
     "import_preview",
     "import_run",
+    "imports_cleanup",
     "mapping_suggest",
 ]
 
+logger = logging.getLogger(__name__)
+
 HASH_BLOCK = 1 << 20
+CLEANUP_BATCH = 500
 
 
 def _user_check(user: Any) -> None:
@@ -52,7 +66,7 @@ def _user_check(user: Any) -> None:
 
 
 def _mapping_for(
-    user: Any, kind: str, mapping: dict[str, Any] | ImportMapping
+    user: Any, kind: str, mapping: dict[str, Any] | ImportMapping, *, dry_run: bool = False
 ) -> tuple[dict[str, Any], ImportMapping | None]:
     saved = mapping if isinstance(mapping, ImportMapping) else None
     definition = saved.definition if saved is not None else mapping
@@ -61,6 +75,11 @@ def _mapping_for(
         raise ValidationError(
             {"mapping": ["create_missing: only managers and admins may add users by import."]}
         )
+    if not dry_run and not user.is_admin:
+        # A dry run only checks the values against the fields it would create.
+        plan = custom_fields_plan_of(checked, kind)
+        if plan.missing:
+            raise ValidationError({"mapping": [custom_fields_refusal(plan)]})
     return checked, saved
 
 
@@ -112,13 +131,15 @@ def import_job_create(
 
     `mapping` is a mapping dict (docs/imports.md) or a saved ImportMapping. `default_owner`
     owns rows without an owner value (else the importing user); the importer must be allowed
-    to assign records to them, as in every service.
+    to assign records to them, as in every service. Custom fields that the mapping's
+    `custom_fields` section defines and that do not exist are created when the job runs, so
+    only an admin may create such a job (anyone may dry-run it).
     """
     _user_check(user)
     kind_check(kind)
     if mode not in ImportMode.values:
         raise ValidationError({"mode": f"Choose one of: {', '.join(ImportMode.values)}."})
-    checked, saved = _mapping_for(user, kind, mapping)
+    checked, saved = _mapping_for(user, kind, mapping, dry_run=dry_run)
     may_assign = default_owner is None or default_owner.pk == user.pk
     if not may_assign and not policy.users_visible_to(user).filter(pk=default_owner.pk).exists():
         raise ValidationError(
@@ -175,6 +196,10 @@ class ImportPreview:
     detected: dict[str, Any] = field(default_factory=dict)
     rows: list[PreviewRow] = field(default_factory=list)
     file_error: str = ""
+    labels: dict[str, str] = field(default_factory=dict)  # field -> its name on the page
+    has_dates: bool = False  # whether a mapped column holds dates
+    # The custom fields the import would create: "Total visits (total_visits, whole number)".
+    custom_fields_missing: list[str] = field(default_factory=list)
 
 
 def import_preview(job: ImportJob, rows: int = 20) -> ImportPreview:
@@ -186,21 +211,32 @@ def import_preview(job: ImportJob, rows: int = 20) -> ImportPreview:
         table, mapper, results = rows_preview(job, limit=rows)
     except parsing.FileError as exc:
         return ImportPreview(columns=dict(job.mapping.get("columns", {})), file_error=exc.message)
+    missing = mapper.custom_fields.missing
     preview = ImportPreview(
         headers=table.header,
         columns={column: target for _, column, target in mapper.columns},
         detected={**table.format.describe(), "date_order": mapper.options.date_order},
+        labels={name: target.label for name, target in mapper.targets.items()},
+        has_dates=any(mapper.targets[target].reads_dates for _, _, target in mapper.columns),
+        custom_fields_missing=[fields_text([f]) for f in missing],
     )
     for result in results:
         row = PreviewRow(number=result.number, action=result.action)
         if result.row is not None:
             row.values = {
-                target: values.cell_text(value) for target, value in result.row.values.items()
+                target: _shown(mapper.targets.get(target), value)
+                for target, value in result.row.values.items()
             }
         for error in result.errors:
             row.errors.setdefault(error.column, []).append(error.message)
         preview.rows.append(row)
     return preview
+
+
+def _shown(target: Target | None, value: Any) -> str:
+    if target is not None and target.custom_field is not None:
+        return value_display(target.custom_field, value)
+    return values.cell_text(value)
 
 
 def _error_rows(job: ImportJob) -> Iterator[tuple[Any, ...]]:
@@ -244,3 +280,98 @@ def import_job_interrupted(
         ):
             return job
     return None
+
+
+@dataclass
+class ImportsCleanup:
+    """What `imports_cleanup` deleted."""
+
+    drafts: list[str] = field(default_factory=list)  # the draft files
+    job_files: list[tuple[int, str]] = field(default_factory=list)  # finished (job id, file)
+
+
+def imports_cleanup(*, now: dt.datetime | None = None) -> ImportsCleanup:
+    """Delete the wizard's drafts older than SALESFLOW_IMPORT_DRAFT_HOURS and the files of jobs
+    finished more than SALESFLOW_IMPORT_FILE_DAYS ago (a setting of 0 keeps them for ever).
+
+    A draft is an upload the wizard holds until the user starts the import; it has no job row
+    (its description is in the session, which then finds the file gone and asks for it again).
+    A finished job keeps its row, counts and row errors as history; only its `file` is emptied,
+    so it can no longer be run for real after a dry run. Jobs waiting or running are never
+    touched, however old: the worker may still run or resume them.
+
+    Not one transaction, since files are not transactional: each file is deleted before its job
+    row is cleared, so an interrupted cleanup leaves at worst a job naming a file already gone,
+    which the next cleanup clears, and never a file no job names.
+    """
+    now = now or timezone.now()
+    result = ImportsCleanup()
+    draft_hours = settings.SALESFLOW_IMPORT_DRAFT_HOURS
+    if draft_hours > 0:
+        result.drafts = _drafts_delete(older_than=now - dt.timedelta(hours=draft_hours))
+    file_days = settings.SALESFLOW_IMPORT_FILE_DAYS
+    if file_days > 0:
+        result.job_files = _finished_files_delete(
+            finished_before=now - dt.timedelta(days=file_days)
+        )
+    return result
+
+
+def _drafts_delete(*, older_than: dt.datetime) -> list[str]:
+    """Delete each draft folder whose files (or, when empty, itself) are older than the cutoff."""
+    storage = default_storage
+    try:
+        folders, _ = storage.listdir(IMPORT_DRAFT_DIR)
+    except FileNotFoundError:
+        return []
+    deleted: list[str] = []
+    for folder in sorted(folders):
+        path = f"{IMPORT_DRAFT_DIR}/{folder}"
+        try:
+            _, names = storage.listdir(path)
+            files = [f"{path}/{name}" for name in names]
+            # An empty folder is a dropped draft, or one whose file is being written.
+            times = [storage.get_modified_time(name) for name in files or [path]]
+            if max(times) >= older_than:
+                continue
+            for name in files:
+                storage.delete(name)
+                deleted.append(name)
+            storage.delete(path)
+        except OSError:
+            logger.warning("Could not delete the import draft %s", path, exc_info=True)
+    return deleted
+
+
+def _finished_files_delete(*, finished_before: dt.datetime) -> list[tuple[int, str]]:
+    old = Q(finished_at__lt=finished_before) | Q(
+        finished_at__isnull=True, updated_at__lt=finished_before
+    )
+    jobs = (
+        ImportJob.objects.filter(old, status__in=[ImportStatus.DONE, ImportStatus.FAILED])
+        .exclude(file="")
+        .order_by("pk")
+    )
+    deleted: list[tuple[int, str]] = []
+    last_pk = 0
+    while batch := list(jobs.filter(pk__gt=last_pk).values_list("pk", "file")[:CLEANUP_BATCH]):
+        last_pk = batch[-1][0]
+        pks = [pk for pk, _ in batch]
+        # Each job stores its own copy; should another job name the same file, it stays.
+        shared = set(
+            ImportJob.objects.filter(file__in={name for _, name in batch})
+            .exclude(pk__in=pks)
+            .values_list("file", flat=True)
+        )
+        cleared = []
+        for pk, name in batch:
+            try:
+                if name not in shared:
+                    default_storage.delete(name)
+            except OSError:
+                logger.warning("Could not delete the file of import #%s: %s", pk, name)
+                continue
+            cleared.append(pk)
+            deleted.append((pk, name))
+        ImportJob.objects.filter(pk__in=cleared).update(file="")
+    return deleted

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -26,13 +26,38 @@ CREATABLE = {
 
 @dataclass(frozen=True)
 class Target:
-    """A field an import can fill. `type` decides how a cell is read."""
+    """A field an import can fill. `type` decides how a cell is read.
+
+    A custom field (`custom.<key>`, see `salesflow.imports.custom`) has the type "custom" and
+    its definition in `custom_field`, whose own type decides.
+    """
 
     name: str
     type: str = "text"  # text, email, phone, url, choice, date, datetime, decimal, bool, ref, ...
     choices: type[models.TextChoices] | None = None
     synonyms: tuple[str, ...] = ()
     help: str = ""
+    custom_field: Any = field(default=None, compare=False)  # a CustomField, maybe unsaved
+
+    @property
+    def label(self) -> str:
+        if self.custom_field is not None:
+            return f"Custom: {self.custom_field.label}"
+        return self.name.replace("_", " ").capitalize()
+
+    @property
+    def value_type(self) -> str:
+        """The type that says how a cell is read: the custom field's own for custom fields."""
+        return self.custom_field.type if self.custom_field is not None else self.type
+
+    @property
+    def is_textual(self) -> bool:
+        """Whether a template may fill it."""
+        return self.value_type in TEXTUAL or self.value_type == "long_text"
+
+    @property
+    def reads_dates(self) -> bool:
+        return self.value_type in ("date", "datetime")
 
 
 def _t(name: str, type: str = "text", *synonyms: str, **kw: Any) -> Target:

@@ -13,6 +13,8 @@ from django.db import models
 from django.utils import timezone
 
 from salesflow.core.normalize import normalize_email, normalize_phone
+from salesflow.customfields.models import CustomField, FieldType
+from salesflow.customfields.values import value_from_input
 from salesflow.imports.targets import Target
 
 # A date-only value for a moment (created, closed) is read as this local time of day.
@@ -231,9 +233,52 @@ def choice_of(choices: type[models.TextChoices], value: Any) -> str | None:
     return None
 
 
+def custom_value(field: CustomField, value: Any, options: RowOptions) -> Any:
+    """A cell as the value a custom field stores; ValueError with the field's own message
+    ("Total visits expects a whole number, not 'abc'.").
+
+    The cell is first read as the importer reads cells of that type (the file's date order and
+    decimal separator, "yes"/"x", phones in the site's region, websites without a scheme); what
+    that cannot read goes to the field's own rules as it is, so the message is theirs.
+    """
+    kind = field.type
+    read: Any = value
+    try:
+        if kind in (FieldType.NUMBER, FieldType.DECIMAL, FieldType.MONEY):
+            # As text, so that a refusal shows the number ("5.5"), not its Python type.
+            read = format(parse_decimal(value, decimal_separator=options.decimal_separator), "f")
+        elif kind in (FieldType.DATE, FieldType.DATETIME):
+            moment, has_time, _zone = parse_datetime_parts(
+                value, date_format=options.date_format, order=options.date_order
+            )
+            if kind == FieldType.DATE:
+                read = moment.date()
+            else:
+                if not has_time:
+                    moment = dt.datetime.combine(moment.date(), DATE_ONLY_TIME)
+                read = timezone.make_aware(moment) if timezone.is_naive(moment) else moment
+        elif kind == FieldType.YES_NO:
+            read = parse_bool(value)
+        elif kind == FieldType.PHONE:
+            read = normalize_phone(cell_text(value), options.phone_region)
+        elif kind == FieldType.URL:
+            text = cell_text(value)
+            read = text if "://" in text else f"https://{text}"
+        else:
+            read = cell_text(value)
+    except (ValueError, ValidationError):
+        read = cell_text(value)
+    try:
+        return value_from_input(field, read)
+    except ValidationError as exc:
+        raise ValueError(" ".join(exc.messages)) from exc
+
+
 def convert(target: Target, value: Any, options: RowOptions) -> Any:
     """A cell (or default) as the value the service expects; ValueError with a message."""
     kind = target.type
+    if kind == "custom":
+        return custom_value(target.custom_field, value, options)
     if kind in ("text", "name", "ref"):
         return cell_text(value)
     if kind == "email":

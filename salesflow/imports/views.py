@@ -26,9 +26,10 @@ from django.views.decorators.http import require_http_methods
 from salesflow.core.forms import form_add_service_error
 from salesflow.core.views import page_of, render_list
 from salesflow.imports import parsing
+from salesflow.imports.custom import record_kind
 from salesflow.imports.forms import MappingForm, RunForm, UploadForm
 from salesflow.imports.mapping import mapping_check
-from salesflow.imports.models import ImportJob, ImportMapping, ImportStatus
+from salesflow.imports.models import IMPORT_DRAFT_DIR, ImportJob, ImportMapping, ImportStatus
 from salesflow.imports.runner import table_for
 from salesflow.imports.selectors import (
     import_job_get_for_user,
@@ -45,7 +46,6 @@ from salesflow.imports.services import (
     import_run,
     mapping_suggest,
 )
-from salesflow.imports.targets import TARGETS_BY_NAME
 from salesflow.pipeline.selectors import pipelines_with_stages
 from salesflow.users.policy import users_visible_to
 
@@ -58,7 +58,7 @@ PREVIEW_ROWS = 20
 ERRORS_SHOWN = 50
 SAMPLE_ROWS = 3
 SESSION_KEY = "import_drafts"
-DRAFT_DIR = "imports/drafts"
+DRAFT_DIR = IMPORT_DRAFT_DIR
 DRAFTS_KEPT = 3  # per session; older drafts and their files are dropped
 STEPS = ("Upload", "Map columns", "Preview", "Import")
 
@@ -282,10 +282,14 @@ def preview(request: HttpRequest, draft: str) -> HttpResponse:
         messages.error(request, "The mapping does not fit: " + " ".join(error.messages))
         return redirect("imports:map", draft=token)
     result = import_preview(job, rows=PREVIEW_ROWS)
-    targets = TARGETS_BY_NAME[job.kind]
-    has_dates = any(targets[f].type in ("date", "datetime") for f in result.columns.values())
     context = _wizard(
-        3, token, draft=draft_data, preview=result, has_dates=has_dates, **_preview_table(result)
+        3,
+        token,
+        draft=draft_data,
+        preview=result,
+        has_dates=result.has_dates,
+        kind_name=record_kind(job.kind),
+        **_preview_table(result),
     )
     return render(request, "imports/preview.html", context)
 
@@ -319,7 +323,10 @@ def _preview_table(preview: ImportPreview) -> dict[str, Any]:
                 "problems": other,
             }
         )
-    columns = [(field, _label(field), source_of.get(field, "")) for field in fields]
+    columns = [
+        (field, preview.labels.get(field) or _label(field), source_of.get(field, ""))
+        for field in fields
+    ]
     with_errors = sum(1 for row in preview.rows if row.errors)
     return {"columns": columns, "rows": rows, "rows_with_errors": with_errors}
 
@@ -400,7 +407,8 @@ def job_errors(request: HttpRequest, pk: int) -> StreamingHttpResponse:
 
 
 def _may_run_for_real(job: ImportJob) -> bool:
-    return job.is_dry_run and job.status == ImportStatus.DONE
+    # `imports_cleanup` empties `file` some days after the job finished.
+    return job.is_dry_run and job.status == ImportStatus.DONE and bool(job.file)
 
 
 @login_required

@@ -11,9 +11,10 @@ from salesflow.core.forms import (
     ListFilterForm,
     ServiceForm,
     VersionedServiceForm,
-    owner_filter,
     with_blank,
 )
+from salesflow.customfields.forms import CustomFieldsFormMixin
+from salesflow.customfields.lists import CustomFilterFormMixin
 from salesflow.leads.models import (
     Campaign,
     Channel,
@@ -24,14 +25,15 @@ from salesflow.leads.models import (
     Source,
 )
 from salesflow.leads.selectors import disqualification_reasons_active
-from salesflow.pipeline.models import Pipeline
+from salesflow.users.forms import OwnerFieldMixin, owner_filter
 from salesflow.users.policy import users_visible_to
 
 # The statuses a person sets by hand; qualified, disqualified and converted are actions.
 EDITABLE_STATUSES = (LeadStatus.NEW, LeadStatus.WORKING)
 
 
-class LeadForm(ContactFieldsMixin, VersionedServiceForm):
+class LeadForm(CustomFieldsFormMixin, OwnerFieldMixin, ContactFieldsMixin, VersionedServiceForm):
+    custom_kind = "lead"
     website = forms.URLField(required=False, max_length=200, assume_scheme="https")
 
     fieldsets = [
@@ -79,7 +81,8 @@ SORT_CHOICES = [
 ]
 
 
-class LeadFilterForm(ListFilterForm):
+class LeadFilterForm(CustomFilterFormMixin, ListFilterForm):
+    custom_kind = "lead"
     grade = forms.ChoiceField(required=False, choices=with_blank(Grade.choices, "Any grade"))
     status = forms.ChoiceField(required=False, choices=with_blank(LeadStatus.choices, "Any status"))
     source = forms.ChoiceField(required=False, choices=with_blank(Source.choices, "Any source"))
@@ -175,31 +178,6 @@ class AssignForm(ActionForm):
         self.fields["owner"].queryset = (
             users_visible_to(user).filter(is_active=True).order_by("first_name", "username")
         )
-
-
-class ConvertForm(ActionForm):
-    prefix = "convert"
-    pipeline = forms.ModelChoiceField(
-        queryset=Pipeline.objects.filter(is_active=True), required=False, empty_label=None
-    )
-    deal_name = forms.CharField(
-        required=False, max_length=200, help_text="Blank: the company and the person's name."
-    )
-    amount = forms.DecimalField(
-        required=False,
-        min_value=0,
-        max_digits=14,
-        decimal_places=2,
-        help_text="Blank: the budget from BANT.",
-    )
-
-    def __init__(self, *args: Any, lead: Lead, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        # Pipelines come default first, so the select starts on the default one.
-        if lead.company or lead.full_name:
-            self.fields["deal_name"].widget.attrs["placeholder"] = " - ".join(
-                part for part in (lead.company, lead.full_name) if part
-            )
 
 
 class RecordChoiceForm(forms.Form):

@@ -1,21 +1,25 @@
-"""Forms of the lead-management settings pages; `services.lead_setting_save` writes."""
+"""Forms of the lead-management settings pages; `services.lead_setting_save` writes (scoring
+rules: `scoring.scoring_rule_save`)."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django import forms
 
 from salesflow.core.forms import DateInput, ServiceForm
+from salesflow.customfields.models import CustomField, RecordKind
 from salesflow.leads.models import (
-    CONDITION_CATEGORY,
+    CUSTOM_CONDITIONS,
+    CUSTOM_FIELD_TYPES,
+    DECAYING_CONDITIONS,
     AssignmentRule,
     Campaign,
     DisqualificationReason,
     LeadCaptureForm,
     LeadScoringSettings,
     ProfileCriterion,
-    ScoreCategory,
     ScoreCondition,
     ScoringRule,
 )
@@ -28,6 +32,7 @@ THRESHOLD_REQUIRED = {
     ScoreCondition.PAIN_LEVEL_GTE,
     ScoreCondition.TIMELINE_WITHIN_DAYS,
     ScoreCondition.NO_ACTIVITY_DAYS,
+    ScoreCondition.CUSTOM_DATE_WITHIN,
 }
 
 
@@ -68,41 +73,89 @@ class ProfileCriterionForm(SettingForm):
         self.blank_label("dimension", "Choose a dimension")
 
 
+class CustomFieldChoice(forms.ModelChoiceField):
+    def label_from_instance(self, obj: CustomField) -> str:
+        return f"{obj.label} ({obj.get_type_display().lower()})"
+
+
 class ScoringRuleForm(SettingForm):
+    name = forms.CharField(
+        required=False,
+        max_length=150,
+        help_text="Shown in the score's explanation. Custom-field rules may leave it blank: "
+        "they are then named by what they test, e.g. “Total visits of at least 5”.",
+    )
+    custom_field = CustomFieldChoice(
+        queryset=CustomField.objects.none(),
+        required=False,
+        label="Custom field",
+        help_text="The lead field a “Custom field: …” condition reads.",
+    )
+    values = forms.CharField(
+        required=False,
+        label="Choices",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="For “choice is one of”: the choices that count, one per line (labels or keys).",
+    )
     half_life_days = forms.IntegerField(
         required=False,
         min_value=1,
         max_value=3650,
         label="Half-life (days)",
-        help_text="Engagement only: the points halve every this many days since it happened.",
+        help_text="Engagement and custom dates: the points halve every this many days since it "
+        "happened.",
     )
     fieldsets = [
-        ("Rule", ["name", "condition", "threshold", "points"]),
+        ("Rule", ["name", "condition", "points"]),
+        ("What it compares", ["threshold", "custom_field", "threshold_max", "values"]),
         ("Decay and order", ["half_life_days", "position", "is_active"]),
     ]
 
     class Meta:
         model = ScoringRule
         fields = [
-            "name", "condition", "threshold", "points", "half_life_days", "position", "is_active",
+            "name", "condition", "threshold", "custom_field", "threshold_max", "values", "points",
+            "half_life_days", "position", "is_active",
         ]  # fmt: skip
-        labels = {"is_active": "Active"}
+        labels = {"is_active": "Active", "threshold": "Threshold (or at least)"}
+        help_texts = {
+            "threshold": "Percent, amount, level, days or count, as the condition says; for a "
+            "custom number range, the lowest value that counts (blank: no lower end).",
+        }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.blank_label("condition", "Choose a condition")
+        # Lead fields a rule can read; the rule's own field stays offered once archived.
+        readable = {kind for kinds in CUSTOM_FIELD_TYPES.values() for kind in kinds}
+        self.limit_choices(
+            "custom_field",
+            CustomField.objects.filter(
+                kind=RecordKind.LEAD, archived_at__isnull=True, type__in=readable
+            ).order_by("position", "pk"),
+        )
+        self.blank_label("custom_field", "None (the other conditions)")
+        field = self.record.custom_field if self.record is not None else None
+        current = self.current.get("values") or []
+        if isinstance(current, list):
+            labels = [field.choice_label(key) for key in current] if field else current
+            self.initial["values"] = "\n".join(labels)
+
+    def clean_values(self) -> list[str]:
+        text = self.cleaned_data.get("values") or ""
+        return [line.strip() for line in re.split(r"[\n;]", text) if line.strip()]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
         condition = data.get("condition")
         if condition in THRESHOLD_REQUIRED and data.get("threshold") is None:
             self.add_error("threshold", "This condition needs a threshold.")
-        is_engagement = (
-            condition in ScoreCondition.values
-            and CONDITION_CATEGORY[ScoreCondition(condition)] == ScoreCategory.ENGAGEMENT
-        )
-        if data.get("half_life_days") and not is_engagement:
-            self.add_error("half_life_days", "Only engagement rules decay; leave this blank.")
+        if not (data.get("name") or "").strip() and condition not in CUSTOM_CONDITIONS:
+            self.add_error("name", "Give the rule a name.")
+        if data.get("half_life_days") and condition not in DECAYING_CONDITIONS:
+            self.add_error(
+                "half_life_days", "Only engagement rules and custom dates decay; leave this blank."
+            )
         return data
 
 

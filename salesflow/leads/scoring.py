@@ -4,6 +4,11 @@ A score is the sum of the points of the admin's `ScoringRule` rows that apply to
 breakdown lists each of them ("+20 Budget confirmed", "-10 No activity in 30 days"), so a rep can
 see why a lead is hot. Engagement points halve every `half_life_days` since it happened.
 
+Rules may also read the lead's custom fields (values in its `custom` column, read with the lead
+row): a number range, choices, yes or no, and a date in the last N days whose points halve every
+`half_life_days` since that date. Their line says what they tested ("+15 Total visits of at
+least 5"). A rule whose field is archived, or no longer of a type it reads, gives no points.
+
 `score_compute` is pure (facts in, result out); `lead_rescore` and `leads_rescore_all` read the
 facts from the database and write the results. Rescoring is a derived-data refresh, not an edit:
 it updates the score columns directly, without a version bump or an audit-log entry.
@@ -21,13 +26,18 @@ from decimal import Decimal
 from functools import cached_property
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import connection, models, transaction
 from django.db.models import Count, Max, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from salesflow.core.services import fields_assign
+from salesflow.customfields.models import CustomField, FieldType
 from salesflow.leads.models import (
     CONDITION_CATEGORY,
+    CUSTOM_CONDITIONS,
+    CUSTOM_FIELD_TYPES,
     Grade,
     Lead,
     ProfileCriterion,
@@ -36,6 +46,7 @@ from salesflow.leads.models import (
     ScoringRule,
 )
 from salesflow.leads.selectors import scoring_settings
+from salesflow.users.policy import require_admin
 
 # Activity types (salesflow.activities.models.ActivityType values) that are a contact with the
 # lead: they set the first response time and count as a touch. Notes and tasks are not.
@@ -58,7 +69,7 @@ FACT_FIELDS = (
     "pk", "title", "industry", "size_band", "region", "capture_form_id", "created_at",
     "qualification__is_budget_confirmed", "qualification__budget_amount",
     "qualification__is_decision_maker", "qualification__need", "qualification__pain_level",
-    "qualification__timeline_on",
+    "qualification__timeline_on", "custom",
 )  # fmt: skip
 CURRENT_FIELDS = ("fit_score", "score", "grade", "score_breakdown")
 
@@ -92,6 +103,7 @@ class LeadFacts:
     timeline_on: dt.date | None = None
     engagement: dict[str, Engagement] = field(default_factory=dict)
     last_touch_at: dt.datetime | None = None
+    custom: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -110,6 +122,11 @@ class ScoringContext:
     def categories(self) -> dict[str, str]:
         return {str(code): str(category) for code, category in CONDITION_CATEGORY.items()}
 
+    @cached_property
+    def explanations(self) -> dict[int, str]:
+        """Per rule (by `id`), the name its breakdown line shows."""
+        return {id(rule): _explanation(rule) for rule in self.rules}
+
 
 @dataclass(frozen=True)
 class ScoreResult:
@@ -123,7 +140,11 @@ def scoring_context(*, now: dt.datetime | None = None) -> ScoringContext:
     """The active rules, profile criteria and grade thresholds, read once per scoring run."""
     row = scoring_settings()
     return ScoringContext(
-        rules=list(ScoringRule.objects.filter(is_active=True).order_by("position", "pk")),
+        rules=list(
+            ScoringRule.objects.filter(is_active=True)
+            .select_related("custom_field")
+            .order_by("position", "pk")
+        ),
         criteria=list(ProfileCriterion.objects.filter(is_active=True)),
         hot_min=row.hot_min,
         warm_min=row.warm_min,
@@ -164,19 +185,91 @@ def fit_score(facts: LeadFacts, criteria: Iterable[ProfileCriterion]) -> int:
     return round(100 * sum(earned.values()) / possible)
 
 
+def _halved(points: int, half_life_days: int | None, age_days: float) -> int:
+    if not half_life_days:
+        return points
+    return round(points * 0.5 ** (max(age_days, 0) / half_life_days))
+
+
 def _decayed(
     points: int, half_life_days: int | None, since: dt.datetime | None, now: dt.datetime
 ) -> int:
-    if not half_life_days or since is None:
+    if since is None:
         return points
-    age_days = max((now - since).total_seconds() / 86400, 0)
-    return round(points * 0.5 ** (age_days / half_life_days))
+    return _halved(points, half_life_days, (now - since).total_seconds() / 86400)
+
+
+def _number(stored: Any) -> Decimal | None:
+    if isinstance(stored, bool) or not isinstance(stored, int | float):
+        return None
+    return Decimal(str(stored))
+
+
+def _age_days(field_type: str, stored: Any, ctx: ScoringContext) -> float | None:
+    """How many days ago a stored date ("YYYY-MM-DD") or date and time was; None if unreadable."""
+    if not isinstance(stored, str):
+        return None
+    try:
+        if field_type == FieldType.DATETIME:
+            moment = dt.datetime.fromisoformat(stored)
+            if timezone.is_naive(moment):
+                moment = moment.replace(tzinfo=dt.UTC)
+            return (ctx.now - moment).total_seconds() / 86400
+        return float((ctx.today - dt.date.fromisoformat(stored)).days)
+    except ValueError:
+        return None
+
+
+def _custom_points(rule: ScoringRule, field_: CustomField, stored: Any, ctx: ScoringContext) -> int:
+    """The points of a rule on a custom field whose stored value is `stored` (not None)."""
+    condition = rule.condition
+    if condition == ScoreCondition.CUSTOM_NUMBER_RANGE:
+        number = _number(stored)
+        applies = (
+            number is not None
+            and (rule.threshold is None or number >= rule.threshold)
+            and (rule.threshold_max is None or number <= rule.threshold_max)
+        )
+    elif condition == ScoreCondition.CUSTOM_CHOICE_IN:
+        chosen = stored if isinstance(stored, list) else [stored]
+        applies = any(key in rule.values for key in chosen)
+    elif condition == ScoreCondition.CUSTOM_YES:
+        applies = stored is True
+    elif condition == ScoreCondition.CUSTOM_NO:
+        applies = stored is False
+    else:  # CUSTOM_DATE_WITHIN: on or before today, at most `threshold` days ago
+        age = _age_days(field_.type, stored, ctx)
+        if age is None or not 0 <= age <= (rule.threshold or 0):
+            return 0
+        return _halved(rule.points, rule.half_life_days, age)
+    return rule.points if applies else 0
+
+
+def _explanation(rule: ScoringRule) -> str:
+    """The breakdown's name for a rule: a custom-field rule says what it tested, after the
+    admin's name when that says something else ("Engaged (Total visits of at least 5)")."""
+    if rule.condition not in CUSTOM_CONDITIONS or rule.custom_field is None:
+        return rule.title
+    tested = rule.explained
+    name = rule.name.strip()
+    if not name or name.casefold() == tested.casefold():
+        return tested
+    return f"{name} ({tested})"
 
 
 def _rule_points(rule: ScoringRule, facts: LeadFacts, fit: int, ctx: ScoringContext) -> int:
     """The points the rule gives this lead: 0 when it does not apply."""
     condition = rule.condition
     threshold = rule.threshold
+    if condition in CUSTOM_CONDITIONS:
+        field_ = rule.custom_field
+        # An archived field, or one whose type changed under the rule, stops counting.
+        if field_ is None or field_.archived_at is not None:
+            return 0
+        if field_.type not in CUSTOM_FIELD_TYPES[condition]:
+            return 0
+        stored = facts.custom.get(field_.key)
+        return 0 if stored is None else _custom_points(rule, field_, stored, ctx)
     if condition == ScoreCondition.PROFILE_FIT:
         applies = fit > 0 and fit >= (threshold or 0)
     elif condition == ScoreCondition.BUDGET_CONFIRMED:
@@ -224,13 +317,14 @@ def score_compute(facts: LeadFacts, ctx: ScoringContext) -> ScoreResult:
     for rule in ctx.rules:
         points = _rule_points(rule, facts, fit, ctx)
         if points:
+            name = ctx.explanations[id(rule)]
             breakdown.append(
                 {
                     "rule": rule.pk,
-                    "name": rule.name,
+                    "name": name,
                     "category": ctx.categories.get(rule.condition, ""),
                     "points": points,
-                    "label": f"{points:+d} {rule.name}",
+                    "label": f"{points:+d} {name}",
                 }
             )
     score = sum(item["points"] for item in breakdown)
@@ -282,6 +376,7 @@ def _facts(row: dict[str, Any], activity_row: dict[str, Any] | None) -> LeadFact
         timeline_on=row["qualification__timeline_on"],
         engagement=engagement,
         last_touch_at=last_touch_at,
+        custom=row["custom"] or {},
     )
 
 
@@ -442,3 +537,72 @@ def lead_activity_recorded(activity: Any) -> None:
         if is_first:
             activity.lead.first_response_at = activity.done_at
     lead_rescore(activity.lead)
+
+
+# Writing scoring rules -------------------------------------------------------------------------
+
+SCORING_RULE_FIELDS = {
+    "name", "condition", "threshold", "threshold_max", "custom_field", "values", "points",
+    "half_life_days", "position", "is_active",
+}  # fmt: skip
+
+
+def _choice_keys(field_: CustomField, raw: Any) -> Any:
+    """Choices given by key or by label (case and spacing ignored) as keys, in the field's
+    order; an unknown one is kept as given, for the rule's check to name it."""
+    if not isinstance(raw, list | tuple):
+        return raw
+    by_name = {}
+    for choice in field_.choices:
+        by_name[" ".join(choice["label"].split()).casefold()] = choice["key"]
+        by_name[choice["key"].casefold()] = choice["key"]
+    wanted = [str(item).strip() for item in raw if str(item).strip()]
+    keys = {by_name.get(" ".join(item.split()).casefold(), item) for item in wanted}
+    known = [key for key in field_.choice_keys() if key in keys]
+    return known + sorted(keys - set(known))
+
+
+def scoring_custom_field_get(key: str) -> CustomField:
+    """The lead custom field with this key, for a scoring rule (the API names fields by key).
+
+    With no lead field of that key, another kind's field of that key, which the rule's check
+    refuses as not a lead field; with none at all, refused here naming the key."""
+    found = CustomField.objects.filter(key=key).order_by("pk")
+    field_ = found.filter(kind="lead").first() or found.first()
+    if field_ is None:
+        raise ValidationError({"custom_field": f"There is no lead field with the key {key!r}."})
+    return field_
+
+
+@transaction.atomic
+def scoring_rule_save(rule: ScoringRule, *, acting_user: Any, **changes: Any) -> ScoringRule:
+    """Create (an unsaved `rule`) or change a scoring rule (admins).
+
+    As `lead_setting_save`, with the custom-field conditions: `custom_field` is a lead
+    `CustomField` (an archived one is refused), `values` its choices by key or label (stored as
+    keys). A custom-field rule may have no name: it is then named by what it tests, in the
+    field's current labels ("Total visits of at least 5"). Switching to a condition that reads
+    no field drops the field, range end and choices not given with it. Errors name the field.
+    Scores change when leads are next rescored.
+    """
+    require_admin(acting_user)
+    if isinstance(changes.get("name"), str):
+        changes["name"] = changes["name"].strip()
+    changed = fields_assign(rule, changes, allowed=SCORING_RULE_FIELDS)
+    field_ = rule.custom_field
+    if "custom_field" in changed and field_ is not None and field_.archived_at is not None:
+        raise ValidationError(
+            {"custom_field": f"{field_.label} is archived; restore it to score on it."}
+        )
+    if rule.condition not in CUSTOM_CONDITIONS:
+        leftovers = {"custom_field": None, "threshold_max": None, "values": []}
+        for name, empty in leftovers.items():
+            if name not in changes and getattr(rule, name) != empty:
+                setattr(rule, name, empty)
+                changed.append(name)
+    elif field_ is not None and "values" in changes:
+        rule.values = _choice_keys(field_, rule.values)
+    if changed or rule.pk is None:
+        rule.full_clean()
+        rule.save()
+    return rule

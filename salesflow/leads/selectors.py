@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from typing import Any
 
 from django.db.models import (
@@ -19,9 +20,10 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from salesflow.core.errors import AccessDenied
-from salesflow.core.normalize import company_key
+from salesflow.core.normalize import company_key, name_key
 from salesflow.customers.models import Account
 from salesflow.customers.selectors import accounts_visible_to
+from salesflow.customfields.selectors import custom_filter_q
 from salesflow.leads.models import (
     DisqualificationReason,
     Grade,
@@ -114,17 +116,25 @@ LEAD_ORDERS = {
 }
 
 
-def leads_filtered(user: Any, *, q: str = "", sort: str = "", **filters: Any) -> QuerySet[Lead]:
+def leads_filtered(
+    user: Any,
+    *,
+    q: str = "",
+    sort: str = "",
+    custom: Mapping[str, Any] | None = None,
+    **filters: Any,
+) -> QuerySet[Lead]:
     """The lead list: readable leads holding every search word, filtered by the given fields
     (grade, status, source, channel, owner, campaign) and sorted, highest score first unless
     `sort` says otherwise (a key of LEAD_ORDERS)."""
     leads = leads_visible_to(user).select_related("owner", "campaign")
     for word in q.split():
         leads = leads.filter(
-            Q(first_name__icontains=word)
-            | Q(last_name__icontains=word)
+            Q(name_key__contains=name_key(word))
             | Q(email__icontains=word)
             | Q(company__icontains=word)
             | Q(phone__icontains=word)
         )
+    if custom:
+        leads = leads.filter(custom_filter_q("lead", custom))
     return leads.filter(**filters).order_by(*LEAD_ORDERS.get(sort, LEAD_ORDERS[""]))

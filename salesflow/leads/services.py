@@ -14,8 +14,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from salesflow.core.errors import AccessDenied, DomainError
-from salesflow.core.normalize import company_key, normalize_contact_fields
+from salesflow.core.normalize import company_key, normalize_contact_fields, person_name_key
 from salesflow.core.services import fields_assign, instance_save_versioned
+from salesflow.customfields.services import custom_assign
 from salesflow.leads.assignment import lead_route_if_due
 from salesflow.leads.models import (
     SOURCE_CHANNEL,
@@ -54,7 +55,7 @@ QUALIFICATION_FIELDS = {
     "decision_maker_name", "need", "pain_level", "timeline_on",
 }  # fmt: skip
 # Changes of these lead fields can change the score.
-SCORED_FIELDS = {"title", "industry", "size_band", "region"}
+SCORED_FIELDS = {"title", "industry", "size_band", "region", "custom"}
 
 
 class CaptureRefused(DomainError):
@@ -70,8 +71,10 @@ def _lead_insert(data: dict[str, Any]) -> Lead:
     if not data.get("channel") and data.get("source") in SOURCE_CHANNEL:
         data["channel"] = SOURCE_CHANNEL[data["source"]]
     lead = Lead()
+    custom_assign(lead, data, kind="lead")
     fields_assign(lead, data, allowed=LEAD_FIELDS | {"capture_form", "assigned_at"})
     lead.company_key = company_key(lead.company)
+    lead.name_key = person_name_key(lead.first_name, lead.last_name)
     lead.full_clean()
     if not (lead.full_name or lead.email or lead.phone or lead.company):
         raise ValidationError(
@@ -104,10 +107,15 @@ def lead_update(
             {"status": "Qualify or disqualify a lead with its BANT answers (lead_qualify)."}
         )
     owner_change_check(acting_user=acting_user, record=lead, data=data)
-    changed = fields_assign(lead, normalize_contact_fields(data), allowed=LEAD_FIELDS)
+    data = normalize_contact_fields(data)
+    changed = custom_assign(lead, data, kind="lead")
+    changed += fields_assign(lead, data, allowed=LEAD_FIELDS)
     if "company" in changed:
         lead.company_key = company_key(lead.company)
         changed.append("company_key")
+    if {"first_name", "last_name"} & set(changed):
+        lead.name_key = person_name_key(lead.first_name, lead.last_name)
+        changed.append("name_key")
     if "owner" in changed:
         lead.assigned_at = timezone.now() if lead.owner_id else None
         changed.append("assigned_at")

@@ -16,7 +16,6 @@ urlpatterns = [
     path("<int:pk>/qualification/", views.lead_qualification, name="lead-qualification"),
     path("<int:pk>/disqualify/", views.lead_disqualify, name="lead-disqualify"),
     path("<int:pk>/assign/", views.lead_assign, name="lead-assign"),
-    path("<int:pk>/convert/", views.lead_convert, name="lead-convert"),
     path("<int:pk>/merge/", views.lead_merge, name="lead-merge"),
     path(
         "<int:pk>/merge-into-contact/",

@@ -12,62 +12,68 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 from django_htmx.http import HttpResponseClientRedirect
 
-from salesflow.activities.selectors import activities_timeline, activities_visible_to
-from salesflow.core.errors import ConflictError, DomainError
-from salesflow.core.exports import records_export
+from salesflow.audit.exports import records_export
+from salesflow.core.errors import DomainError
 from salesflow.core.forms import form_add_service_error
-from salesflow.core.views import error_text, next_url, page_of, render_list
+from salesflow.core.panels import PanelCall
+from salesflow.core.views import (
+    error_text,
+    next_url,
+    page_of,
+    record_create,
+    record_edit,
+    render_list,
+)
 from salesflow.customers.selectors import contact_get_for_user
-from salesflow.leads import assignment, conversion, dedup, services
+from salesflow.customfields.lists import custom_export
+from salesflow.leads import assignment, dedup, services
 from salesflow.leads.forms import (
     AssignForm,
     BantForm,
-    ConvertForm,
     DisqualifyForm,
     LeadFilterForm,
     LeadForm,
     RecordChoiceForm,
 )
 from salesflow.leads.models import Lead
+from salesflow.leads.panels import lead_panels
 from salesflow.leads.selectors import lead_get_for_user, leads_filtered, leads_queue_for_manager
-from salesflow.pipeline.selectors import deals_visible_to
 from salesflow.users import policy
 
-TIMELINE_LIMIT = 50
 DUPLICATES_LIMIT = 5
 BANT_LETTERS = ("budget", "authority", "need", "timeline")
 
 
-def _lead_page(
+def lead_page(
     request: HttpRequest, lead: Lead, *, region: str | None = None, **forms: Any
 ) -> HttpResponse:
-    """The lead page, or for htmx only its `region` partial; bound `forms` (with their errors)
-    replace the blank ones."""
+    """The lead page, or for htmx only its `region` partial. Bound `forms` (with their errors)
+    replace the blank ones, the lead's own (`bant_form`, ...) and the panels' (`convert_form`)."""
     user = request.user
     partial = region if request.htmx and region else None
     missing = services.bant_missing(lead)
     gaps = {item["code"] for item in missing}
+    can_edit = policy.can_write(user, lead)
     context = {
         "lead": lead,
-        "can_edit": policy.can_write(user, lead),
+        "can_edit": can_edit,
         "bant_form": BantForm(user=user, record=lead.qualification),
         "disqualify_form": DisqualifyForm(),
         "assign_form": AssignForm(user=user, lead=lead),
-        "convert_form": ConvertForm(lead=lead),
         "bant_missing": missing,
         "bant_letters": [(letter, letter not in gaps) for letter in BANT_LETTERS],
         "now": timezone.now(),
-        **forms,
     }
     if partial is None:
-        activities = activities_visible_to(user).filter(lead=lead)
+        call = PanelCall(request=request, record=lead, can_edit=can_edit, forms=forms)
         context |= {
             "duplicates": []
             if lead.is_converted
             else dedup.lead_duplicates(lead, user=user, limit=DUPLICATES_LIMIT),
-            "deals": deals_visible_to(user).filter(lead=lead).select_related("stage"),
-            "activities": activities_timeline(activities)[:TIMELINE_LIMIT],
+            "panels": lead_panels.slots(),
+            **lead_panels.context(call),
         }
+    context |= forms
     template = f"leads/lead_detail.html#{partial}" if partial else "leads/lead_detail.html"
     return render(request, template, context)
 
@@ -94,8 +100,19 @@ def lead_list(request: HttpRequest) -> HttpResponse:
     form = LeadFilterForm(request.GET, user=request.user)
     leads = leads_filtered(request.user, **form.filters())
     if request.GET.get("format") == "csv":
-        return records_export(request, name="leads", queryset=leads, columns=LEAD_EXPORT_COLUMNS)
-    context = {"form": form, "page_obj": page_of(request, leads)}
+        extra, formats = custom_export("lead")
+        return records_export(
+            request,
+            name="leads",
+            queryset=leads,
+            columns=LEAD_EXPORT_COLUMNS + extra,
+            formats=formats,
+        )
+    context = {
+        "form": form,
+        "page_obj": page_of(request, leads),
+        "custom_columns": form.custom_columns,
+    }
     return render_list(request, "leads/lead_list.html", context)
 
 
@@ -117,23 +134,21 @@ def lead_queue(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET"])
 def lead_detail(request: HttpRequest, pk: int) -> HttpResponse:
     lead = lead_get_for_user(request.user, pk)
-    return _lead_page(request, lead)
+    return lead_page(request, lead)
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def lead_create(request: HttpRequest) -> HttpResponse:
     form = LeadForm(request.POST or None, user=request.user)
-    if form.is_valid():
-        try:
-            lead = services.lead_create(acting_user=request.user, **form.values())
-        except ValidationError as error:
-            form_add_service_error(form, error)
-        else:
-            messages.success(request, f"Lead {lead} created.")
-            return redirect(lead)
-    context = {"form": form, "title": "New lead", "cancel_url": reverse("leads:lead-list")}
-    return render(request, "form_page.html", context)
+    return record_create(
+        request,
+        form=form,
+        create=services.lead_create,
+        saved="Lead {record} created.",
+        title="New lead",
+        cancel_url=reverse("leads:lead-list"),
+    )
 
 
 @login_required
@@ -141,23 +156,9 @@ def lead_create(request: HttpRequest) -> HttpResponse:
 def lead_edit(request: HttpRequest, pk: int) -> HttpResponse:
     lead = lead_get_for_user(request.user, pk, write=True)
     form = LeadForm(request.POST or None, user=request.user, record=lead)
-    if form.is_valid():
-        try:
-            services.lead_update(
-                lead,
-                acting_user=request.user,
-                expected_version=form.expected_version(),
-                **form.changes(),
-            )
-        except ConflictError as error:
-            form.show_conflict(error)
-        except ValidationError as error:
-            form_add_service_error(form, error)
-        else:
-            messages.success(request, f"Lead {lead} saved.")
-            return redirect(lead)
-    context = {"form": form, "title": f"Edit {lead}", "cancel_url": lead.get_absolute_url()}
-    return render(request, "form_page.html", context)
+    return record_edit(
+        request, record=lead, form=form, update=services.lead_update, saved="Lead {record} saved."
+    )
 
 
 @login_required
@@ -186,21 +187,21 @@ def lead_qualification(request: HttpRequest, pk: int) -> HttpResponse:
     lead = lead_get_for_user(request.user, pk, write=True)
     form = BantForm(request.POST, user=request.user, record=lead.qualification)
     if not form.is_valid():
-        return _lead_page(request, lead, region="qualification", bant_form=form)
+        return lead_page(request, lead, region="qualification", bant_form=form)
     try:
         if form.changed_data:
             services.lead_qualification_record(lead, acting_user=request.user, **form.changes())
     except ValidationError as error:
         form_add_service_error(form, error)
         lead = lead_get_for_user(request.user, pk)  # without the refused answers
-        return _lead_page(request, lead, region="qualification", bant_form=form)
+        return lead_page(request, lead, region="qualification", bant_form=form)
     if "qualify" not in request.POST:
         messages.success(request, "BANT answers saved.")
-        return _lead_page(request, lead, region="qualification") if request.htmx else redirect(lead)
+        return lead_page(request, lead, region="qualification") if request.htmx else redirect(lead)
     try:
         services.lead_qualify(lead, acting_user=request.user)
     except DomainError as error:
-        return _lead_page(request, lead, region="qualification", qualify_refusal=error)
+        return lead_page(request, lead, region="qualification", qualify_refusal=error)
     messages.success(request, f"{lead} is qualified. Convert it into a deal when you are ready.")
     return _to_lead_page(request, lead)
 
@@ -218,7 +219,7 @@ def lead_disqualify(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, f"{lead} is disqualified: {form.cleaned_data['reason']}.")
             return _to_lead_page(request, lead)
-    return _lead_page(request, lead, region="qualification", disqualify_form=form)
+    return lead_page(request, lead, region="qualification", disqualify_form=form)
 
 
 @login_required
@@ -240,22 +241,6 @@ def lead_assign(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, f"{lead} is assigned to {lead.owner}.")
     return redirect(back)
-
-
-@login_required
-@require_http_methods(["POST"])
-def lead_convert(request: HttpRequest, pk: int) -> HttpResponse:
-    lead = lead_get_for_user(request.user, pk, write=True)
-    form = ConvertForm(request.POST, lead=lead)
-    if form.is_valid():
-        try:
-            result = conversion.lead_convert(lead, acting_user=request.user, **form.cleaned_data)
-        except (ValidationError, DomainError) as error:
-            form_add_service_error(form, error)
-        else:
-            messages.success(request, f"{lead} converted into the deal {result.deal}.")
-            return redirect(result.deal)
-    return _lead_page(request, lead, convert_form=form)
 
 
 @login_required

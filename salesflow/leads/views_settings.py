@@ -8,7 +8,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.db.models import Count, Model
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -16,7 +15,8 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
-from salesflow.core.forms import ServiceForm, form_add_service_error
+from salesflow.core.forms import ServiceForm
+from salesflow.core.settings_views import settings_form, settings_save
 from salesflow.leads import services
 from salesflow.leads.forms_settings import (
     AssignmentRuleForm,
@@ -37,7 +37,7 @@ from salesflow.leads.models import (
     ProfileCriterion,
     ScoringRule,
 )
-from salesflow.leads.scoring import leads_rescore_all
+from salesflow.leads.scoring import leads_rescore_all, scoring_rule_save
 from salesflow.leads.selectors import scoring_settings
 from salesflow.users.policy import require_admin, require_manager
 
@@ -54,22 +54,25 @@ def _row_page(
     record: Model | None = None,
     done: Callable[[Model], str] | None = None,
     template: str = "form_page.html",
+    service: Callable[..., Model] = services.lead_setting_save,
     **context: Any,
 ) -> HttpResponse:
-    """Create (no `record`) or edit one settings row; then to `done(row)`, else `back`."""
+    """Create (no `record`) or edit one settings row with `service`; then to `done(row)`, else
+    `back`."""
     form = form_class(request.POST or None, user=request.user, record=record)
-    if form.is_valid():
-        row = record if record is not None else form_class._meta.model()
-        data = form.changes() if record is not None else form.values()
-        try:
-            row = services.lead_setting_save(row, acting_user=request.user, **data)
-        except ValidationError as error:
-            form_add_service_error(form, error)
-        else:
-            messages.success(request, f"Saved “{row}”.")
-            return redirect(done(row) if done else back)
-    context |= {"form": form, "title": title, "cancel_url": back}
-    return render(request, template, context)
+    return settings_form(
+        request,
+        form=form,
+        save=lambda: service(
+            record if record is not None else form_class._meta.model(),
+            acting_user=request.user,
+            **(form.changes() if record is not None else form.values()),
+        ),
+        success_message=lambda row: f"Saved “{row}”.",
+        redirect_to=done or back,
+        template=template,
+        context={**context, "title": title, "cancel_url": back},
+    )
 
 
 def _url(name: str, *args: Any) -> str:
@@ -123,7 +126,7 @@ def criterion_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def _scoring_page(request: HttpRequest, grades_form: GradeThresholdsForm) -> HttpResponse:
     graded = dict(Lead.objects.order_by().values_list("grade").annotate(n=Count("pk")))
     context = {
-        "rules": ScoringRule.objects.all(),
+        "rules": ScoringRule.objects.select_related("custom_field"),
         "grades_form": grades_form,
         "grade_counts": [(value, label, graded.get(value, 0)) for value, label in Grade.choices],
         "tab": "scoring",
@@ -144,15 +147,14 @@ def grades_save(request: HttpRequest) -> HttpResponse:
     require_admin(request.user)
     row = scoring_settings()
     form = GradeThresholdsForm(request.POST, user=request.user, record=row)
-    if form.is_valid():
-        try:
-            services.lead_setting_save(row, acting_user=request.user, **form.changes())
-        except ValidationError as error:
-            form_add_service_error(form, error)
-        else:
-            messages.success(request, "Grade thresholds saved. Rescore all leads to regrade them.")
-            return redirect("lead-settings:scoring")
-    return _scoring_page(request, form)
+    saved = settings_save(
+        request,
+        form=form,
+        save=lambda: services.lead_setting_save(row, acting_user=request.user, **form.changes()),
+        success_message="Grade thresholds saved. Rescore all leads to regrade them.",
+        redirect_to="lead-settings:scoring",
+    )
+    return saved if saved is not None else _scoring_page(request, form)
 
 
 @login_required
@@ -168,16 +170,27 @@ def rescore(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def scoring_rule_create(request: HttpRequest) -> HttpResponse:
     require_admin(request.user)
-    return _row_page(request, ScoringRuleForm, title="New scoring rule", back=_url("scoring"))
+    return _row_page(
+        request,
+        ScoringRuleForm,
+        title="New scoring rule",
+        back=_url("scoring"),
+        service=scoring_rule_save,
+    )
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def scoring_rule_edit(request: HttpRequest, pk: int) -> HttpResponse:
     require_admin(request.user)
-    rule = get_object_or_404(ScoringRule, pk=pk)
+    rule = get_object_or_404(ScoringRule.objects.select_related("custom_field"), pk=pk)
     return _row_page(
-        request, ScoringRuleForm, record=rule, title=f"Edit “{rule.name}”", back=_url("scoring")
+        request,
+        ScoringRuleForm,
+        record=rule,
+        title=f"Edit “{rule.title}”",
+        back=_url("scoring"),
+        service=scoring_rule_save,
     )
 
 

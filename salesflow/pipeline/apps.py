@@ -6,3 +6,8 @@ from django.apps import AppConfig
 class PipelineConfig(AppConfig):
     name = "salesflow.pipeline"
     label = "pipeline"
+
+    def ready(self) -> None:
+        from salesflow.pipeline.panels import panels_register
+
+        panels_register()

@@ -4,7 +4,6 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
-from django.db.models import Case, IntegerField, Value, When
 
 from salesflow.core.forms import (
     ActionForm,
@@ -12,28 +11,29 @@ from salesflow.core.forms import (
     ListFilterForm,
     ServiceForm,
     VersionedServiceForm,
-    owner_filter,
     with_blank,
 )
 from salesflow.customers.selectors import accounts_visible_to, contacts_visible_to
-from salesflow.leads.models import Qualification
+from salesflow.customfields.forms import CustomFieldsFormMixin
+from salesflow.customfields.lists import CustomFilterFormMixin
+from salesflow.leads.models import Lead, Qualification
 from salesflow.pipeline.models import (
-    Attitude,
     ClosingTechnique,
-    CompetitorStatus,
     Deal,
     LostReason,
     Outcome,
     Pipeline,
     Stage,
     StageKind,
-    StakeholderRole,
 )
-from salesflow.pipeline.selectors import competitors_active, stage_next_of, stages_active
+from salesflow.pipeline.selectors import stage_next_of, stages_active
+from salesflow.users.forms import OwnerFieldMixin, owner_filter
 
 
-class DealForm(VersionedServiceForm):
+class DealForm(CustomFieldsFormMixin, OwnerFieldMixin, VersionedServiceForm):
     """A deal's own fields; its stage and outcome change through move and close."""
+
+    custom_kind = "deal"
 
     fieldsets = [
         ("Deal", ["name", "account", "primary_contact", "pipeline"]),
@@ -179,7 +179,8 @@ class DealReopenForm(ActionForm):
         self.fields["version"].initial = deal.version
 
 
-class DealFilterForm(ListFilterForm):
+class DealFilterForm(CustomFilterFormMixin, ListFilterForm):
+    custom_kind = "deal"
     pipeline = forms.ModelChoiceField(
         queryset=Pipeline.objects.all(), required=False, empty_label="Any pipeline"
     )
@@ -255,165 +256,26 @@ class QualificationForm(ServiceForm):
         return (self.cleaned_data.get("budget_currency") or "").upper()
 
 
-def contact_choices(user: Any, deal: Deal) -> Any:
-    """Contacts the user may read, the deal's account first, not yet stakeholders."""
-    return (
-        contacts_visible_to(user)
-        .exclude(stakeholdings__deal=deal)
-        .select_related("account")
-        .annotate(
-            elsewhere=Case(
-                When(account_id=deal.account_id, then=Value(0)),
-                default=Value(1),
-                output_field=IntegerField(),
-            )
-        )
-        .order_by("elsewhere", "last_name", "first_name", "pk")
+class ConvertForm(ActionForm):
+    prefix = "convert"
+    pipeline = forms.ModelChoiceField(
+        queryset=Pipeline.objects.filter(is_active=True), required=False, empty_label=None
     )
-
-
-STAKEHOLDER_NOTES = {
-    "personality": forms.Textarea(attrs={"rows": 2}),
-    "working_style": forms.Textarea(attrs={"rows": 2}),
-}
-
-
-class StakeholderAddForm(ActionForm):
-    wide_fields = ("personality", "working_style")
-    contact = forms.ModelChoiceField(queryset=None, label="Contact", empty_label="Choose…")
-    role = forms.ChoiceField(choices=StakeholderRole.choices)
-    attitude = forms.ChoiceField(choices=Attitude.choices, initial=Attitude.NEUTRAL)
-    personality = forms.CharField(required=False, widget=STAKEHOLDER_NOTES["personality"])
-    working_style = forms.CharField(
-        required=False, widget=STAKEHOLDER_NOTES["working_style"], label="Working style"
+    deal_name = forms.CharField(
+        required=False, max_length=200, help_text="Blank: the company and the person's name."
     )
-
-    def __init__(self, *args: Any, deal: Deal, user: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("auto_id", "id_stakeholder_new_%s")
-        super().__init__(*args, **kwargs)
-        self.fields["contact"].queryset = contact_choices(user, deal)
-        self.fields["contact"].label_from_instance = contact_with_account
-
-
-class StakeholderEditForm(ActionForm):
-    """One stakeholder's role, attitude and notes; `stakeholder` names the row on the deal."""
-
-    wide_fields = ("personality", "working_style")
-    stakeholder = forms.ModelChoiceField(queryset=None, widget=forms.HiddenInput)
-    role = forms.ChoiceField(choices=StakeholderRole.choices)
-    attitude = forms.ChoiceField(choices=Attitude.choices)
-    personality = forms.CharField(required=False, widget=STAKEHOLDER_NOTES["personality"])
-    working_style = forms.CharField(
-        required=False, widget=STAKEHOLDER_NOTES["working_style"], label="Working style"
-    )
-
-    def __init__(self, *args: Any, deal: Deal, row: Any = None, **kwargs: Any) -> None:
-        row_id = row.pk if row is not None else (args[0].get("stakeholder") if args else "")
-        kwargs.setdefault("auto_id", f"id_stakeholder_{row_id}_%s")
-        if row is not None and not args:
-            kwargs.setdefault(
-                "initial",
-                {
-                    "stakeholder": row.pk,
-                    "role": row.role,
-                    "attitude": row.attitude,
-                    "personality": row.personality,
-                    "working_style": row.working_style,
-                },
-            )
-        super().__init__(*args, **kwargs)
-        self.fields["stakeholder"].queryset = deal.stakeholders.all()
-
-    def changes(self) -> dict[str, Any]:
-        return {k: v for k, v in self.cleaned_data.items() if k != "stakeholder"}
-
-
-class StakeholderPickForm(forms.Form):
-    stakeholder = forms.ModelChoiceField(queryset=None)
-
-    def __init__(self, *args: Any, deal: Deal, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["stakeholder"].queryset = deal.stakeholders.select_related("contact")
-
-
-COMPETITOR_NOTES = forms.Textarea(attrs={"rows": 2})
-
-
-class DealCompetitorAddForm(ActionForm):
-    """A competitor from the shared list, or a new one for the list, with how we beat them."""
-
-    wide_fields = ("strengths", "weaknesses", "counter_strategy")
-    competitor = forms.ModelChoiceField(
-        queryset=None, required=False, label="Competitor", empty_label="— a new one —"
-    )
-    new_name = forms.CharField(
+    amount = forms.DecimalField(
         required=False,
-        max_length=200,
-        label="New competitor",
-        help_text="Not on the list? Name it here; it joins the shared list.",
+        min_value=0,
+        max_digits=14,
+        decimal_places=2,
+        help_text="Blank: the budget from BANT.",
     )
-    strengths = forms.CharField(required=False, widget=COMPETITOR_NOTES)
-    weaknesses = forms.CharField(required=False, widget=COMPETITOR_NOTES)
-    counter_strategy = forms.CharField(
-        required=False, widget=COMPETITOR_NOTES, label="Counter strategy"
-    )
-    status = forms.ChoiceField(choices=CompetitorStatus.choices, initial=CompetitorStatus.ACTIVE)
 
-    def __init__(self, *args: Any, deal: Deal, **kwargs: Any) -> None:
-        kwargs.setdefault("auto_id", "id_competitor_new_%s")
+    def __init__(self, *args: Any, lead: Lead, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["competitor"].queryset = competitors_active().exclude(
-            deal_competitors__deal=deal
-        )
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean()
-        data["new_name"] = (data.get("new_name") or "").strip()
-        if not data.get("competitor") and not data["new_name"]:
-            self.add_error("competitor", "Choose a competitor or name a new one.")
-        elif data.get("competitor") and data["new_name"]:
-            self.add_error("new_name", "Either choose from the list or name a new one, not both.")
-        return data
-
-    def details(self) -> dict[str, Any]:
-        names = ("strengths", "weaknesses", "counter_strategy", "status")
-        return {name: self.cleaned_data[name] for name in names}
-
-
-class DealCompetitorEditForm(ActionForm):
-    wide_fields = ("strengths", "weaknesses", "counter_strategy")
-    entry = forms.ModelChoiceField(queryset=None, widget=forms.HiddenInput)
-    strengths = forms.CharField(required=False, widget=COMPETITOR_NOTES)
-    weaknesses = forms.CharField(required=False, widget=COMPETITOR_NOTES)
-    counter_strategy = forms.CharField(
-        required=False, widget=COMPETITOR_NOTES, label="Counter strategy"
-    )
-    status = forms.ChoiceField(choices=CompetitorStatus.choices)
-
-    def __init__(self, *args: Any, deal: Deal, row: Any = None, **kwargs: Any) -> None:
-        row_id = row.pk if row is not None else (args[0].get("entry") if args else "")
-        kwargs.setdefault("auto_id", f"id_competitor_{row_id}_%s")
-        if row is not None and not args:
-            kwargs.setdefault(
-                "initial",
-                {
-                    "entry": row.pk,
-                    "strengths": row.strengths,
-                    "weaknesses": row.weaknesses,
-                    "counter_strategy": row.counter_strategy,
-                    "status": row.status,
-                },
+        # Pipelines come default first, so the select starts on the default one.
+        if lead.company or lead.full_name:
+            self.fields["deal_name"].widget.attrs["placeholder"] = " - ".join(
+                part for part in (lead.company, lead.full_name) if part
             )
-        super().__init__(*args, **kwargs)
-        self.fields["entry"].queryset = deal.competitors.all()
-
-    def changes(self) -> dict[str, Any]:
-        return {k: v for k, v in self.cleaned_data.items() if k != "entry"}
-
-
-class DealCompetitorPickForm(forms.Form):
-    entry = forms.ModelChoiceField(queryset=None)
-
-    def __init__(self, *args: Any, deal: Deal, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["entry"].queryset = deal.competitors.select_related("competitor")

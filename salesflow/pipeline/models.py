@@ -217,6 +217,9 @@ class Deal(OwnedModel, VersionedModel, TimeStampedModel):
     )
     external_id = models.CharField(max_length=100, blank=True, db_index=True)
 
+    # Values of the custom fields admins define for this kind of record (salesflow.customfields).
+    custom = models.JSONField(default=dict, blank=True)
+
     class Meta:
         ordering = ["-created_at"]
         constraints = [

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -11,6 +12,8 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from salesflow.core.errors import AccessDenied
+from salesflow.customers.selectors import accounts_name_key_q
+from salesflow.customfields.selectors import custom_filter_q
 from salesflow.pipeline.criteria import deal_move_blockers as deal_move_blockers
 from salesflow.pipeline.models import (
     WON_OUTCOMES,
@@ -21,6 +24,7 @@ from salesflow.pipeline.models import (
     Outcome,
     Pipeline,
     Stage,
+    StageChange,
     StageKind,
     StageRequirement,
     StakeholderRole,
@@ -30,6 +34,73 @@ from salesflow.users import policy
 
 def deals_visible_to(user: Any) -> QuerySet[Deal]:
     return Deal.objects.filter(policy.readable_q(user))
+
+
+def deals_filtered(
+    user: Any, *, q: str = "", custom: Mapping[str, Any] | None = None, **filters: Any
+) -> QuerySet[Deal]:
+    """The deal list: visible deals matching the search box (deal or account name) and the
+    list's filters (field lookups such as `stage`, `owner`, `outcome`)."""
+    deals = deals_visible_to(user).select_related("account", "stage", "owner")
+    if q:
+        deals = deals.filter(Q(name__icontains=q) | accounts_name_key_q(q, prefix="account__"))
+    if custom:
+        deals = deals.filter(custom_filter_q("deal", custom))
+    return deals.filter(**filters)
+
+
+def deals_open_totals_by_stage(user: Any, *, owner: Any) -> QuerySet:
+    """Open deals of `owner` that `user` may see, counted and summed per stage and currency."""
+    return (
+        deals_visible_to(user)
+        .filter(owner=owner, outcome=Outcome.OPEN)
+        .values("stage_id", "stage__name", "stage__position", "pipeline__name", "currency")
+        .annotate(count=Count("pk"), total=Sum("amount"))
+        .order_by("pipeline__name", "stage__position", "currency")
+    )
+
+
+def deals_open_first_per_stage(user: Any, *, owner: Any, per_stage: int) -> QuerySet[Deal]:
+    """The first `per_stage` open deals of `owner` in each stage, closing soonest first."""
+    closing_first = [F("expected_close_on").asc(nulls_last=True), F("pk").asc()]
+    return (
+        deals_visible_to(user)
+        .filter(owner=owner, outcome=Outcome.OPEN)
+        .select_related("account")
+        .annotate(rank=Window(RowNumber(), partition_by=F("stage_id"), order_by=closing_first))
+        .filter(rank__lte=per_stage)
+        .order_by(*closing_first)
+    )
+
+
+def stage_changes_of(deal: Deal) -> QuerySet[StageChange]:
+    """A deal's moves, oldest first, with the people and stages they name."""
+    return deal.stage_changes.select_related("from_stage", "to_stage", "changed_by").order_by(
+        "changed_at", "pk"
+    )
+
+
+def deal_stage_progress(deal: Deal) -> list[tuple[Stage, str]]:
+    """The steps the deal page's progress bar shows, each `done`, `current` or `todo`: active
+    open stages, then Won, or the terminal stage reached. Removed (archived) stages are left
+    out unless the deal still sits in one."""
+    stages = Stage.objects.filter(pipeline_id=deal.pipeline_id).filter(
+        Q(archived_at__isnull=True) | Q(pk=deal.stage_id)
+    )
+    steps = []
+    for stage in stages.order_by("position"):
+        if stage.kind != StageKind.OPEN and not (
+            stage.pk == deal.stage_id or (stage.kind == StageKind.WON and not deal.is_closed)
+        ):
+            continue
+        if stage.pk == deal.stage_id:
+            state = "current"
+        elif stage.position < deal.stage.position and stage.kind == StageKind.OPEN:
+            state = "done" if deal.stage.kind != StageKind.LOST else "todo"
+        else:
+            state = "todo"
+        steps.append((stage, state))
+    return steps
 
 
 def deal_get_for_user(user: Any, pk: int, *, write: bool = False) -> Deal:

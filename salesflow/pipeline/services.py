@@ -18,6 +18,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from salesflow.core.services import fields_assign, instance_save_versioned
+from salesflow.customfields.services import custom_assign
 from salesflow.leads.models import Qualification
 from salesflow.pipeline.closing import deal_won_run, upgrade_check
 from salesflow.pipeline.configuration import (
@@ -118,6 +119,7 @@ def deal_create(*, acting_user: Any, at: dt.datetime | None = None, **data: Any)
     data["stage"] = stage
     data = ownership_defaults(acting_user=acting_user, data=data)
     deal = Deal(stage_entered_at=at)
+    custom_assign(deal, data, kind="deal")
     fields_assign(deal, data, allowed=DEAL_FIELDS)
     if deal.primary_contact_id and deal.primary_contact.account_id not in (None, deal.account_id):
         raise ValidationError({"primary_contact": "This contact works at another account."})
@@ -139,7 +141,8 @@ def deal_update(
         if name in data:
             raise ValidationError({name: "Use the move or close action to change this."})
     owner_change_check(acting_user=acting_user, record=deal, data=data)
-    changed = fields_assign(deal, data, allowed=DEAL_UPDATE_FIELDS)
+    changed = custom_assign(deal, data, kind="deal")
+    changed += fields_assign(deal, data, allowed=DEAL_UPDATE_FIELDS)
     return instance_save_versioned(deal, changed=changed, expected_version=expected_version)
 
 

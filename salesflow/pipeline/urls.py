@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from salesflow.pipeline import views
+from salesflow.pipeline import views, views_stakeholders
 
 app_name = "pipeline"
 
@@ -16,10 +16,33 @@ urlpatterns = [
     path("<int:pk>/close/", views.deal_close, name="deal-close"),
     path("<int:pk>/reopen/", views.deal_reopen, name="deal-reopen"),
     path("<int:pk>/bant/", views.deal_bant, name="deal-bant"),
-    path("<int:pk>/stakeholders/add/", views.stakeholder_add, name="deal-stakeholder-add"),
-    path("<int:pk>/stakeholders/edit/", views.stakeholder_edit, name="deal-stakeholder-edit"),
-    path("<int:pk>/stakeholders/remove/", views.stakeholder_remove, name="deal-stakeholder-remove"),
-    path("<int:pk>/competitors/add/", views.competitor_add, name="deal-competitor-add"),
-    path("<int:pk>/competitors/edit/", views.competitor_edit, name="deal-competitor-edit"),
-    path("<int:pk>/competitors/remove/", views.competitor_remove, name="deal-competitor-remove"),
+    path("from-lead/<int:pk>/", views.lead_convert, name="lead-convert"),
+    path(
+        "<int:pk>/stakeholders/add/",
+        views_stakeholders.stakeholder_add,
+        name="deal-stakeholder-add",
+    ),
+    path(
+        "<int:pk>/stakeholders/edit/",
+        views_stakeholders.stakeholder_edit,
+        name="deal-stakeholder-edit",
+    ),
+    path(
+        "<int:pk>/stakeholders/remove/",
+        views_stakeholders.stakeholder_remove,
+        name="deal-stakeholder-remove",
+    ),
+    path(
+        "<int:pk>/competitors/add/", views_stakeholders.competitor_add, name="deal-competitor-add"
+    ),
+    path(
+        "<int:pk>/competitors/edit/",
+        views_stakeholders.competitor_edit,
+        name="deal-competitor-edit",
+    ),
+    path(
+        "<int:pk>/competitors/remove/",
+        views_stakeholders.competitor_remove,
+        name="deal-competitor-remove",
+    ),
 ]

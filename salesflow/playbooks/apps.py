@@ -11,5 +11,7 @@ class PlaybooksConfig(AppConfig):
 
     def ready(self) -> None:
         from salesflow.playbooks.criteria import criteria_register
+        from salesflow.playbooks.panels import panels_register
 
         criteria_register()
+        panels_register()

@@ -21,7 +21,9 @@ from django.forms.models import model_to_dict
 from salesflow.activities.models import Activity
 from salesflow.audit.models import AuditAction
 from salesflow.audit.services import audit_event_record
+from salesflow.core.normalize import person_name_key
 from salesflow.customers.models import Contact
+from salesflow.customfields.selectors import custom_fields_of
 from salesflow.leads.models import Lead
 from salesflow.users.policy import require_admin
 
@@ -56,6 +58,16 @@ def _history_of(records: list[models.Model]) -> models.QuerySet[LogEntry]:
     return LogEntry.objects.filter(match).order_by("timestamp")
 
 
+def _personal_keys(kind: str) -> set[str]:
+    """The keys of the kind's custom fields an admin marked as personal data (archived ones too:
+    their values are still stored)."""
+    return {field.key for field in custom_fields_of(kind, archived=True) if field.is_personal}
+
+
+def _without_personal(record: models.Model, keys: set[str]) -> None:
+    record.custom = {key: value for key, value in (record.custom or {}).items() if key not in keys}
+
+
 def _plain(record: models.Model, exclude: tuple[str, ...] = ()) -> dict[str, Any]:
     data = model_to_dict(record, exclude=list(exclude))
     data["id"] = record.pk
@@ -63,14 +75,7 @@ def _plain(record: models.Model, exclude: tuple[str, ...] = ()) -> dict[str, Any
 
 
 def _contact_export(contact: Contact) -> dict[str, Any]:
-    return {
-        **_plain(contact),
-        "account": contact.account.name if contact.account else None,
-        "deals": list(contact.deals.values("id", "name", "outcome", "amount", "currency")),
-    }
-
-
-def _contact_export(contact: Contact) -> dict[str, Any]:
+    """The contact's own fields, its account by name, and the deals it is the primary contact of."""
     return {
         **_plain(contact),
         "account": contact.account.name if contact.account else None,
@@ -115,24 +120,33 @@ def person_erase(
     activities = _activities_of(contacts, leads)
     history = _history_of([*contacts, *leads])
     counts = {"contacts": len(contacts), "leads": len(leads)}
+    personal = {kind: _personal_keys(kind) for kind in ("contact", "lead", "activity")}
     # The erasure must not itself copy the personal values into new audit entries.
     with disable_auditlog():
         for contact in contacts:
+            _without_personal(contact, personal["contact"])
             for name in CONTACT_PERSONAL:
                 field = Contact._meta.get_field(name)
                 setattr(contact, name, None if field.null else "")
             contact.last_name = f"{ERASED} person {contact.pk}"
+            contact.name_key = person_name_key(contact.first_name, contact.last_name)
             contact.has_consent = False
             contact.consent_at = None
             contact.do_not_contact = True
             contact.version += 1
             contact.save()
         for lead in leads:
+            _without_personal(lead, personal["lead"])
             for name in LEAD_PERSONAL:
                 setattr(lead, name, "")
             lead.last_name = f"{ERASED} person {lead.pk}"
+            lead.name_key = person_name_key(lead.first_name, lead.last_name)
             lead.version += 1
             lead.save()
+        if personal["activity"]:
+            for activity in activities.filter(custom__has_any_keys=list(personal["activity"])):
+                _without_personal(activity, personal["activity"])
+                activity.save(update_fields=["custom"])
         counts["activities"] = activities.update(subject=ERASED, body="", outcome="")
         counts["history"] = history.update(
             changes=None, changes_text="", serialized_data=None, object_repr=ERASED

@@ -9,7 +9,10 @@ class QuotesConfig(AppConfig):
     verbose_name = "Products and quotes"
 
     def ready(self) -> None:
+        from salesflow.quotes.panels import panels_register
+
         self.exit_criterion_register()
+        panels_register()
 
     @staticmethod
     def exit_criterion_register() -> None:

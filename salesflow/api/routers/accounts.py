@@ -10,6 +10,9 @@ from pydantic import Field
 
 from salesflow.api.lookups import links_resolve
 from salesflow.api.schemas import (
+    CUSTOM_FILTER_DESCRIPTION,
+    CUSTOM_IN_DESCRIPTION,
+    CUSTOM_OUT_DESCRIPTION,
     READ_ERRORS,
     WRITE_ERRORS,
     InputSchema,
@@ -18,6 +21,7 @@ from salesflow.api.schemas import (
     VersionedPatch,
     VisibilityIn,
     choices_literal,
+    custom_filtered,
     filtered,
     page,
 )
@@ -32,6 +36,7 @@ SizeBandIn = choices_literal(SizeBand, blank=True)
 
 
 class AccountIn(InputSchema):
+    custom: dict[str, Any] | None = Field(None, description=CUSTOM_IN_DESCRIPTION)
     name: str = Field(max_length=200)
     industry: str = Field("", max_length=100)
     size_band: SizeBandIn = ""
@@ -44,6 +49,7 @@ class AccountIn(InputSchema):
 
 
 class AccountPatch(VersionedPatch):
+    custom: dict[str, Any] | None = Field(None, description=CUSTOM_IN_DESCRIPTION)
     name: str = Field(None, max_length=200)
     industry: str = Field(None, max_length=100)
     size_band: SizeBandIn = Field(None)
@@ -56,6 +62,7 @@ class AccountPatch(VersionedPatch):
 
 
 class AccountOut(OwnedOut):
+    custom: dict[str, Any] = Field(default_factory=dict, description=CUSTOM_OUT_DESCRIPTION)
     name: str
     industry: str
     size_band: str
@@ -79,7 +86,9 @@ class AccountQuery(PageQuery):
     owner_id: int | None = None
 
 
-@router.get("/accounts", response={200: AccountList, **READ_ERRORS})
+@router.get(
+    "/accounts", response={200: AccountList, **READ_ERRORS}, description=CUSTOM_FILTER_DESCRIPTION
+)
 def account_list(request: HttpRequest, query: Query[AccountQuery]) -> dict[str, Any]:
     accounts = accounts_visible_to(request.auth)
     accounts = filtered(
@@ -90,6 +99,7 @@ def account_list(request: HttpRequest, query: Query[AccountQuery]) -> dict[str, 
         region__iexact=query.region,
         owner_id=query.owner_id,
     )
+    accounts = custom_filtered(accounts, request, "account")
     return page(accounts.order_by("name", "pk"), query)
 
 

@@ -14,14 +14,18 @@ from salesflow.activities.selectors import activities_visible_to, activity_get_f
 from salesflow.activities.services import activity_create, activity_delete, activity_update
 from salesflow.api.lookups import links_resolve
 from salesflow.api.schemas import (
+    CUSTOM_FILTER_DESCRIPTION,
+    CUSTOM_IN_DESCRIPTION,
+    CUSTOM_OUT_DESCRIPTION,
     READ_ERRORS,
     WRITE_ERRORS,
     InputSchema,
     OwnedOut,
     PageQuery,
-    PatchSchema,
+    VersionedPatch,
     VisibilityIn,
     choices_literal,
+    custom_filtered,
     filtered,
     page,
 )
@@ -33,6 +37,8 @@ TypeIn = choices_literal(ActivityType)
 
 class ActivityIn(InputSchema):
     """Link the activity to at least one lead, deal, contact or account."""
+
+    custom: dict[str, Any] | None = Field(None, description=CUSTOM_IN_DESCRIPTION)
 
     type: TypeIn
     subject: str = Field(max_length=200)
@@ -48,9 +54,8 @@ class ActivityIn(InputSchema):
     visibility: VisibilityIn = "team"
 
 
-class ActivityPatch(PatchSchema):
-    """Activities carry no version: the last write wins."""
-
+class ActivityPatch(VersionedPatch):
+    custom: dict[str, Any] | None = Field(None, description=CUSTOM_IN_DESCRIPTION)
     type: TypeIn = Field(None)
     subject: str = Field(None, max_length=200)
     body: str = Field(None)
@@ -66,6 +71,7 @@ class ActivityPatch(PatchSchema):
 
 
 class ActivityOut(OwnedOut):
+    custom: dict[str, Any] = Field(default_factory=dict, description=CUSTOM_OUT_DESCRIPTION)
     type: str
     subject: str
     body: str
@@ -77,6 +83,7 @@ class ActivityOut(OwnedOut):
     deal_id: int | None
     contact_id: int | None
     account_id: int | None
+    version: int
 
 
 class ActivityList(Schema):
@@ -96,7 +103,11 @@ class ActivityQuery(PageQuery):
     due_after: dt.datetime | None = Field(None, description="Due at or after this time.")
 
 
-@router.get("/activities", response={200: ActivityList, **READ_ERRORS})
+@router.get(
+    "/activities",
+    response={200: ActivityList, **READ_ERRORS},
+    description=CUSTOM_FILTER_DESCRIPTION,
+)
 def activity_list(request: HttpRequest, query: Query[ActivityQuery]) -> dict[str, Any]:
     activities = filtered(
         activities_visible_to(request.auth),
@@ -110,6 +121,7 @@ def activity_list(request: HttpRequest, query: Query[ActivityQuery]) -> dict[str
         due_at__lt=query.due_before,
         due_at__gte=query.due_after,
     )
+    activities = custom_filtered(activities, request, "activity")
     return page(activities.order_by("-created_at", "-pk"), query)
 
 
@@ -128,7 +140,8 @@ def activity_detail(request: HttpRequest, activity_id: int) -> Any:
 def activity_change(request: HttpRequest, activity_id: int, payload: ActivityPatch) -> Any:
     activity = activity_get_for_user(request.auth, activity_id, write=True)
     data = links_resolve(payload.model_dump(exclude_unset=True), user=request.auth)
-    return activity_update(activity, acting_user=request.auth, **data)
+    version = data.pop("version", None)
+    return activity_update(activity, acting_user=request.auth, expected_version=version, **data)
 
 
 @router.delete("/activities/{activity_id}", response={204: None, **WRITE_ERRORS})

@@ -12,6 +12,9 @@ from pydantic import Field
 
 from salesflow.api.lookups import links_resolve
 from salesflow.api.schemas import (
+    CUSTOM_FILTER_DESCRIPTION,
+    CUSTOM_IN_DESCRIPTION,
+    CUSTOM_OUT_DESCRIPTION,
     READ_ERRORS,
     WRITE_ERRORS,
     InputSchema,
@@ -19,6 +22,7 @@ from salesflow.api.schemas import (
     PageQuery,
     VersionedPatch,
     VisibilityIn,
+    custom_filtered,
     email_normalised,
     filtered,
     page,
@@ -31,6 +35,7 @@ router = Router(tags=["contacts"])
 
 
 class ContactIn(InputSchema):
+    custom: dict[str, Any] | None = Field(None, description=CUSTOM_IN_DESCRIPTION)
     account_id: int | None = None
     first_name: str = Field("", max_length=100)
     last_name: str = Field(max_length=100)
@@ -56,6 +61,7 @@ class ContactIn(InputSchema):
 
 
 class ContactPatch(VersionedPatch):
+    custom: dict[str, Any] | None = Field(None, description=CUSTOM_IN_DESCRIPTION)
     account_id: int | None = None
     first_name: str = Field(None, max_length=100)
     last_name: str = Field(None, max_length=100)
@@ -81,6 +87,7 @@ class ContactPatch(VersionedPatch):
 
 
 class ContactOut(OwnedOut):
+    custom: dict[str, Any] = Field(default_factory=dict, description=CUSTOM_OUT_DESCRIPTION)
     account_id: int | None
     first_name: str
     last_name: str
@@ -113,7 +120,9 @@ class ContactQuery(PageQuery):
     email: str | None = Field(None, description="The whole address, in any case.")
 
 
-@router.get("/contacts", response={200: ContactList, **READ_ERRORS})
+@router.get(
+    "/contacts", response={200: ContactList, **READ_ERRORS}, description=CUSTOM_FILTER_DESCRIPTION
+)
 def contact_list(request: HttpRequest, query: Query[ContactQuery]) -> dict[str, Any]:
     contacts = contacts_visible_to(request.auth)
     if query.q:
@@ -127,6 +136,7 @@ def contact_list(request: HttpRequest, query: Query[ContactQuery]) -> dict[str, 
         account_id=query.account_id,
         email__iexact=query.email.strip() if query.email else None,
     )
+    contacts = custom_filtered(contacts, request, "contact")
     return page(contacts.order_by("last_name", "first_name", "pk"), query)
 
 

@@ -14,6 +14,9 @@ from pydantic import Field
 from salesflow.api.lookups import link_resolve, links_resolve, lost_reasons_active
 from salesflow.api.schemas import (
     AMOUNT,
+    CUSTOM_FILTER_DESCRIPTION,
+    CUSTOM_IN_DESCRIPTION,
+    CUSTOM_OUT_DESCRIPTION,
     READ_ERRORS,
     WRITE_ERRORS,
     InputSchema,
@@ -23,6 +26,7 @@ from salesflow.api.schemas import (
     VersionedPatch,
     VisibilityIn,
     choices_literal,
+    custom_filtered,
     filtered,
     page,
 )
@@ -64,6 +68,7 @@ _AMOUNT = AMOUNT
 
 
 class DealIn(InputSchema):
+    custom: dict[str, Any] | None = Field(None, description=CUSTOM_IN_DESCRIPTION)
     name: str = Field(max_length=200)
     account_id: int
     primary_contact_id: int | None = None
@@ -83,6 +88,8 @@ class DealIn(InputSchema):
 class DealPatch(VersionedPatch):
     """Stage and outcome change only through the move, close and reopen actions."""
 
+    custom: dict[str, Any] | None = Field(None, description=CUSTOM_IN_DESCRIPTION)
+
     name: str = Field(None, max_length=200)
     account_id: int = Field(None)
     primary_contact_id: int | None = None
@@ -95,6 +102,7 @@ class DealPatch(VersionedPatch):
 
 
 class DealOut(OwnedOut):
+    custom: dict[str, Any] = Field(default_factory=dict, description=CUSTOM_OUT_DESCRIPTION)
     name: str
     account_id: int
     account_name: str = Field(alias="account.name")
@@ -196,7 +204,9 @@ def _stage(pipeline: Pipeline, value: StageRef) -> Stage:
     return stage
 
 
-@router.get("/deals", response={200: DealList, **READ_ERRORS})
+@router.get(
+    "/deals", response={200: DealList, **READ_ERRORS}, description=CUSTOM_FILTER_DESCRIPTION
+)
 def deal_list(request: HttpRequest, query: Query[DealQuery]) -> dict[str, Any]:
     deals = filtered(
         _deals(request.auth),
@@ -207,6 +217,7 @@ def deal_list(request: HttpRequest, query: Query[DealQuery]) -> dict[str, Any]:
         owner_id=query.owner_id,
         account_id=query.account_id,
     )
+    deals = custom_filtered(deals, request, "deal")
     return page(deals.order_by("-created_at", "-pk"), query)
 
 

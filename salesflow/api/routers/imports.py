@@ -147,7 +147,12 @@ def import_add(
     file: File[UploadedFile],
     kind: Form[KindIn],
     mapping: Annotated[
-        str | None, Form(description="The mapping as JSON (docs/imports.md).")
+        str | None,
+        Form(
+            description="The mapping as JSON (docs/imports.md). Columns may fill custom fields "
+            '("custom.<key>"); a "custom_fields" section defines the ones it needs, created '
+            "when an admin's import runs."
+        ),
     ] = None,
     mapping_id: Annotated[int | None, Form(description="Or the id of a saved mapping.")] = None,
     mode: Form[ModeIn] = ImportMode.VALID_ROWS,
@@ -156,7 +161,9 @@ def import_add(
 ) -> Status[Any]:
     """Multipart upload of a CSV or XLSX file with a mapping (JSON, see docs/imports.md) or the
     id of a saved mapping. Files under 2,000 rows are imported before the answer; bigger ones
-    run in the background: follow them with GET /imports/{id}."""
+    run in the background: follow them with GET /imports/{id}. A mapping whose custom_fields
+    section defines fields that do not exist is refused (422, naming them) unless you are an
+    admin or it is a dry run."""
     user = request.auth
     chosen = _mapping(user, kind, mapping, mapping_id)
     owner = _default_owner(user, default_owner_id)

@@ -46,6 +46,7 @@ from salesflow.leads.models import (
     ScoringRule,
     Source,
 )
+from salesflow.leads.scoring import scoring_custom_field_get, scoring_rule_save
 from salesflow.leads.selectors import scoring_settings
 from salesflow.leads.services import HONEYPOT_FIELD, lead_setting_delete, lead_setting_save
 from salesflow.users.policy import require_admin
@@ -164,11 +165,32 @@ def profile_criterion_remove(request: HttpRequest, criterion_id: int) -> Status[
 # Scoring ----------------------------------------------------------------------------------------
 
 
+CUSTOM_FIELD_HELP = "For the custom_* conditions: the key of the lead field the rule reads."
+
+
 class ScoringRuleIn(InputSchema):
-    name: str = Field(min_length=1, max_length=150, description="Shown in the explanation.")
+    name: str = Field(
+        "",
+        max_length=150,
+        description="Shown in the explanation. Blank for a custom-field rule: named by what it "
+        "tests (“Total visits of at least 5”).",
+    )
     condition: ConditionIn
     threshold: Decimal | None = Field(
-        None, max_digits=14, decimal_places=2, description="As the condition says."
+        None,
+        max_digits=14,
+        decimal_places=2,
+        description="As the condition says; for a custom number range, the lowest value.",
+    )
+    custom_field: str | None = Field(None, max_length=50, description=CUSTOM_FIELD_HELP)
+    threshold_max: Decimal | None = Field(
+        None,
+        max_digits=14,
+        decimal_places=2,
+        description="For a custom number range: the highest value (blank: no upper end).",
+    )
+    values: list[str] = Field(
+        [], max_length=100, description="For custom_choice_in: the choices, by key or label."
     )
     points: int = Field(ge=-1000, le=1000, description="Negative to lower the score.")
     half_life_days: int | None = Field(None, ge=1, le=3650)
@@ -177,9 +199,12 @@ class ScoringRuleIn(InputSchema):
 
 
 class ScoringRulePatch(PatchSchema):
-    name: str = Field(None, min_length=1, max_length=150)
+    name: str = Field(None, max_length=150)
     condition: ConditionIn = Field(None)
     threshold: Decimal | None = Field(None, max_digits=14, decimal_places=2)
+    custom_field: str | None = Field(None, max_length=50, description=CUSTOM_FIELD_HELP)
+    threshold_max: Decimal | None = Field(None, max_digits=14, decimal_places=2)
+    values: list[str] = Field(None, max_length=100)
     points: int = Field(None, ge=-1000, le=1000)
     half_life_days: int | None = Field(None, ge=1, le=3650)
     position: int = Field(None, ge=0, le=32767)
@@ -192,10 +217,22 @@ class ScoringRuleOut(Schema):
     condition: str
     category: str
     threshold: Decimal | None
+    custom_field: str | None = Field(description="The key of the lead field it reads.")
+    threshold_max: Decimal | None
+    values: list[str]
+    explained: str = Field(description="What the rule tests, in words.")
+    not_counting_reason: str = Field(
+        description="Why the rule gives no points now (its field is archived or changed type); "
+        "empty when it counts."
+    )
     points: int
     half_life_days: int | None
     position: int
     is_active: bool
+
+    @staticmethod
+    def resolve_custom_field(rule: ScoringRule) -> str | None:
+        return rule.custom_field.key if rule.custom_field is not None else None
 
 
 class ScoringRuleList(Schema):
@@ -214,19 +251,35 @@ class ScoringSettingsPatch(PatchSchema):
     warm_min: int = Field(None, ge=-10000, le=10000)
 
 
+def _rule_save(request: HttpRequest, rule: ScoringRule, payload: InputSchema) -> ScoringRule:
+    require_admin(request.auth)
+    data = payload.model_dump(exclude_unset=True)
+    if data.get("custom_field") is not None:
+        data["custom_field"] = scoring_custom_field_get(data["custom_field"])
+    return _stored(scoring_rule_save(rule, acting_user=request.auth, **data))
+
+
 @router.get("/settings/scoring-rules", response={200: ScoringRuleList, **ADMIN_READ_ERRORS})
 def scoring_rule_list(request: HttpRequest) -> dict[str, Any]:
-    return _admin_rows(request, ScoringRule.objects.order_by("position", "pk"))
+    """The rules in order. A custom-field rule names its lead field by key; `explained` says
+    what it tests, `not_counting_reason` why it gives no points now (e.g. its field is archived).
+    """
+    rules = ScoringRule.objects.select_related("custom_field").order_by("position", "pk")
+    return _admin_rows(request, rules)
 
 
 @router.post("/settings/scoring-rules", response={201: ScoringRuleOut, **WRITE_ERRORS})
 def scoring_rule_add(request: HttpRequest, payload: ScoringRuleIn) -> Status[Any]:
-    return Status(201, _save(request, ScoringRule(), payload))
+    """Custom-field conditions: `custom_number_range` (threshold and/or threshold_max),
+    `custom_choice_in` (values), `custom_yes`, `custom_no`, `custom_date_within` (threshold
+    days, optional half_life_days). A field that is not a lead field, or of a type the condition
+    does not read, answers 422 naming `custom_field`."""
+    return Status(201, _rule_save(request, ScoringRule(), payload))
 
 
 @router.patch("/settings/scoring-rules/{rule_id}", response={200: ScoringRuleOut, **WRITE_ERRORS})
 def scoring_rule_change(request: HttpRequest, rule_id: int, payload: ScoringRulePatch) -> Any:
-    return _save(request, _admin_row(request, ScoringRule, rule_id), payload)
+    return _rule_save(request, _admin_row(request, ScoringRule, rule_id), payload)
 
 
 @router.delete("/settings/scoring-rules/{rule_id}", response={204: None, **WRITE_ERRORS})

@@ -17,6 +17,9 @@ from salesflow.api.lookups import link_resolve, links_resolve
 from salesflow.api.schemas import (
     ADMIN_READ_ERRORS,
     AMOUNT,
+    CUSTOM_FILTER_DESCRIPTION,
+    CUSTOM_IN_DESCRIPTION,
+    CUSTOM_OUT_DESCRIPTION,
     READ_ERRORS,
     WRITE_ERRORS,
     BantPatch,
@@ -27,6 +30,7 @@ from salesflow.api.schemas import (
     VersionedPatch,
     VisibilityIn,
     choices_literal,
+    custom_filtered,
     email_normalised,
     page,
     phone_normalised,
@@ -36,7 +40,6 @@ from salesflow.core.services import instance_save_versioned
 from salesflow.customers.models import SizeBand
 from salesflow.customers.selectors import contacts_visible_to
 from salesflow.leads.assignment import lead_assign
-from salesflow.leads.conversion import lead_convert
 from salesflow.leads.dedup import (
     DuplicateCandidate,
     lead_duplicates,
@@ -59,6 +62,7 @@ from salesflow.leads.services import (
     lead_qualify,
     lead_update,
 )
+from salesflow.pipeline.conversion import lead_convert
 
 router = Router(tags=["leads"])
 
@@ -79,6 +83,7 @@ SORTS = {"-created_at": "-created", "created_at": "created", "-score": "", "scor
 
 
 class LeadIn(InputSchema):
+    custom: dict[str, Any] | None = Field(None, description=CUSTOM_IN_DESCRIPTION)
     first_name: str = Field("", max_length=100)
     last_name: str = Field("", max_length=100)
     title: str = Field("", max_length=150)
@@ -103,6 +108,7 @@ class LeadIn(InputSchema):
 
 
 class LeadPatch(VersionedPatch):
+    custom: dict[str, Any] | None = Field(None, description=CUSTOM_IN_DESCRIPTION)
     first_name: str = Field(None, max_length=100)
     last_name: str = Field(None, max_length=100)
     title: str = Field(None, max_length=150)
@@ -137,6 +143,7 @@ class ScoreLineOut(Schema):
 
 
 class LeadOut(OwnedOut):
+    custom: dict[str, Any] = Field(default_factory=dict, description=CUSTOM_OUT_DESCRIPTION)
     display_name: str
     first_name: str
     last_name: str
@@ -281,7 +288,9 @@ def _status_refuse(status: str | None) -> None:
         raise ValidationError({"status": STATUS_BY_ACTION})
 
 
-@router.get("/leads", response={200: LeadList, **READ_ERRORS})
+@router.get(
+    "/leads", response={200: LeadList, **READ_ERRORS}, description=CUSTOM_FILTER_DESCRIPTION
+)
 def lead_list(request: HttpRequest, query: Query[LeadQuery]) -> dict[str, Any]:
     filters = {
         "grade": query.grade,
@@ -297,6 +306,7 @@ def lead_list(request: HttpRequest, query: Query[LeadQuery]) -> dict[str, Any]:
         sort=SORTS[query.sort],
         **{name: value for name, value in filters.items() if value is not None},
     )
+    leads = custom_filtered(leads, request, "lead")
     return page(leads.select_related("qualification"), query)
 
 

@@ -60,6 +60,13 @@ EVERY_ROUTE = [
     ("get", "/disqualification-reasons"),
     ("get", "/campaigns"),
     ("post", "/campaigns"),
+    # Custom fields.
+    ("get", "/custom-fields"),
+    ("post", "/custom-fields"),
+    ("patch", "/custom-fields/{field_id}"),
+    ("post", "/custom-fields/{field_id}/archive"),
+    ("post", "/custom-fields/{field_id}/restore"),
+    ("post", "/custom-fields/{field_id}/type"),
     # Lead settings.
     ("get", "/settings/profile-criteria"),
     ("post", "/settings/profile-criteria"),

@@ -9,6 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from salesflow.api.tests.conftest import BASE, invalid_fields
+from salesflow.customfields.models import CustomField
 from salesflow.imports import views
 from salesflow.imports.models import ImportJob, ImportMapping
 from salesflow.leads.models import Lead
@@ -188,3 +189,66 @@ def test_without_a_token_the_answer_is_401(rep):
     assert posted.status_code == 401
     assert client.get(BASE + "/imports").status_code == 401
     assert not ImportJob.objects.exists()
+
+
+# -- custom fields ----------------------------------------------------------------------------
+
+VISITS_CONTENT = (
+    "Email,Name,Total Visits\nada@example.com,Ada Lovelace,7\nalan@example.com,Alan,x\n"
+)
+WITH_CUSTOM = {
+    **MAPPING,
+    "columns": {**MAPPING["columns"], "Total Visits": "custom.total_visits"},
+    "custom_fields": [{"key": "total_visits", "label": "Total visits", "type": "number"}],
+}
+
+
+def test_an_admin_imports_custom_values_creating_the_fields_the_mapping_defines(api_as, admin_user):
+    response = upload(api_as(admin_user), VISITS_CONTENT, mapping=json.dumps(WITH_CUSTOM))
+
+    job = response.json()
+    assert response.status_code == 201, job
+    assert job["counts"]["created"] == 1
+    assert job["errors"][0] == {
+        "row": 3,
+        "column": "Total Visits",
+        "value": "x",
+        "message": "Total visits expects a whole number, not 'x'.",
+    }
+    assert "Created the lead custom field Total visits" in job["message"]
+    assert CustomField.objects.get().label == "Total visits"
+    assert Lead.objects.get().custom == {"total_visits": 7}
+
+
+def test_a_rep_gets_422_naming_the_fields_only_an_admin_can_create(api_as, rep):
+    response = upload(api_as(rep), VISITS_CONTENT, mapping=json.dumps(WITH_CUSTOM))
+
+    assert invalid_fields(response) == {"mapping"}
+    message = response.json()["detail"][0]["msg"]
+    assert "Total visits (total_visits, whole number) does not exist yet" in message
+    assert "Ask an admin to run this import" in message
+    assert not ImportJob.objects.exists()
+    assert not CustomField.objects.exists()
+    assert not Lead.objects.exists()
+
+
+def test_a_rep_may_dry_run_it_and_sees_what_would_be_created(api_as, rep):
+    response = upload(api_as(rep), VISITS_CONTENT, mapping=json.dumps(WITH_CUSTOM), dry_run="true")
+
+    job = response.json()
+    assert response.status_code == 201, job
+    assert (job["counts"]["created"], job["counts"]["errors"]) == (1, 1)
+    assert "would create the lead custom field Total visits" in job["message"]
+    assert not CustomField.objects.exists()
+    assert not Lead.objects.exists()
+
+
+def test_an_unknown_custom_target_answers_422_naming_it(api_as, rep):
+    mapping = {**MAPPING, "columns": {**MAPPING["columns"], "Total Visits": "custom.visits"}}
+
+    response = upload(api_as(rep), VISITS_CONTENT, mapping=json.dumps(mapping))
+
+    assert invalid_fields(response) == {"mapping"}
+    assert response.json()["detail"][0]["msg"].startswith(
+        "columns.'Total Visits': there is no lead custom field 'visits'"
+    )

@@ -8,6 +8,7 @@ import pytest
 from django.test import Client
 
 from salesflow.api.tests.conftest import ids, invalid_fields
+from salesflow.customfields.services import custom_field_archive, custom_field_create
 from salesflow.leads.models import (
     AssignmentRule,
     Campaign,
@@ -16,6 +17,7 @@ from salesflow.leads.models import (
     ProfileCriterion,
     ScoringRule,
 )
+from salesflow.leads.scoring import scoring_rule_save
 from salesflow.leads.selectors import scoring_settings
 from salesflow.leads.tests.factories import (
     AssignmentRuleFactory,
@@ -368,3 +370,170 @@ def test_the_campaign_list_takes_a_constant_number_of_queries(
 
     with django_assert_max_num_queries(4):
         assert api.get("/campaigns").json()["count"] == 5
+
+
+# Scoring rules on lead custom fields ------------------------------------------------------------
+
+
+@pytest.fixture
+def visits(admin_user):
+    return custom_field_create(
+        acting_user=admin_user, kind="lead", key="total_visits", label="Total visits", type="number"
+    )
+
+
+@pytest.fixture
+def origin(admin_user):
+    return custom_field_create(
+        acting_user=admin_user,
+        kind="lead",
+        key="lead_origin",
+        label="Lead origin",
+        type="choice",
+        choices=["API", "Landing Page Submission", "Lead Add Form"],
+    )
+
+
+def test_an_admin_adds_a_range_rule_on_a_lead_field_by_its_key(api_as, admin_user, visits):
+    api = api_as(admin_user)
+
+    created = api.post(
+        "/settings/scoring-rules",
+        {
+            "condition": "custom_number_range",
+            "custom_field": "total_visits",
+            "threshold": "5",
+            "points": 15,
+        },
+    )
+    changed = api.patch(f"/settings/scoring-rules/{created.json()['id']}", {"threshold_max": "10"})
+
+    assert created.status_code == 201, created.content
+    body = created.json()
+    assert (body["custom_field"], body["category"], body["name"]) == ("total_visits", "custom", "")
+    assert body["explained"] == "Total visits of at least 5"
+    assert body["not_counting_reason"] == ""
+    assert changed.json()["explained"] == "Total visits between 5 and 10"
+
+
+def test_a_choice_rule_takes_choices_by_label_and_answers_their_keys(api_as, admin_user, origin):
+    response = api_as(admin_user).post(
+        "/settings/scoring-rules",
+        {
+            "name": "Strong origin",
+            "condition": "custom_choice_in",
+            "custom_field": "lead_origin",
+            "values": ["Lead Add Form", "api"],
+            "points": 20,
+        },
+    )
+
+    assert response.status_code == 201, response.content
+    assert response.json()["values"] == ["api", "lead_add_form"]
+    assert response.json()["explained"] == "Lead origin is API or Lead Add Form"
+
+
+def test_a_rule_on_a_field_of_the_wrong_type_answers_422_naming_the_field(
+    api_as, admin_user, origin
+):
+    response = api_as(admin_user).post(
+        "/settings/scoring-rules",
+        {"condition": "custom_yes", "custom_field": "lead_origin", "points": 5},
+    )
+
+    assert invalid_fields(response) == {"custom_field"}
+    message = response.json()["detail"][0]["msg"]
+    assert "“Lead origin” (lead_origin) is a one choice field" in message
+    assert "yes/no" in message
+    assert not ScoringRule.objects.filter(custom_field=origin).exists()
+
+
+@pytest.mark.parametrize(
+    ("key", "words"),
+    [
+        ("shoe_size", "There is no lead field with the key 'shoe_size'."),
+        ("visits", "“Visits” (visits) is a contact field; scoring rules read lead fields."),
+    ],
+)
+def test_a_rule_on_a_field_that_is_not_a_lead_field_answers_422_naming_it(
+    api_as, admin_user, key, words
+):
+    custom_field_create(
+        acting_user=admin_user, kind="contact", key="visits", label="Visits", type="number"
+    )
+
+    response = api_as(admin_user).post(
+        "/settings/scoring-rules",
+        {"condition": "custom_number_range", "custom_field": key, "threshold": 1, "points": 5},
+    )
+
+    assert invalid_fields(response) == {"custom_field"}
+    assert response.json()["detail"][0]["msg"] == words
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"condition": "custom_number_range", "custom_field": "total_visits"}, "threshold"),
+        (
+            {"condition": "custom_number_range", "custom_field": "total_visits", "threshold": 9,
+             "threshold_max": 5},
+            "threshold_max",
+        ),
+        ({"condition": "custom_number_range", "threshold": 1}, "custom_field"),
+        ({"condition": "budget_confirmed", "threshold_max": 5, "name": "x"}, "threshold_max"),
+        ({"condition": "budget_confirmed"}, "name"),
+    ],
+)  # fmt: skip
+def test_bad_custom_rule_input_answers_422_naming_the_field(
+    api_as, admin_user, visits, body, field
+):
+    before = ScoringRule.objects.count()
+
+    response = api_as(admin_user).post("/settings/scoring-rules", {**body, "points": 5})
+
+    assert invalid_fields(response) == {field}
+    assert ScoringRule.objects.count() == before
+
+
+def test_the_rule_list_says_a_rule_on_an_archived_field_is_not_counting(api_as, admin_user, visits):
+    api = api_as(admin_user)
+    created = api.post(
+        "/settings/scoring-rules",
+        {"condition": "custom_number_range", "custom_field": "total_visits", "threshold": 5,
+         "points": 15},
+    )  # fmt: skip
+    custom_field_archive(visits, acting_user=admin_user)
+
+    listed = {item["id"]: item for item in api.get("/settings/scoring-rules").json()["items"]}
+
+    assert listed[created.json()["id"]]["not_counting_reason"] == (
+        "Total visits is archived: the rule counts again once it is restored."
+    )
+
+
+def test_custom_rules_are_for_admins(api_as, manager, visits):
+    response = api_as(manager).post(
+        "/settings/scoring-rules",
+        {"condition": "custom_yes", "custom_field": "total_visits", "points": 5},
+    )
+
+    assert response.status_code == 403
+
+
+def test_the_rule_list_with_custom_rules_takes_a_constant_number_of_queries(
+    api_as, admin_user, visits, origin, django_assert_max_num_queries
+):
+    for n in range(4):
+        scoring_rule_save(
+            ScoringRule(), acting_user=admin_user, condition="custom_number_range",
+            custom_field=visits, threshold=n, points=5,
+        )  # fmt: skip
+        scoring_rule_save(
+            ScoringRule(), acting_user=admin_user, condition="custom_choice_in",
+            custom_field=origin, values=["api"], points=5,
+        )  # fmt: skip
+    api = api_as(admin_user)
+
+    with django_assert_max_num_queries(3):
+        assert api.get("/settings/scoring-rules").json()["count"] >= 8

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
+from salesflow.customfields.models import CustomField
 from salesflow.imports.models import ImportStatus
 from salesflow.leads.models import Lead
 
@@ -117,6 +118,30 @@ def test_without_an_admin_the_command_asks_for_the_importing_user(db, files):
 
     with pytest.raises(CommandError, match="No active admin to import as"):
         call_command("import", "leads", str(leads_csv(tmp / "l.csv", 1)), "--mapping", str(mapping))
+
+
+def test_the_command_creates_the_custom_fields_as_an_admin_and_refuses_a_rep(
+    admin_user, rep, files, capsys
+):
+    tmp, _ = files
+    mapping = tmp / "custom.json"
+    mapping.write_text(json.dumps({
+        **MAPPING,
+        "columns": {**MAPPING["columns"], "Visits": "custom.total_visits"},
+        "custom_fields": [{"key": "total_visits", "label": "Total visits", "type": "number"}],
+    }))  # fmt: skip
+    data = tmp / "visits.csv"
+    data.write_text("Email,Name,Company,Visits\nada@example.com,Ada L,Acme,7\n")
+
+    with pytest.raises(CommandError, match=r"Total visits \(total_visits, whole number\) does "
+                       r"not exist yet, and only an admin can create it"):  # fmt: skip
+        call_command("import", "leads", str(data), "--mapping", str(mapping), "--user", "rep")
+    assert not CustomField.objects.exists() and not Lead.objects.exists()
+
+    call_command("import", "leads", str(data), "--mapping", str(mapping))
+
+    assert "Created the lead custom field Total visits" in capsys.readouterr().out
+    assert Lead.objects.get().custom == {"total_visits": 7}
 
 
 # -- crash safety, with a real process and a real database file ---------------------------------

@@ -13,6 +13,8 @@ from django.urls import reverse
 
 from conftest import client_for
 from salesflow.customers.models import Account
+from salesflow.customfields.models import CustomField
+from salesflow.customfields.services import custom_field_create
 from salesflow.imports import views
 from salesflow.imports.models import ImportJob, ImportMapping, ImportStatus
 from salesflow.imports.services import import_job_create, import_run
@@ -516,3 +518,71 @@ def test_the_nav_links_to_the_import_wizard(rep):
     body = client_for(rep).get(url("job-list")).content.decode()
 
     assert f'href="{url("upload")}" aria-current="page">Import</a>' in body
+
+
+# -- custom fields ----------------------------------------------------------------------------
+
+VISITS_CSV = "Email,Total Visits\nada@example.com,7\ngrace@example.com,2\n"
+VISITS_FIELD = {"key": "total_visits", "label": "Total visits", "type": "number"}
+WITH_SECTION = {
+    "kind": "leads",
+    "columns": {"Email": "email", "Total Visits": "custom.total_visits"},
+    "defaults": {"source": "other"},
+    "custom_fields": [VISITS_FIELD],
+}
+
+
+def test_the_mapping_step_offers_the_kinds_custom_fields_as_targets(rep, admin_user):
+    custom_field_create(acting_user=admin_user, kind="lead", **VISITS_FIELD)
+    custom_field_create(
+        acting_user=admin_user, kind="account", key="arr", label="ARR", type="decimal"
+    )
+    client = client_for(rep)
+    token = draft_of(upload(client, csv_file(VISITS_CSV)))
+
+    page = client.get(url("map", token))
+
+    body = page.content.decode()
+    assert '<option value="custom.total_visits" selected>Custom: Total visits</option>' in body
+    assert "Custom: ARR" not in body  # an account field
+    client.post(url("map", token), {**columns_data(page), "default_source": "other"})
+    preview = client.get(url("preview", token))
+    assert ("custom.total_visits", "Custom: Total visits", "Total Visits") in (
+        preview.context["columns"]
+    )
+    client.post(url("run", token), {"mode": "valid_rows"})
+    assert Lead.objects.get(email="ada@example.com").custom == {"total_visits": 7}
+
+
+def test_a_rep_is_shown_the_fields_a_mapping_would_create_and_cannot_start_it(rep):
+    saved = ImportMapping.objects.create(name="Visits", kind="leads", definition=WITH_SECTION)
+    client = client_for(rep)
+    token = draft_of(upload(client, csv_file(VISITS_CSV), saved_mapping=saved.pk))
+
+    preview = client.get(url("preview", token)).content.decode()
+    response = client.post(url("run", token), {"mode": "valid_rows"})
+
+    assert "creates the lead custom field Total visits (total_visits, whole number) when" in preview
+    assert "Only an admin can run it" in preview
+    assert response.status_code == 200
+    assert "only an admin can create it. Ask an admin to run this import" in (
+        response.content.decode()
+    )
+    assert not ImportJob.objects.exists()
+    assert not CustomField.objects.exists()
+    assert not Lead.objects.exists()
+
+
+def test_an_admin_starting_the_same_import_creates_the_field_first(admin_user):
+    saved = ImportMapping.objects.create(name="Visits", kind="leads", definition=WITH_SECTION)
+    client = client_for(admin_user)
+    token = draft_of(upload(client, csv_file(VISITS_CSV), saved_mapping=saved.pk))
+
+    map_page = client.get(url("map", token)).content.decode()
+    client.post(url("run", token), {"mode": "valid_rows"})
+
+    assert "Custom: Total visits (created by this import)" in map_page
+    job = ImportJob.objects.get()
+    assert "Created the lead custom field Total visits" in job.message
+    assert CustomField.objects.get().key == "total_visits"
+    assert Lead.objects.get(email="grace@example.com").custom == {"total_visits": 2}

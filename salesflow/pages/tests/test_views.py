@@ -27,7 +27,7 @@ def test_dashboard_groups_my_open_deals_by_stage_with_sums(rep_client, rep, team
     DealFactory(owner=teammate, name="Not mine", amount=99000)
     lost = DealFactory(owner=rep, name="Gone", amount=50000)
     deal_close(lost, outcome=Outcome.LOST, acting_user=rep, lost_reason=lost_reason())
-    response = rep_client.get(reverse("core:dashboard"))
+    response = rep_client.get(reverse("pages:dashboard"))
     cards = {card["name"]: card for card in response.context["stages"]}
     assert set(cards) == {"Prospecting", "Closing"}
     assert cards["Prospecting"]["count"] == 2
@@ -44,7 +44,7 @@ def test_dashboard_lists_overdue_and_today_with_done_buttons(rep_client, rep, no
     ActivityFactory(
         owner=rep, subject="Already done", due_at=noon, done_at=noon - dt.timedelta(hours=1)
     )
-    response = rep_client.get(reverse("core:dashboard"))
+    response = rep_client.get(reverse("pages:dashboard"))
     assert [a.subject for a in response.context["overdue"]] == ["Late call"]
     assert [a.subject for a in response.context["today"]] == ["Call at three"]
     content = response.content.decode()
@@ -56,16 +56,16 @@ def test_done_button_completes_and_returns_to_the_dashboard(rep_client, rep, noo
     activity = ActivityFactory(owner=rep, subject="Late call", due_at=noon - dt.timedelta(days=1))
     response = rep_client.post(
         reverse("activities:activity-complete", args=[activity.pk]),
-        {"next": reverse("core:dashboard")},
+        {"next": reverse("pages:dashboard")},
         follow=True,
     )
-    assert response.redirect_chain[-1][0] == reverse("core:dashboard")
+    assert response.redirect_chain[-1][0] == reverse("pages:dashboard")
     assert "Done: Late call" in response.content.decode()
     assert list(response.context["overdue"]) == []
 
 
 def test_dashboard_shows_the_page_shell(rep_client, rep, admin_user):
-    content = rep_client.get(reverse("core:dashboard")).content.decode()
+    content = rep_client.get(reverse("pages:dashboard")).content.decode()
     assert 'href="#main"' in content and '<main id="main"' in content
     assert 'hx-headers=\'{"X-CSRFToken"' in content
     assert 'action="/logout/"' in content and "Admin" not in content
@@ -75,7 +75,7 @@ def test_dashboard_shows_the_page_shell(rep_client, rep, admin_user):
 def test_dashboard_shows_the_admin_link_to_admins(admin_user):
     from conftest import client_for
 
-    content = client_for(admin_user).get(reverse("core:dashboard")).content.decode()
+    content = client_for(admin_user).get(reverse("pages:dashboard")).content.decode()
     assert 'href="/admin/"' in content
 
 
@@ -88,11 +88,11 @@ def test_dashboard_query_count_does_not_grow(
         deal = DealFactory(owner=rep, stage=stages[index % 3], account=AccountFactory(owner=rep))
         ActivityFactory(owner=rep, deal=deal, due_at=noon - dt.timedelta(hours=index))
     with django_assert_max_num_queries(7):
-        assert rep_client.get(reverse("core:dashboard")).status_code == 200
+        assert rep_client.get(reverse("pages:dashboard")).status_code == 200
 
 
 def test_dashboard_requires_login(client):
-    response = client.get(reverse("core:dashboard"))
+    response = client.get(reverse("pages:dashboard"))
     assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
 
 

@@ -9,9 +9,9 @@ from django.db import connection
 
 from salesflow.core.errors import DomainError
 from salesflow.customers.models import Account, Contact
-from salesflow.leads.conversion import lead_convert
 from salesflow.leads.models import Lead
 from salesflow.leads.tests.factories import CompleteBantFactory
+from salesflow.pipeline.conversion import lead_convert
 from salesflow.pipeline.models import Deal, Pipeline
 from tests.factories import AccountFactory, ActivityFactory, ContactFactory, LeadFactory
 

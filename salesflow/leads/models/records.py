@@ -1,7 +1,8 @@
+"""Leads and what they carry: source and channel, campaign, BANT, status, merges."""
+
 from __future__ import annotations
 
 import datetime as dt
-import secrets
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -9,8 +10,10 @@ from django.db import models
 from django.urls import reverse
 
 from salesflow.core.models import TimeStampedModel, VersionedModel
+from salesflow.core.normalize import NAME_KEY_MAX_LENGTH
 from salesflow.customers.models import Account, Contact, SizeBand
-from salesflow.users.models import OwnedModel, Team
+from salesflow.leads.models.scoring import Grade
+from salesflow.users.models import OwnedModel
 
 
 class Channel(models.TextChoices):
@@ -158,279 +161,6 @@ class DisqualificationReason(models.Model):
         return self.name
 
 
-def capture_form_key_new() -> str:
-    return secrets.token_urlsafe(16)
-
-
-class LeadCaptureForm(TimeStampedModel):
-    """A web form on the company's site that creates leads (web-to-lead).
-
-    Named so, not `LeadForm`, because `leads.forms.LeadForm` is the staff's lead edit form.
-    The public endpoint finds it by `form_key` and calls `lead_capture_from_form`.
-    """
-
-    name = models.CharField(max_length=150, unique=True)
-    form_key = models.CharField(
-        max_length=40, unique=True, default=capture_form_key_new, editable=False
-    )
-    campaign = models.ForeignKey(
-        Campaign, on_delete=models.SET_NULL, null=True, blank=True, related_name="capture_forms"
-    )
-    source = models.CharField(max_length=32, choices=Source.choices, default=Source.CONTENT)
-    channel = models.CharField(
-        max_length=16, choices=Channel.choices, blank=True, help_text="Blank: the source's."
-    )
-    default_owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        help_text="Who gets the leads; blank leaves them in the team's queue.",
-    )
-    default_team = models.ForeignKey(
-        Team, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    is_active = models.BooleanField(default=True)
-    success_message = models.CharField(
-        max_length=300, default="Thank you! We will get back to you shortly."
-    )
-    max_submissions_per_ip = models.PositiveSmallIntegerField(
-        default=5, help_text="Submissions one address may send in 10 minutes."
-    )
-
-    class Meta:
-        ordering = ["name"]
-        constraints = [
-            models.CheckConstraint(
-                condition=models.Q(default_owner__isnull=False)
-                | models.Q(default_team__isnull=False),
-                name="capture_form_has_owner_or_team",
-            )
-        ]
-
-    def __str__(self) -> str:
-        return self.name
-
-
-class SubmissionOutcome(models.TextChoices):
-    ACCEPTED = "accepted", "Accepted"
-    INVALID = "invalid", "Invalid input"
-    SPAM = "spam", "Spam (honeypot filled)"
-    RATE_LIMITED = "rate_limited", "Too many from this address"
-    CLOSED = "closed", "Form inactive"
-
-
-class FormSubmission(models.Model):
-    """One attempt to submit a capture form; the rate limit counts these rows."""
-
-    form = models.ForeignKey(LeadCaptureForm, on_delete=models.CASCADE, related_name="submissions")
-    ip_address = models.GenericIPAddressField(null=True, blank=True)
-    submitted_at = models.DateTimeField()
-    outcome = models.CharField(max_length=16, choices=SubmissionOutcome.choices)
-    lead = models.ForeignKey(
-        "Lead", on_delete=models.SET_NULL, null=True, blank=True, related_name="submissions"
-    )
-
-    class Meta:
-        ordering = ["-submitted_at"]
-        indexes = [
-            models.Index(fields=["form", "ip_address", "submitted_at"], name="submission_rate_idx"),
-            models.Index(fields=["submitted_at"], name="submission_at_idx"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.form_id} {self.ip_address} {self.outcome}"
-
-
-class ProfileDimension(models.TextChoices):
-    INDUSTRY = "industry", "Industry"
-    SIZE_BAND = "size_band", "Company size"
-    REGION = "region", "Region"
-    ROLE = "role", "Role (word in the job title)"
-
-
-class ProfileCriterion(models.Model):
-    """One trait of the ideal customer; a lead's fit is the weight it matches of the total."""
-
-    dimension = models.CharField(max_length=16, choices=ProfileDimension.choices)
-    value = models.CharField(max_length=100)
-    weight = models.PositiveSmallIntegerField(
-        default=10, validators=[MinValueValidator(1), MaxValueValidator(100)]
-    )
-    is_active = models.BooleanField(default=True)
-
-    class Meta:
-        ordering = ["dimension", "-weight", "value"]
-        verbose_name_plural = "profile criteria"
-        constraints = [
-            models.UniqueConstraint(fields=["dimension", "value"], name="profile_criterion_unique"),
-            models.CheckConstraint(
-                condition=models.Q(weight__gte=1, weight__lte=100),
-                name="profile_criterion_weight_1_100",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.get_dimension_display()}: {self.value} ({self.weight})"
-
-
-class ScoreCategory(models.TextChoices):
-    FIT = "fit", "Fit"
-    BANT = "bant", "BANT"
-    ENGAGEMENT = "engagement", "Engagement"
-
-
-class ScoreCondition(models.TextChoices):
-    """What a scoring rule looks at; `threshold` means what the label says."""
-
-    PROFILE_FIT = "profile_fit", "Profile fit of at least [threshold] %"
-    BUDGET_CONFIRMED = "budget_confirmed", "Budget confirmed"
-    BUDGET_AT_LEAST = "budget_at_least", "Budget of at least [threshold]"
-    IS_DECISION_MAKER = "is_decision_maker", "Talks to the decision maker"
-    NEED_STATED = "need_stated", "Need written down"
-    PAIN_LEVEL_GTE = "pain_level_gte", "Pain level of at least [threshold]"
-    TIMELINE_WITHIN_DAYS = "timeline_within_days", "Buys within [threshold] days"
-    EMAIL_REPLIED = "email_replied", "Replied to an email ([threshold] times)"
-    MEETING_HELD = "meeting_held", "Meeting held ([threshold] times)"
-    VISIT_HELD = "visit_held", "Visit held ([threshold] times)"
-    DEMO_REQUESTED = "demo_requested", "Demo requested or held"
-    FORM_FILLED = "form_filled", "Filled in a web form"
-    NO_ACTIVITY_DAYS = "no_activity_days", "No activity for [threshold] days"
-
-
-CONDITION_CATEGORY = {
-    ScoreCondition.PROFILE_FIT: ScoreCategory.FIT,
-    ScoreCondition.BUDGET_CONFIRMED: ScoreCategory.BANT,
-    ScoreCondition.BUDGET_AT_LEAST: ScoreCategory.BANT,
-    ScoreCondition.IS_DECISION_MAKER: ScoreCategory.BANT,
-    ScoreCondition.NEED_STATED: ScoreCategory.BANT,
-    ScoreCondition.PAIN_LEVEL_GTE: ScoreCategory.BANT,
-    ScoreCondition.TIMELINE_WITHIN_DAYS: ScoreCategory.BANT,
-    ScoreCondition.EMAIL_REPLIED: ScoreCategory.ENGAGEMENT,
-    ScoreCondition.MEETING_HELD: ScoreCategory.ENGAGEMENT,
-    ScoreCondition.VISIT_HELD: ScoreCategory.ENGAGEMENT,
-    ScoreCondition.DEMO_REQUESTED: ScoreCategory.ENGAGEMENT,
-    ScoreCondition.FORM_FILLED: ScoreCategory.ENGAGEMENT,
-    ScoreCondition.NO_ACTIVITY_DAYS: ScoreCategory.ENGAGEMENT,
-}
-
-
-class ScoringRule(models.Model):
-    """One explainable line of a lead's score: "+20 budget confirmed"."""
-
-    name = models.CharField(max_length=150, help_text="Shown in the score's explanation.")
-    condition = models.CharField(max_length=32, choices=ScoreCondition.choices)
-    threshold = models.DecimalField(
-        max_digits=14,
-        decimal_places=2,
-        null=True,
-        blank=True,
-        help_text="Percent, amount, level, days or count, as the condition says.",
-    )
-    points = models.SmallIntegerField(help_text="Negative to lower the score.")
-    half_life_days = models.PositiveSmallIntegerField(
-        null=True,
-        blank=True,
-        help_text="Engagement only: the points halve every this many days since it happened.",
-    )
-    position = models.PositiveSmallIntegerField(default=0)
-    is_active = models.BooleanField(default=True)
-
-    class Meta:
-        ordering = ["position", "pk"]
-        constraints = [
-            models.CheckConstraint(
-                condition=models.Q(condition__in=ScoreCondition.values),
-                name="scoring_rule_known_condition",
-            ),
-            models.CheckConstraint(
-                condition=models.Q(half_life_days__isnull=True) | models.Q(half_life_days__gt=0),
-                name="scoring_rule_half_life_positive",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.points:+d} {self.name}"
-
-    @property
-    def category(self) -> str:
-        return CONDITION_CATEGORY[ScoreCondition(self.condition)]
-
-
-class LeadScoringSettings(models.Model):
-    """Grade thresholds; a single row (pk=1), see `scoring_settings()`."""
-
-    hot_min = models.SmallIntegerField(default=60, help_text="A score from here up is hot.")
-    warm_min = models.SmallIntegerField(default=30, help_text="A score from here up is warm.")
-    updated_at = models.DateTimeField(auto_now=True)
-
-    class Meta:
-        verbose_name = "lead scoring settings"
-        verbose_name_plural = "lead scoring settings"
-        constraints = [
-            models.CheckConstraint(
-                condition=models.Q(pk=1), name="lead_scoring_settings_single_row"
-            ),
-            models.CheckConstraint(
-                condition=models.Q(hot_min__gt=models.F("warm_min")),
-                name="lead_scoring_hot_above_warm",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"Hot from {self.hot_min}, warm from {self.warm_min}"
-
-
-class Grade(models.TextChoices):
-    HOT = "hot", "Hot"
-    WARM = "warm", "Warm"
-    COLD = "cold", "Cold"
-
-
-class AssignmentRule(models.Model):
-    """Where routed leads go: the first active rule (lowest priority) that matches wins."""
-
-    name = models.CharField(max_length=150)
-    priority = models.PositiveSmallIntegerField(default=100, help_text="Lower goes first.")
-    region = models.CharField(max_length=100, blank=True, help_text="Blank matches any.")
-    industry = models.CharField(max_length=100, blank=True, help_text="Blank matches any.")
-    size_band = models.CharField(
-        max_length=16, choices=SizeBand.choices, blank=True, help_text="Blank matches any."
-    )
-    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="assignment_rules")
-    owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        help_text="A fixed rep; blank shares the leads round-robin among the team's reps.",
-    )
-    is_active = models.BooleanField(default=True)
-
-    class Meta:
-        ordering = ["priority", "pk"]
-
-    def __str__(self) -> str:
-        return self.name
-
-
-class TeamRoundRobin(models.Model):
-    """The rep of a team who got the last routed lead; locked while choosing the next."""
-
-    team = models.OneToOneField(
-        Team, on_delete=models.CASCADE, primary_key=True, related_name="round_robin"
-    )
-    last_assigned = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    updated_at = models.DateTimeField(auto_now=True)
-
-    def __str__(self) -> str:
-        return f"{self.team_id}: {self.last_assigned_id}"
-
-
 class Lead(OwnedModel, VersionedModel, TimeStampedModel):
     """A person (and usually a company) who may buy, before qualification."""
 
@@ -457,10 +187,16 @@ class Lead(OwnedModel, VersionedModel, TimeStampedModel):
     qualification = models.OneToOneField(
         Qualification, on_delete=models.SET_NULL, null=True, blank=True, related_name="lead"
     )
-    # Derived by the services, never typed in: the company name's comparable core.
+    # Derived by the services, never typed in: the company name's comparable core, and the
+    # person's "first last" with case and spacing folded.
     company_key = models.CharField(max_length=200, blank=True, db_index=True, editable=False)
+    name_key = models.CharField(max_length=NAME_KEY_MAX_LENGTH, blank=True, editable=False)
     capture_form = models.ForeignKey(
-        LeadCaptureForm, on_delete=models.SET_NULL, null=True, blank=True, related_name="leads"
+        "leads.LeadCaptureForm",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="leads",
     )
     # Scoring, recomputed by `lead_rescore` / `leads_rescore_all`.
     fit_score = models.PositiveSmallIntegerField(default=0, editable=False)
@@ -491,12 +227,16 @@ class Lead(OwnedModel, VersionedModel, TimeStampedModel):
         Contact, on_delete=models.SET_NULL, null=True, blank=True, related_name="converted_leads"
     )
 
+    # Values of the custom fields admins define for this kind of record (salesflow.customfields).
+    custom = models.JSONField(default=dict, blank=True)
+
     class Meta:
         ordering = ["-created_at"]
         indexes = [
             models.Index(fields=["owner", "team", "visibility"], name="lead_access_idx"),
             models.Index(fields=["source", "status"], name="lead_source_status_idx"),
             models.Index(fields=["team", "grade", "status"], name="lead_queue_idx"),
+            models.Index(fields=["name_key"], name="lead_name_key_idx"),
         ]
 
     def __str__(self) -> str:

@@ -1,0 +1,145 @@
+"""Record pages drawn from panels that other apps register.
+
+A record page (the deal page, the lead page, an account or a contact) belongs to the app that
+owns the record, but shows parts of other apps: quotes and playbooks on the deal page, deals and
+activities on an account. The owning app creates a `PanelRegistry` for its page; every app that
+has something to show there registers a `Panel` from its `AppConfig.ready()`, so the page's app
+imports none of them (the same way the exit-criteria registry works).
+
+A panel is a template (usually a named partial, `"quotes/deal_panels.html#panel-quotes"`), a
+context function that reads what the template needs, a slot on the page (`main`, `aside`, ...)
+and an order within it. The page's view builds its own context, adds the panels' contexts and
+draws each slot's panels in order; for an htmx request it can draw a single panel.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.http import HttpRequest
+from django.utils import timezone
+
+
+@dataclass(frozen=True)
+class PanelCall:
+    """What a panel's context function gets: who is looking at which record.
+
+    `forms` holds the forms the user just submitted (with their errors), by the key the panel
+    chose, so the panel shows them instead of blank ones.
+    """
+
+    request: HttpRequest
+    record: Any
+    can_edit: bool
+    forms: dict[Any, Any] = field(default_factory=dict)
+
+    @property
+    def user(self) -> Any:
+        return self.request.user
+
+    def form(self, key: Any, blank: Callable[[], Any]) -> Any:
+        """The submitted form under `key`, else a blank one; none for people who may only
+        read the record (they get no forms)."""
+        if not self.can_edit:
+            return None
+        return self.forms.get(key) or blank()
+
+
+@dataclass(frozen=True)
+class Panel:
+    """One region of a record page.
+
+    `name` is the panel's id on its page; the template's root element has the id `anchor`
+    (by default `panel-<name>`), which links and htmx swaps target. `label` lists it in the
+    page's section navigation (empty: not listed). `fresh` panels are drawn again after every
+    panel action on the page (the deal's stage playbook, which any change may unlock).
+    `meets` names the exit-criteria kinds the user satisfies in this panel, so a refused move
+    can link to it.
+    """
+
+    name: str
+    template: str
+    context: Callable[[PanelCall], dict[str, Any]] | None = None
+    slot: str = "main"
+    order: int = 100
+    label: str = ""
+    fresh: bool = False
+    meets: tuple[str, ...] = ()
+    anchor_id: str = ""
+
+    @property
+    def anchor(self) -> str:
+        return self.anchor_id or f"panel-{self.name}"
+
+
+class PanelRegistry:
+    """The panels of one record page, in slot and order."""
+
+    def __init__(self, page: str) -> None:
+        self.page = page
+        self._panels: dict[str, Panel] = {}
+
+    def register(self, panel: Panel) -> Panel:
+        """Add a panel; registering a name again replaces it (so `ready()` may run twice)."""
+        self._panels[panel.name] = panel
+        return panel
+
+    def unregister(self, name: str) -> None:
+        self._panels.pop(name, None)
+
+    def get(self, name: str) -> Panel:
+        try:
+            return self._panels[name]
+        except KeyError:
+            raise LookupError(f"The {self.page} page has no panel named {name!r}.") from None
+
+    def panels(self, slot: str | None = None) -> list[Panel]:
+        chosen = [p for p in self._panels.values() if slot is None or p.slot == slot]
+        return sorted(chosen, key=lambda panel: (panel.order, panel.name))
+
+    def slots(self) -> dict[str, list[Panel]]:
+        """Every slot with its panels in order, for the page template."""
+        slots: dict[str, list[Panel]] = {}
+        for panel in self.panels():
+            slots.setdefault(panel.slot, []).append(panel)
+        return slots
+
+    def fresh(self) -> list[Panel]:
+        return [panel for panel in self.panels() if panel.fresh]
+
+    def anchor_meeting(self, kind: str) -> str:
+        """The `#anchor` of the panel where an exit criterion of `kind` is met, or ""."""
+        for panel in self.panels():
+            if kind in panel.meets:
+                return f"#{panel.anchor}"
+        return ""
+
+    def context(self, call: PanelCall, names: Iterable[str] | None = None) -> dict[str, Any]:
+        """The merged contexts of the named panels (all when `names` is None). A context
+        function that several panels share runs once."""
+        panels = self.panels() if names is None else [self.get(name) for name in names]
+        context: dict[str, Any] = {}
+        done: set[Callable[..., Any]] = set()
+        for panel in panels:
+            if panel.context is None or panel.context in done:
+                continue
+            done.add(panel.context)
+            context.update(panel.context(call))
+        return context
+
+
+def record_page_context(
+    request: HttpRequest, record: Any, registry: PanelRegistry, *, can_edit: bool, **forms: Any
+) -> dict[str, Any]:
+    """The context of a plain record page: the record (under its model name), whether the user
+    may change it, the time, and the registered panels with their contexts."""
+    call = PanelCall(request=request, record=record, can_edit=can_edit, forms=forms)
+    return {
+        record._meta.model_name: record,
+        "can_edit": can_edit,
+        "now": timezone.now(),
+        "panels": registry.slots(),
+        **registry.context(call),
+    }

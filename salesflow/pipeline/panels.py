@@ -1,0 +1,129 @@
+"""The deal page's panel registry, the pipeline's own panels on it, and the pipeline's panels on
+the lead, account and contact pages (see `salesflow.core.panels`).
+
+Playbooks, quotes and activities register their deal-page panels from their own apps. Slots of
+the deal page: `main` (the column of panels, listed in the section navigation), `aside` (the
+stage playbook and the deal actions) and `playbook` (inside the stage playbook panel).
+"""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Any
+
+from salesflow.core.panels import Panel, PanelCall, PanelRegistry
+from salesflow.customers.panels import account_panels, contact_panels
+from salesflow.leads.panels import lead_panels
+from salesflow.pipeline.forms import (
+    ConvertForm,
+    DealCloseForm,
+    DealMoveForm,
+    DealReopenForm,
+    QualificationForm,
+)
+from salesflow.pipeline.forms_stakeholders import (
+    DealCompetitorAddForm,
+    DealCompetitorEditForm,
+    StakeholderAddForm,
+    StakeholderEditForm,
+)
+from salesflow.pipeline.selectors import (
+    deal_competitors_of,
+    deals_visible_to,
+    stage_changes_of,
+    stakeholders_of,
+)
+
+deal_panels = PanelRegistry("deal")
+
+DEAL_PAGE = "pipeline/deal_detail.html"
+
+
+def _bant(call: PanelCall) -> dict[str, Any]:
+    deal = call.record
+    blank = partial(QualificationForm, user=call.user, record=deal.qualification)
+    return {"bant": deal.qualification, "bant_form": call.form("bant", blank)}
+
+
+def _stakeholders(call: PanelCall) -> dict[str, Any]:
+    """The deal's stakeholders, each row with its edit form, and the form to add one."""
+    deal = call.record
+    rows = [
+        (row, call.form(("stakeholder", row.pk), partial(StakeholderEditForm, deal=deal, row=row)))
+        for row in stakeholders_of(deal)
+    ]
+    blank = partial(StakeholderAddForm, deal=deal, user=call.user)
+    return {"stakeholder_rows": rows, "stakeholder_form": call.form("stakeholder", blank)}
+
+
+def _competitors(call: PanelCall) -> dict[str, Any]:
+    deal = call.record
+    rows = [
+        (
+            row,
+            call.form(("competitor", row.pk), partial(DealCompetitorEditForm, deal=deal, row=row)),
+        )
+        for row in deal_competitors_of(deal)
+    ]
+    blank = partial(DealCompetitorAddForm, deal=deal)
+    return {"competitor_rows": rows, "competitor_form": call.form("competitor", blank)}
+
+
+def _history(call: PanelCall) -> dict[str, Any]:
+    return {"history": stage_changes_of(call.record)}
+
+
+def _actions(call: PanelCall) -> dict[str, Any]:
+    """Move, close and reopen; the template offers them only to people who may change the deal."""
+    deal, forms = call.record, call.forms
+    return {
+        "move_form": forms.get("move") or DealMoveForm(deal=deal),
+        "close_form": forms.get("close") or DealCloseForm(deal=deal, user=call.user),
+        "reopen_form": forms.get("reopen") or DealReopenForm(deal=deal),
+    }
+
+
+def _lead_deals(call: PanelCall) -> dict[str, Any]:
+    deals = deals_visible_to(call.user).filter(lead=call.record).select_related("stage")
+    return {"deals": deals}
+
+
+def _lead_convert(call: PanelCall) -> dict[str, Any]:
+    return {"convert_form": call.forms.get("convert_form") or ConvertForm(lead=call.record)}
+
+
+def _account_deals(call: PanelCall) -> dict[str, Any]:
+    deals = deals_visible_to(call.user).filter(account=call.record)
+    return {"deals": deals.select_related("stage", "owner")}
+
+
+def _contact_deals(call: PanelCall) -> dict[str, Any]:
+    deals = deals_visible_to(call.user).filter(primary_contact=call.record)
+    return {"deals": deals.select_related("account", "stage")}
+
+
+def panels_register() -> None:
+    """Called from `PipelineConfig.ready()`."""
+    for panel in (
+        Panel("bant", f"{DEAL_PAGE}#panel-bant", _bant, order=10, label="BANT",
+              meets=("bant_recorded",)),
+        Panel("stakeholders", f"{DEAL_PAGE}#panel-stakeholders", _stakeholders, order=40,
+              label="Stakeholders", meets=("decision_maker",)),
+        Panel("competitors", f"{DEAL_PAGE}#panel-competitors", _competitors, order=50,
+              label="Competitors"),
+        Panel("history", f"{DEAL_PAGE}#panel-history", _history, order=900, label="History"),
+        # The playbook's own context (next stage, what blocks it) is the page's: other panels
+        # use it too, to open the form that meets a missing criterion.
+        Panel("playbook", f"{DEAL_PAGE}#panel-playbook", slot="aside", order=10, fresh=True),
+        Panel("actions", f"{DEAL_PAGE}#panel-actions", _actions, slot="aside", order=20,
+              fresh=True),
+    ):  # fmt: skip
+        deal_panels.register(panel)
+    panels = "pipeline/panels.html"
+    lead_panels.register(Panel("converted-deals", f"{panels}#lead-converted-deals", _lead_deals,
+                               slot="converted"))  # fmt: skip
+    lead_panels.register(Panel("deals", f"{panels}#lead-deals", _lead_deals, order=50))
+    lead_panels.register(Panel("convert", f"{panels}#lead-convert", _lead_convert, slot="aside",
+                               order=20))  # fmt: skip
+    account_panels.register(Panel("deals", f"{panels}#account-deals", _account_deals, order=20))
+    contact_panels.register(Panel("deals", f"{panels}#contact-deals", _contact_deals, order=20))

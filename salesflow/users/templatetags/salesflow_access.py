@@ -1,0 +1,17 @@
+"""`{% load salesflow_access %}`: what the access policy allows, for offering buttons."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+
+from salesflow.users import policy
+
+register = template.Library()
+
+
+@register.filter
+def can_edit(record: Any, user: Any) -> bool:
+    """Whether to offer edit buttons; the view checks again on submit."""
+    return policy.can_write(user, record)
