@@ -23,9 +23,20 @@ class Visibility(models.TextChoices):
 
 class Team(TimeStampedModel):
     name = models.CharField(max_length=100, unique=True)
+    # A regional office or a region above other teams; its managers manage the teams below it.
+    # Cycles are refused by `team_parent_set`, the only writer.
+    parent = models.ForeignKey(
+        "self", on_delete=models.PROTECT, related_name="children", null=True, blank=True
+    )
 
     class Meta:
         ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(parent__isnull=True) | ~models.Q(parent=models.F("pk")),
+                name="team_parent_not_itself",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name

@@ -5,7 +5,8 @@ service that changes a record checks `can_write`. The rules:
 
 - an inactive user reaches nothing;
 - an admin (role admin or superuser) reaches everything;
-- a manager reads and changes every record of their teams, and reads records shared with everyone;
+- a manager reads and changes every record of their teams and of every team below them (a
+  manager of a regional office manages its sub-teams), and reads records shared with everyone;
 - a rep reads and changes their own records and team-shared records of their teams, and reads
   records shared with everyone.
 
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from django.db import connection
 from django.db.models import Q
 
 from salesflow.users.models import Visibility
@@ -35,6 +37,38 @@ def team_ids_of(user: Any) -> list[int]:
     return cached
 
 
+def managed_team_ids(user: Any) -> list[int]:
+    """The teams whose records the user manages: a manager's teams and every team below them
+    (`Team.parent`), others their own teams. One query (a recursive CTE), cached on the user
+    object for the request, so the cost does not grow with the depth of the tree."""
+    if not getattr(user, "is_manager", False):
+        return team_ids_of(user)
+    cached = getattr(user, "_salesflow_managed_team_ids", None)
+    if cached is None:
+        cached = _team_tree_ids(user.pk) if user.pk else []
+        user._salesflow_managed_team_ids = cached
+    return cached
+
+
+def _team_tree_ids(user_id: int) -> list[int]:
+    from salesflow.users.models import Team, User
+
+    team = Team._meta.db_table
+    membership = User.teams.through._meta.db_table
+    # UNION (not UNION ALL) stops at rows already found, so even a cycle written around the
+    # services cannot make the query loop.
+    # The table names come from the models' metadata; the user id is a parameter.
+    sql = (
+        f"WITH RECURSIVE tree(id) AS ("  # noqa: S608
+        f" SELECT team_id FROM {membership} WHERE user_id = %s"
+        f" UNION SELECT child.id FROM {team} child JOIN tree ON child.parent_id = tree.id"
+        f") SELECT id FROM tree"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [user_id])
+        return sorted(row[0] for row in cursor.fetchall())
+
+
 def _prefixed(prefix: str, **lookups: Any) -> Q:
     return Q(**{f"{prefix}{key}": value for key, value in lookups.items()})
 
@@ -45,12 +79,11 @@ def writable_q(user: User | Any, prefix: str = "") -> Q:
         return NOTHING
     if user.is_admin:
         return Q()
-    teams = team_ids_of(user)
     q = _prefixed(prefix, owner_id=user.pk)
     if user.is_manager:
-        q |= _prefixed(prefix, team_id__in=teams)
+        q |= _prefixed(prefix, team_id__in=managed_team_ids(user))
     else:
-        q |= _prefixed(prefix, visibility=Visibility.TEAM, team_id__in=teams)
+        q |= _prefixed(prefix, visibility=Visibility.TEAM, team_id__in=team_ids_of(user))
     return q
 
 
@@ -70,10 +103,11 @@ def can_write(user: User | Any, record: OwnedModel) -> bool:
         return True
     if record.owner_id == user.pk:
         return True
-    in_team = record.team_id is not None and record.team_id in team_ids_of(user)
+    if record.team_id is None:
+        return False
     if user.is_manager:
-        return in_team
-    return in_team and record.visibility == Visibility.TEAM
+        return record.team_id in managed_team_ids(user)
+    return record.team_id in team_ids_of(user) and record.visibility == Visibility.TEAM
 
 
 def can_read(user: User | Any, record: OwnedModel) -> bool:
@@ -87,14 +121,16 @@ def can_read(user: User | Any, record: OwnedModel) -> bool:
 
 
 def users_visible_to(user: User | Any) -> Any:
-    """People the user may pick as owners or see in filters: admins all, others their teams."""
+    """People the user may pick as owners or see in filters: admins all, managers the members
+    of the teams they manage (sub-teams included), reps their teams."""
     from salesflow.users.models import User as UserModel
 
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return UserModel.objects.none()
     if user.is_admin:
         return UserModel.objects.all()
-    return UserModel.objects.filter(Q(pk=user.pk) | Q(teams__in=team_ids_of(user))).distinct()
+    teams = managed_team_ids(user)
+    return UserModel.objects.filter(Q(pk=user.pk) | Q(teams__in=teams)).distinct()
 
 
 def require_admin(user: User | Any) -> None:

@@ -51,6 +51,88 @@ def user_create(
     return user
 
 
+def _require_admin(acting_user: Any, what: str) -> None:
+    if not (getattr(acting_user, "is_authenticated", False) and acting_user.is_admin):
+        raise AccessDenied(f"Only an admin may {what}.")
+
+
+def team_get_or_create(*, name: str, acting_user: Any) -> tuple[Team, bool]:
+    """The team of that name (ignoring capitals and spacing), created when there is none."""
+    _require_admin(acting_user, "create teams")
+    name = " ".join(name.split())
+    if not name:
+        raise ValidationError({"name": "A team needs a name."})
+    team = Team.objects.filter(name__iexact=name).order_by("pk").first()
+    if team is not None:
+        return team, False
+    team = Team(name=name)
+    team.full_clean()
+    team.save()
+    return team, True
+
+
+@transaction.atomic
+def team_parent_set(team: Team, *, parent: Team | None, acting_user: Any) -> bool:
+    """Put the team under `parent` (None: at the top); whether it changed.
+
+    Refused when the parent is the team itself or one of the teams below it: the tree would
+    become a cycle, and a manager's teams would never end.
+    """
+    _require_admin(acting_user, "change teams")
+    if (parent.pk if parent else None) == team.parent_id:
+        return False
+    if parent is not None:
+        parent_of = dict(Team.objects.values_list("pk", "parent_id"))
+        chain, current = [parent.pk], parent_of.get(parent.pk)
+        while current is not None and current not in chain:
+            chain.append(current)
+            current = parent_of.get(current)
+        if team.pk in chain:
+            names = dict(Team.objects.filter(pk__in=chain).values_list("pk", "name"))
+            path = " → ".join(names[pk] for pk in reversed(chain[: chain.index(team.pk) + 1]))
+            raise ValidationError(
+                {
+                    "parent": f"Team {team.name!r} cannot be placed under {parent.name!r}: "
+                    f"{parent.name!r} is already below it ({path} → {parent.name}), so the "
+                    "teams would form a cycle."
+                    if parent.pk != team.pk
+                    else f"Team {team.name!r} cannot be its own parent team."
+                }
+            )
+    team.parent = parent
+    team.save(update_fields=["parent", "updated_at"])
+    return True
+
+
+@transaction.atomic
+def user_update(
+    user: User, *, acting_user: Any, teams: list[Team] | None = None, **fields: Any
+) -> User:
+    """Change a user's name, email, role, active flag and (when given) teams; admins only.
+
+    The Django admin flag follows the role, as in `user_create`. Passwords are not changed here.
+    """
+    _require_admin(acting_user, "change users")
+    allowed = {"username", "email", "first_name", "last_name", "role", "is_active"}
+    unknown = set(fields) - allowed
+    if unknown:
+        raise ValueError(f"user_update cannot change {', '.join(sorted(unknown))}")
+    if "role" in fields and fields["role"] not in Role.values:
+        raise ValidationError({"role": f"Choose one of: {', '.join(Role.values)}."})
+    demoted = "role" in fields and fields["role"] != Role.ADMIN and not user.is_superuser
+    if user.pk == acting_user.pk and (fields.get("is_active") is False or demoted):
+        raise ValidationError({"role": "You cannot demote or deactivate yourself."})
+    for name, value in fields.items():
+        setattr(user, name, value)
+    if "role" in fields:
+        user.is_staff = user.role == Role.ADMIN or user.is_superuser
+    user.full_clean()
+    user.save()
+    if teams is not None:
+        user.teams.set(teams)
+    return user
+
+
 def token_create(*, user: User, name: str = "") -> tuple[ApiToken, str]:
     """Create an API token; the plain key is returned once and never stored."""
     key = TOKEN_PREFIX + secrets.token_urlsafe(32)
