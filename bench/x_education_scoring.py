@@ -203,7 +203,7 @@ def setup_install(rules: Iterable[dict[str, Any]], *, acting_user: Any) -> list[
     """Save the rules as an admin would, through the settings' service (unnamed: each is named
     by what it tests); return them."""
     from salesflow.leads.models import ScoringRule
-    from salesflow.leads.scoring import scoring_custom_field_get, scoring_rule_save
+    from salesflow.leads.scoring_rules import scoring_custom_field_get, scoring_rule_save
 
     saved = []
     for position, spec in enumerate(rules, start=100):

@@ -26,6 +26,7 @@ class AccountForm(CustomFieldsFormMixin, OwnerFieldMixin, VersionedServiceForm):
 
     fieldsets = [
         ("Company", ["name", "industry", "size_band", "region", "website", "tier"]),
+        ("Facts", ["annual_revenue", "currency", "employee_count", "founded_year", "parent"]),
         OWNERSHIP,
         ("Notes", ["notes"]),
     ]
@@ -33,10 +34,26 @@ class AccountForm(CustomFieldsFormMixin, OwnerFieldMixin, VersionedServiceForm):
     class Meta:
         model = Account
         fields = [
-            "name", "industry", "size_band", "region", "website", "tier", "owner", "visibility",
+            "name", "industry", "size_band", "region", "website", "tier", "annual_revenue",
+            "currency", "employee_count", "founded_year", "parent", "owner", "visibility",
             "notes",
         ]  # fmt: skip
         widgets = {"notes": forms.Textarea(attrs={"rows": 4})}
+        help_texts = {"currency": "ISO code of the annual revenue, e.g. EUR."}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        parents = accounts_visible_to(self.user).order_by("name")
+        if self.record is not None:
+            parents = parents.exclude(pk=self.record.pk)
+        self.limit_choices("parent", parents)
+        self.fields["parent"].empty_label = "No parent account"
+        self.fields["currency"].required = False
+
+    def clean_currency(self) -> str:
+        # Left blank, the revenue keeps its currency (a new account: the model's default).
+        kept = self.record.currency if self.record is not None else "EUR"
+        return (self.cleaned_data.get("currency") or kept).upper()
 
 
 PROFILE = [

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models import Q
 from django.urls import reverse
 
 from salesflow.core.models import TimeStampedModel, VersionedModel
@@ -22,6 +24,11 @@ class Tier(models.TextChoices):
     C = "C", "C"
 
 
+# Year founded: no company we sell to is older than this, and none is founded in the future
+# (the upper bound is checked by the services against today's year).
+FOUNDED_MIN_YEAR = 1000
+
+
 class Account(OwnedModel, VersionedModel, TimeStampedModel):
     """A company we sell to."""
 
@@ -34,6 +41,29 @@ class Account(OwnedModel, VersionedModel, TimeStampedModel):
     region = models.CharField(max_length=100, blank=True)
     website = models.URLField(blank=True)
     tier = models.CharField(max_length=1, choices=Tier.choices, default=Tier.C)
+    annual_revenue = models.DecimalField(
+        max_digits=16, decimal_places=2, null=True, blank=True, validators=[MinValueValidator(0)]
+    )
+    currency = models.CharField(max_length=3, default="EUR", help_text="Of the annual revenue.")
+    employee_count = models.PositiveIntegerField(
+        null=True, blank=True, verbose_name="number of employees"
+    )
+    founded_year = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        verbose_name="year founded",
+        validators=[MinValueValidator(FOUNDED_MIN_YEAR), MaxValueValidator(9999)],
+    )
+    # The group this company belongs to. The services refuse cycles (an account as its own
+    # ancestor); deleting a parent leaves its children standing alone.
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="children",
+        verbose_name="parent account",
+    )
     notes = models.TextField(blank=True)
 
     # Values of the custom fields admins define for this kind of record (salesflow.customfields).
@@ -45,6 +75,19 @@ class Account(OwnedModel, VersionedModel, TimeStampedModel):
             models.Index(fields=["name"], name="account_name_idx"),
             models.Index(fields=["name_key"], name="account_name_key_idx"),
             models.Index(fields=["owner", "team", "visibility"], name="account_access_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(annual_revenue__isnull=True) | Q(annual_revenue__gte=0),
+                name="account_revenue_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(founded_year__isnull=True) | Q(founded_year__gte=FOUNDED_MIN_YEAR),
+                name="account_founded_year_range",
+            ),
+            models.CheckConstraint(
+                condition=~Q(parent=models.F("pk")), name="account_not_own_parent"
+            ),
         ]
 
     def __str__(self) -> str:

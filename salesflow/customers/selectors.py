@@ -36,6 +36,18 @@ def contacts_visible_to(user: Any) -> QuerySet[Contact]:
     return Contact.objects.filter(own | Q(pk__in=via_deal))
 
 
+def account_parent_for_user(user: Any, account: Account) -> Account | None:
+    """The account's parent when the user may read it; None otherwise (or when it has none)."""
+    if account.parent_id is None:
+        return None
+    return accounts_visible_to(user).filter(pk=account.parent_id).first()
+
+
+def account_children_visible_to(user: Any, account: Account) -> QuerySet[Account]:
+    """The accounts that name this one as their parent, among those the user may read."""
+    return accounts_visible_to(user).filter(parent=account).order_by("name", "pk")
+
+
 def accounts_filtered(
     user: Any, *, q: str = "", custom: Mapping[str, Any] | None = None, **filters: Any
 ) -> QuerySet[Account]:

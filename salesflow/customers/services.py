@@ -4,6 +4,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from salesflow.core.normalize import name_key, normalize_contact_fields, person_name_key
 from salesflow.core.services import fields_assign, instance_save_versioned
@@ -13,6 +14,7 @@ from salesflow.users.services import owner_change_check, ownership_defaults, rec
 
 ACCOUNT_FIELDS = {
     "name", "industry", "size_band", "region", "website", "tier", "notes",
+    "annual_revenue", "currency", "employee_count", "founded_year", "parent",
     "owner", "team", "visibility",
 }  # fmt: skip
 CONTACT_FIELDS = {
@@ -29,6 +31,7 @@ def account_create(*, acting_user: Any, **data: Any) -> Account:
     custom_assign(account, data, kind="account")
     fields_assign(account, data, allowed=ACCOUNT_FIELDS)
     account.name_key = name_key(account.name)
+    account_company_check(account)
     account.full_clean()
     account.save()
     return account
@@ -45,7 +48,43 @@ def account_update(
     if "name" in changed:
         account.name_key = name_key(account.name)
         changed.append("name_key")
+    account_company_check(account)
     return instance_save_versioned(account, changed=changed, expected_version=expected_version)
+
+
+def account_company_check(account: Account) -> None:
+    """Refuse a year founded in the future and a parent that would make a cycle.
+
+    The parent chain is walked up from the new parent: meeting the account itself means it would
+    be its own ancestor. Chains are short (a group, its divisions), so one query per level is fine.
+    """
+    errors: dict[str, str] = {}
+    this_year = timezone.localdate().year
+    if account.founded_year is not None and account.founded_year > this_year:
+        errors["founded_year"] = f"The year founded cannot be after {this_year}."
+    if account.currency:
+        account.currency = account.currency.upper()
+    if account.parent_id is not None:
+        if account.pk is not None and account.parent_id == account.pk:
+            errors["parent"] = "An account cannot be its own parent account."
+        elif account.pk is not None and _is_ancestor(account.pk, of=account.parent_id):
+            errors["parent"] = (
+                f"{account.parent} belongs to {account.name} already, so it cannot be its "
+                "parent account."
+            )
+    if errors:
+        raise ValidationError(errors)
+
+
+def _is_ancestor(pk: int, *, of: int) -> bool:
+    seen: set[int] = set()
+    current: int | None = of
+    while current is not None and current not in seen:
+        if current == pk:
+            return True
+        seen.add(current)
+        current = Account.objects.filter(pk=current).values_list("parent_id", flat=True).first()
+    return False
 
 
 @transaction.atomic

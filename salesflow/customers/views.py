@@ -15,7 +15,9 @@ from salesflow.customers import services
 from salesflow.customers.forms import AccountFilterForm, AccountForm, ContactFilterForm, ContactForm
 from salesflow.customers.panels import account_panels, contact_panels
 from salesflow.customers.selectors import (
+    account_children_visible_to,
     account_get_for_user,
+    account_parent_for_user,
     account_values_visible_to,
     accounts_filtered,
     contact_get_for_user,
@@ -28,7 +30,10 @@ from salesflow.users import policy
 ACCOUNT_EXPORT_COLUMNS = [
     ("id", "id"), ("name", "name"), ("industry", "industry"), ("size_band", "size_band"),
     ("region", "region"), ("website", "website"), ("tier", "tier"),
-    ("owner", "owner__username"), ("team", "team__name"), ("created_at", "created_at"),
+    ("annual_revenue", "annual_revenue"), ("currency", "currency"),
+    ("employee_count", "employee_count"), ("founded_year", "founded_year"),
+    ("parent", "parent__name"), ("owner", "owner__username"), ("team", "team__name"),
+    ("created_at", "created_at"),
 ]  # fmt: skip
 CONTACT_EXPORT_COLUMNS = [
     ("id", "id"), ("first_name", "first_name"), ("last_name", "last_name"),
@@ -71,6 +76,8 @@ def account_detail(request: HttpRequest, pk: int) -> HttpResponse:
     account = account_get_for_user(request.user, pk)
     context = {
         "contacts": contacts_visible_to(request.user).filter(account=account),
+        "parent": account_parent_for_user(request.user, account),
+        "children": account_children_visible_to(request.user, account),
         **record_page_context(
             request, account, account_panels, can_edit=policy.can_write(request.user, account)
         ),

@@ -7,8 +7,10 @@ the API, an import).
 
 from __future__ import annotations
 
+import contextlib
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextvars import ContextVar
 from typing import Any
 
 from django.apps import apps
@@ -221,6 +223,21 @@ def custom_field_type_change(field: CustomField, *, acting_user: Any, to_type: s
     return len(converted)
 
 
+_required_waived: ContextVar[bool] = ContextVar("custom_required_waived", default=False)
+
+
+@contextlib.contextmanager
+def custom_required_waived() -> Iterator[None]:
+    """Inside the block new records may leave required custom fields empty: records made by
+    Salesflow itself rather than by a person filling their form (a web-form submission from the
+    public, a lead converted into an account, a contact and a deal). Types are still checked."""
+    token = _required_waived.set(True)
+    try:
+        yield
+    finally:
+        _required_waived.reset(token)
+
+
 def custom_values_assign(record: models.Model, raw: Mapping[str, Any] | None, *, kind: str) -> bool:
     """Check `raw` ({key: value}) against the kind's fields and merge it into `record.custom`.
 
@@ -258,7 +275,7 @@ def custom_values_assign(record: models.Model, raw: Mapping[str, Any] | None, *,
             continue
         if record.pk is None and key not in raw and field.default is not None:
             values[key] = field.default
-        missing = field.is_required and is_empty(values.get(key))
+        missing = field.is_required and is_empty(values.get(key)) and not _required_waived.get()
         if missing and f"custom.{key}" not in errors and (record.pk is None or key in raw):
             errors[f"custom.{key}"] = [f"{field.label} is required."]
     if errors:

@@ -48,10 +48,13 @@ def custom_key(target: str) -> str:
 
 
 def record_kind(kind: str) -> str:
-    return RECORD_KINDS[kind]
+    """The custom field kind of an import kind; "user" for users, who have no custom fields."""
+    return RECORD_KINDS.get(kind, "user")
 
 
 def unknown_message(kind: str, key: str) -> str:
+    if kind not in RECORD_KINDS:
+        return f"{kind} have no custom fields."
     return (
         f"there is no {record_kind(kind)} custom field {key!r}; define it in the mapping's "
         f'"custom_fields" or under {SETTINGS_PAGE}.'
@@ -76,6 +79,8 @@ def section_read(raw: Any, kind: str) -> tuple[list[dict[str, Any]], list[str]]:
     """The `custom_fields` section as checked definitions, and its problems."""
     if raw in (None, []):
         return [], []
+    if kind not in RECORD_KINDS:
+        return [], [f'"custom_fields": {kind} have no custom fields.']
     if not isinstance(raw, list):
         return [], [
             '"custom_fields" must be a list of fields, e.g. '
@@ -253,6 +258,8 @@ def custom_fields_plan(
 def custom_targets_offered(kind: str, mapping: dict[str, Any] | None) -> list[Target]:
     """What the wizard offers as custom targets: the kind's fields in form order, then those
     the mapping's section would create."""
+    if kind not in RECORD_KINDS:
+        return []
     fields = {f.key: f for f in custom_fields_of(record_kind(kind))}
     section, _problems = section_read((mapping or {}).get("custom_fields", []), kind)
     for definition in section:

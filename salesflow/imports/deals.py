@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -18,7 +19,7 @@ from salesflow.customers.models import Account
 from salesflow.customfields.services import custom_values_assign
 from salesflow.imports.kinds import CREATED, UNCHANGED, UPDATED, Handler, RunContext, changes_of
 from salesflow.imports.mapping import MappedRow
-from salesflow.imports.resolver import RowProblem, text_key
+from salesflow.imports.resolver import RowProblem, stages_in_order, text_key
 from salesflow.pipeline.models import Deal, Outcome, Stage, StageKind
 from salesflow.pipeline.services import (
     NEEDS_REASON,
@@ -45,6 +46,15 @@ class _PlannedDeal:
     row: MappedRow
     history: DealHistory
     created_at: dt.datetime
+
+
+@dataclass
+class _Moment:
+    """When a deal reached a point of its path, and where the file said so (None: estimated)."""
+
+    what: str  # "was created", "entered 'Needs assessment'", "closed"
+    at: dt.datetime | None = None
+    target: str = ""  # the mapping target or stage date column that gave it
 
 
 class DealHandler(Handler):
@@ -77,11 +87,11 @@ class DealHandler(Handler):
                 found[("external_id", deal.external_id)] = deal
         return found
 
-    def _natural_key(self, account: Account, name: str, row: MappedRow) -> tuple[Any, ...]:
+    def _natural_key(self, account: Account | None, name: str, row: MappedRow) -> tuple[Any, ...]:
         created = row.values.get("created_at")
         return (
             "deal",
-            account.pk,
+            account.pk if account else None,
             text_key(name),
             timezone.localdate(created) if created else None,
         )
@@ -97,15 +107,16 @@ class DealHandler(Handler):
 
     def write(self, row: MappedRow, known: dict[tuple[Any, ...], Any]) -> str:
         values = row.values
-        for needed in ("account", "stage"):
-            if not values.get(needed):
-                raise RowProblem(
-                    needed, f"A deal needs {'an' if needed == 'account' else 'a'} {needed}."
-                )
+        if not values.get("stage"):
+            raise RowProblem("stage", "A deal needs a stage.")
         owner = self.resolver.owner(values["owner"]) if "owner" in values else None
         effective_owner = owner or self.ctx.default_owner
-        account = self.resolver.account(values["account"], owner=effective_owner)
+        account = None  # a blank account cell: a deal whose customer is not known yet
+        if values.get("account"):
+            account = self.resolver.account(values["account"], owner=effective_owner)
         name = values.get("name") or _deal_name(account, values.get("external_id", ""))
+        if not name:
+            raise RowProblem("name", "A deal without an account needs a name or an external id.")
         key = self.key(row) or self._natural_key(account, name, row)
         existing = known.get(key)
         if existing is None and key[0] == "deal":
@@ -131,30 +142,19 @@ class DealHandler(Handler):
         self,
         row: MappedRow,
         owner: User,
-        account: Account,
+        account: Account | None,
         name: str,
         pipeline: Any,
         path_stages: list[Stage],
         outcome: str,
     ) -> _PlannedDeal:
         values = row.values
-        now = self.ctx.now
-        steps = max(1, len(path_stages) - 1)
-        created_at = values.get("created_at")
-        closed_at = values.get("closed_at") if outcome != Outcome.OPEN else None
-        if created_at is None:
-            created_at = (closed_at or now) - STAGE_DAYS * steps
-        if outcome != Outcome.OPEN and closed_at is None:
-            closed_at = min(now, created_at + STAGE_DAYS * steps)
-        errors = {}
-        if created_at > now:
-            errors["created_at"] = "A deal cannot be created in the future."
-        if closed_at is not None and closed_at > now:
-            errors["closed_at"] = "A closed deal cannot close in the future."
-        if closed_at is not None and closed_at < created_at:
-            errors["closed_at"] = "The deal closes before it was created."
-        if errors:
-            raise ValidationError(errors)
+        points = self._moments_given(row, pipeline, path_stages, outcome)
+        at_list, estimated = _moments_fill(
+            [p.at for p in points], now=self.ctx.now, closed=outcome != Outcome.OPEN
+        )
+        created_at = at_list[0]
+        closed_at = at_list[-1] if outcome != Outcome.OPEN else None
         lost_reason = None
         if outcome in NEEDS_REASON:
             lost_reason = self.resolver.lost_reason(values.get("lost_reason"))
@@ -169,10 +169,9 @@ class DealHandler(Handler):
                 account=account,
                 owner=owner,
             )
-            if contact.account_id not in (None, account.pk):
+            if account is not None and contact.account_id not in (None, account.pk):
                 raise ValidationError({"primary_contact": "This contact works at another account."})
-        end = closed_at or now
-        moments = _moments(created_at, end, len(path_stages), closed=closed_at is not None)
+        moments = at_list[: len(path_stages)]
         deal = Deal(
             name=name,
             account=account,
@@ -204,8 +203,61 @@ class DealHandler(Handler):
             path=[(s, at, owner) for s, at in zip(path_stages, moments, strict=True)],
             outcome=outcome,
             closed_at=closed_at,
+            estimated={i for i in estimated if i < len(path_stages)},
+            is_closed_at_estimated=outcome == Outcome.SUSPENDED and len(points) - 1 in estimated,
         )
         return _PlannedDeal(row=row, history=history, created_at=created_at)
+
+    def _moments_given(
+        self, row: MappedRow, pipeline: Any, path_stages: list[Stage], outcome: str
+    ) -> list[_Moment]:
+        """What the file says of each point of the path (a suspended deal's suspension last),
+        checked: no moment in the future, none before an earlier one."""
+        values = row.values
+        names = {text_key(s.name): s for s in stages_in_order(pipeline)}
+        dated: dict[int, tuple[str, dt.datetime]] = {}
+        for stage_name, (column, at) in row.stage_dates.items():
+            stage = names.get(text_key(stage_name))
+            if stage is None:
+                raise RowProblem(
+                    column,
+                    f"stage_dates names {stage_name!r}, which is not a stage of pipeline "
+                    f"{pipeline.name!r}; use one of: {', '.join(s.name for s in names.values())}.",
+                )
+            dated[stage.pk] = (column, at)
+        points = []
+        for index, stage in enumerate(path_stages):
+            point = _Moment(f"entered {stage.name!r}")
+            if stage.pk in dated:
+                point.target, point.at = dated[stage.pk]
+            if index == 0 and values.get("created_at") is not None:
+                point = _Moment("was created", values["created_at"], "created_at")
+            points.append(point)
+        if outcome == Outcome.SUSPENDED:
+            points.append(_Moment("was suspended"))
+        if outcome != Outcome.OPEN and values.get("closed_at") is not None:
+            points[-1] = _Moment("closed", values["closed_at"], "closed_at")
+        mapper = self.ctx.mapper
+        earlier: _Moment | None = None
+        for point in points:
+            if point.at is None:
+                continue
+            if point.at > self.ctx.now:
+                message = {
+                    "created_at": "A deal cannot be created in the future.",
+                    "closed_at": "A closed deal cannot close in the future.",
+                }.get(point.target, f"The deal cannot have {point.what} in the future.")
+                raise RowProblem(point.target, message)
+            if earlier is not None and point.at < earlier.at:
+                raise RowProblem(
+                    point.target,
+                    f"Dates out of order: {mapper.column_for(point.target)} "
+                    f"({_day(point.at)}, the deal {point.what}) is before "
+                    f"{mapper.column_for(earlier.target)} ({_day(earlier.at)}, the deal "
+                    f"{earlier.what}).",
+                )
+            earlier = point
+        return points
 
     def _path(self, pipeline: Any, stage: Stage, outcome: str) -> list[Stage]:
         """The stages a deal passed: the open stages up to where it got, then Won or Lost.
@@ -251,6 +303,9 @@ class DealHandler(Handler):
         for deal, plan in zip(deals, planned, strict=True):
             deal.created_at = plan.created_at
         Deal.objects.bulk_update(deals, ["created_at"])
+        self.ctx.estimated_moments += sum(
+            len(p.history.estimated) + p.history.is_closed_at_estimated for p in planned
+        )
 
     def _update(
         self,
@@ -320,17 +375,43 @@ def _outcome_of(stage: Stage, given: str | None) -> str:
     return given
 
 
-def _moments(
-    start: dt.datetime, end: dt.datetime, count: int, *, closed: bool
-) -> list[dt.datetime]:
-    """When each stage of a path was entered: spread evenly, the first at creation; a closed
-    deal enters its last stage when it closed, an open one some time before now."""
-    if count == 1:
-        return [start]
-    span = end - start
-    parts = count - 1 if closed else count
-    return [start + span * index / parts for index in range(count)]
+def _moments_fill(
+    given: list[dt.datetime | None], *, now: dt.datetime, closed: bool
+) -> tuple[list[dt.datetime], set[int]]:
+    """Every moment of a path, and the positions of those estimated because no column gave them.
+
+    Between two known moments the missing ones are spread evenly; before the first known one
+    they are that moment; after the last, an open deal's are spread up to some time before
+    now and a closed deal's 14 days per stage (never after now). With no date at all, every
+    moment is the import's own.
+    """
+    known = [i for i, at in enumerate(given) if at is not None]
+    estimated = {i for i, at in enumerate(given) if at is None}
+    if not known:
+        return [now] * len(given), estimated
+    moments: list[dt.datetime] = [at or now for at in given]
+    for index in range(known[0]):
+        moments[index] = moments[known[0]]
+    for start, end in itertools.pairwise(known):
+        for index in range(start + 1, end):
+            moments[index] = moments[start] + (moments[end] - moments[start]) * (
+                (index - start) / (end - start)
+            )
+    last, count = known[-1], len(given)
+    if last < count - 1:
+        steps = count - 1 - last
+        end_at = min(now, moments[last] + STAGE_DAYS * steps) if closed else now
+        parts = steps if closed else steps + 1
+        for index in range(last + 1, count):
+            moments[index] = moments[last] + (end_at - moments[last]) * ((index - last) / parts)
+    return moments, estimated
 
 
-def _deal_name(account: Account, external_id: str) -> str:
+def _day(moment: dt.datetime) -> str:
+    return timezone.localtime(moment).date().isoformat()
+
+
+def _deal_name(account: Account | None, external_id: str) -> str:
+    if account is None:
+        return f"Deal #{external_id}" if external_id else ""
     return f"{account.name} #{external_id}" if external_id else account.name

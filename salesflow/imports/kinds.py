@@ -21,6 +21,7 @@ from django.db import models
 
 from salesflow.core.normalize import person_name_key
 from salesflow.customers.models import Account, Contact
+from salesflow.customers.selectors import accounts_visible_to
 from salesflow.customers.services import (
     account_create,
     account_update,
@@ -29,7 +30,8 @@ from salesflow.customers.services import (
 )
 from salesflow.imports.custom import custom_key, is_custom
 from salesflow.imports.mapping import MappedRow, RowMapper
-from salesflow.imports.resolver import Resolver, text_key
+from salesflow.imports.resolver import Resolver, RowProblem, text_key
+from salesflow.imports.targets import ACCOUNT_FACT_PREFIX
 from salesflow.leads.models import Lead
 from salesflow.leads.services import lead_create, lead_update
 from salesflow.users.models import User
@@ -47,6 +49,8 @@ class RunContext:
     resolver: Resolver
     mapper: RowMapper
     now: dt.datetime
+    # Deals: moments of the stage histories written so far that no column gave (estimated).
+    estimated_moments: int = 0
 
 
 class Handler:
@@ -92,6 +96,14 @@ class Handler:
     def flush(self) -> list[tuple[MappedRow, str | Exception]]:
         """Write what was batched; (row, action or the exception that refused it)."""
         return []
+
+
+def account_facts_pop(data: dict[str, Any]) -> dict[str, Any]:
+    """Take the `account_*` facts (for an account the import creates) out of a row's data."""
+    return {
+        name.removeprefix(ACCOUNT_FACT_PREFIX): data.pop(name)
+        for name in [n for n in data if n.startswith(ACCOUNT_FACT_PREFIX)]
+    }
 
 
 def _same(current: Any, new: Any) -> bool:
@@ -274,8 +286,12 @@ class ContactHandler(PersonHandler):
         return super().prefetch(rows)
 
     def resolve_refs(self, data: dict[str, Any], owner: User | None) -> None:
+        facts = account_facts_pop(data)
         if "account" in data:
+            mark = self.resolver.mark()
             data["account"] = self.resolver.account(data["account"], owner=owner)
+            if facts and self.resolver.mark() > mark:  # created for this row
+                account_update(data["account"], acting_user=self.ctx.acting_user, **facts)
 
     def create(self, data: dict[str, Any]) -> Contact:
         return contact_create(acting_user=self.ctx.acting_user, **data)
@@ -299,6 +315,25 @@ class AccountHandler(SimpleHandler):
             for record in Account.objects.filter(name_key__in=names).order_by("-pk"):
                 found[("name", record.name_key)] = record
         return found
+
+    def resolve_refs(self, data: dict[str, Any], owner: User | None) -> None:
+        if data.get("parent"):
+            # Looked up row by row, not from the resolver's cache, so a parent written by an
+            # earlier row of the same chunk is found.
+            name = data["parent"]
+            parent = (
+                accounts_visible_to(self.ctx.acting_user)
+                .filter(name_key=text_key(name))
+                .order_by("pk")
+                .first()
+            )
+            if parent is None:
+                raise RowProblem(
+                    "parent",
+                    f"No account {name!r} that you can see. Import the parent accounts first "
+                    "(or earlier in the file).",
+                )
+            data["parent"] = parent
 
     def create(self, data: dict[str, Any]) -> Account:
         return account_create(acting_user=self.ctx.acting_user, **data)

@@ -24,7 +24,7 @@ from salesflow.imports.targets import CREATABLE, TARGETS, TARGETS_BY_NAME, Targe
 MAPPING_KEYS = {
     "kind", "name", "description", "columns", "values", "create_missing", "defaults",
     "null_values", "templates", "required", "date_format", "decimal_separator", "encoding",
-    "delimiter", "sheet", "custom_fields",
+    "delimiter", "sheet", "custom_fields", "stage_dates", "ranges",
 }  # fmt: skip
 DEFAULT_NULL_VALUES = ("",)
 
@@ -78,11 +78,14 @@ def mapping_check(mapping: Any, kind: str) -> dict[str, Any]:
         else:
             seen[target] = column
 
+    # A target with number ranges may also be filled by a template ("{Employees}"), so the
+    # same column can give both the number and its band.
+    range_entries = _dict_of(mapping, "ranges", problems)
     templates = _dict_of(mapping, "templates", problems)
     for target, template in templates.items():
         if custom.is_custom(target) and target not in targets:
             problems.append(unknown("templates", target))
-        elif target not in targets or not targets[target].is_textual:
+        elif target not in targets or not (targets[target].is_textual or target in range_entries):
             problems.append(f"templates: {target!r} is not a text field of {kind}.")
         elif target in seen:
             problems.append(
@@ -125,6 +128,8 @@ def mapping_check(mapping: Any, kind: str) -> dict[str, Any]:
                 except ValueError as exc:
                     problems.append(f"values.{target}: {source_value!r} maps to {value!r}: {exc}")
 
+    problems += _ranges_check(range_entries, tables, targets, filled, kind)
+
     defaults = _dict_of(mapping, "defaults", problems)
     for target, value in defaults.items():
         if custom.is_custom(target) and target not in targets:
@@ -161,6 +166,16 @@ def mapping_check(mapping: Any, kind: str) -> dict[str, Any]:
         if target not in filled and target not in defaults:
             problems.append(f"required: no column maps to {target!r}.")
 
+    stage_dates = _dict_of(mapping, "stage_dates", problems)
+    if stage_dates and kind != ImportKind.DEALS:
+        problems.append('"stage_dates" is for deals: a date column per stage of the pipeline.')
+    for stage_name, column in stage_dates.items():
+        if not isinstance(column, str) or not column.strip():
+            problems.append(
+                f"stage_dates.{stage_name}: name the file column that holds the day the deal "
+                f"entered {stage_name!r}."
+            )
+
     null_values = mapping.get("null_values", list(DEFAULT_NULL_VALUES))
     if not isinstance(null_values, list) or not all(isinstance(v, str) for v in null_values):
         problems.append('"null_values" must be a list of texts, e.g. ["", "Select", "n/a"].')
@@ -194,7 +209,38 @@ def mapping_check(mapping: Any, kind: str) -> dict[str, Any]:
         "required": list(required),
         "null_values": null_values,
         "custom_fields": section,
+        "stage_dates": stage_dates,
     }
+
+
+def _ranges_check(
+    range_entries: dict[str, Any],
+    tables: dict[str, Any],
+    targets: dict[str, Target],
+    filled: set[str],
+    kind: str,
+) -> list[str]:
+    """Problems of the `ranges` section: unknown or unfilled targets, malformed entries,
+    reversed bounds, overlaps, and values (after the value table) the field would refuse."""
+    problems: list[str] = []
+    for target, entries in range_entries.items():
+        if target not in targets:
+            problems.append(f"ranges: {kind} have no field {target!r}.")
+            continue
+        if target not in filled:
+            problems.append(f"ranges: no column maps to {target!r}.")
+        _ranges, found = values.ranges_read(target, entries)
+        problems += found
+        table = {values.value_key(k): v for k, v in tables.get(target, {}).items()}
+        for number, entry in enumerate(entries if isinstance(entries, list) else [], start=1):
+            if not isinstance(entry, list) or len(entry) != 3:
+                continue
+            value = table.get(values.value_key(entry[2]), table.get("*", entry[2]))
+            try:
+                values.convert(targets[target], value, values.RowOptions())
+            except ValueError as exc:
+                problems.append(f"ranges.{target}[{number}] {values.json_text(entry)}: {exc}")
+    return problems
 
 
 def _dict_of(mapping: dict[str, Any], key: str, problems: list[str]) -> dict[str, Any]:
@@ -210,11 +256,9 @@ def _kind_needs(kind: str, filled: set[str]) -> list[str]:
         ImportKind.LEADS: [("source", "Leads need a source: map a column to 'source' or set "
                                       "defaults.source (e.g. \"other\").")],
         ImportKind.ACCOUNTS: [("name", "Accounts need a column mapped to 'name'.")],
-        ImportKind.DEALS: [
-            ("stage", "Deals need a column mapped to 'stage'."),
-            ("account", "Deals need a column mapped to 'account' (or defaults.account)."),
-        ],
+        ImportKind.DEALS: [("stage", "Deals need a column mapped to 'stage'.")],
         ImportKind.CONTACTS: [],
+        ImportKind.USERS: [("username", "Users need a column mapped to 'username'.")],
     }[kind]  # fmt: skip
     problems = [message for target, message in need if target not in filled]
     if kind == ImportKind.CONTACTS and not filled & {"last_name", "full_name"}:
@@ -306,6 +350,8 @@ class MappedRow:
     from_file: set[str] = field(default_factory=set)
     errors: list[CellError] = field(default_factory=list)
     raw: dict[str, str] = field(default_factory=dict)
+    # Deals: stage name -> (file column, the moment the deal entered it), from `stage_dates`.
+    stage_dates: dict[str, tuple[str, dt.datetime]] = field(default_factory=dict)
 
 
 class RowMapper:
@@ -345,6 +391,13 @@ class RowMapper:
                     missing.append((column, f"templates.{target}"))
                 else:
                     self.template_sources[column] = index
+        self.stage_date_columns: list[tuple[int, str, str]] = []  # (cell index, column, stage)
+        for stage_name, column in mapping.get("stage_dates", {}).items():
+            index = index_of.get(_header_key(column))
+            if index is None:
+                missing.append((column, f"stage_dates.{stage_name}"))
+            else:
+                self.stage_date_columns.append((index, header[index], stage_name))
         self.missing_columns = missing
         self.column_of = {target: column for _, column, target in self.columns}
         if "full_name" in self.column_of:  # a refused first or last name was in that column
@@ -356,12 +409,28 @@ class RowMapper:
             target: {values.value_key(k): v for k, v in table.items()}
             for target, table in mapping["values"].items()
         }
+        self.ranges = {
+            target: values.ranges_read(target, entries)[0]
+            for target, entries in mapping.get("ranges", {}).items()
+        }
 
     def column_for(self, target: str) -> str:
         return self.column_of.get(target, target)
 
     def is_null(self, text: str) -> bool:
         return text.strip().casefold() in self.null_values
+
+    def in_range(self, target: str, cell: Any) -> str:
+        """The value of the range holding the cell's number (then read as any cell)."""
+        number = values.parse_decimal(cell, decimal_separator=self.options.decimal_separator)
+        try:
+            return values.cell_text(values.range_value(self.ranges[target], number))
+        except LookupError:
+            shown = values.json_text(number)
+            raise ValueError(
+                f"{shown} is in none of the ranges of {target}; add a range for it to the "
+                'mapping\'s "ranges".'
+            ) from None
 
     def map(self, record: parsing.Record) -> MappedRow:
         row = MappedRow(record.number)
@@ -373,6 +442,12 @@ class RowMapper:
             if self.is_null(text):
                 continue
             row.raw[target] = text
+            if target in self.ranges:
+                try:
+                    cell = text = self.in_range(target, cell)
+                except ValueError as exc:
+                    row.errors.append(CellError(self.column_for(target), text, str(exc)))
+                    continue
             if target in self.values:
                 table = self.values[target]
                 translated = table.get(values.value_key(text), table.get("*", text))
@@ -388,6 +463,12 @@ class RowMapper:
                 texts[column] = "" if self.is_null(text) else text
             for target, template in self.mapping["templates"].items():
                 rendered = render_template(template, texts)
+                if rendered and target in self.ranges:
+                    try:
+                        rendered = self.in_range(target, rendered)
+                    except ValueError as exc:
+                        row.errors.append(CellError(self.column_for(target), rendered, str(exc)))
+                        continue
                 if rendered:
                     raw_values[target] = rendered
                     row.raw[target] = rendered
@@ -407,6 +488,22 @@ class RowMapper:
                 row.from_file.discard(target)
                 continue
             row.values[target] = converted
+        for index, column, stage_name in self.stage_date_columns:
+            cell = cells[index]
+            text = values.cell_text(cell)
+            if self.is_null(text):
+                continue
+            try:  # read as the deal's own moments are
+                moment = values.convert(
+                    self.targets["created_at"],
+                    cell if not isinstance(cell, str) else text,
+                    self.options,
+                )
+            except ValueError as exc:
+                row.errors.append(CellError(column, text, str(exc)))
+                continue
+            row.stage_dates[stage_name] = (column, moment)
+            row.raw[column] = text
         if "full_name" in row.values:
             first, last = name_split(row.values.pop("full_name"))
             for target, part in (("first_name", first), ("last_name", last)):

@@ -11,6 +11,7 @@ class ImportKind(models.TextChoices):
     CONTACTS = "contacts", "Contacts"
     ACCOUNTS = "accounts", "Accounts"
     DEALS = "deals", "Historical deals"
+    USERS = "users", "Users and teams"
 
 
 class ImportMode(models.TextChoices):

@@ -12,8 +12,6 @@ import unicodedata
 from collections.abc import Iterable
 from typing import Any
 
-from django.db.models import Q
-
 from salesflow.core.normalize import name_key
 from salesflow.customers.models import Account, Contact
 from salesflow.customers.selectors import accounts_visible_to, contacts_visible_to
@@ -90,15 +88,23 @@ class Resolver:
         cache = self._cache("owner")
         if key in cache:
             return cache[key]
-        user = (
-            User.objects.filter(Q(username__iexact=text) | Q(email__iexact=text))
-            .order_by("-is_active", "pk")
-            .first()
-        )
-        if user is None and " " in text.strip():
-            user = self._user_by_full_name(key)
-        if user is not None:
-            return self._remember("owner", key, user, created=False)
+        text = text.strip()
+        matches = list(User.objects.filter(username__iexact=text).order_by("pk")[:2])
+        if len(matches) > 1:  # usernames are unique as typed; prefer the one typed so
+            matches = [u for u in matches if u.username == text] or matches
+        if not matches:
+            matches = list(User.objects.filter(email__iexact=text).order_by("pk")[:2])
+        if not matches and " " in text:
+            matches = self._users_by_full_name(key)[:2]
+        if len(matches) > 1:
+            first, second = matches[:2]
+            raise RowProblem(
+                "owner",
+                f"{text!r} matches several users: {_user_named(first)} and "
+                f"{_user_named(second)}. Name the owner by username or email.",
+            )
+        if matches:
+            return self._remember("owner", key, matches[0], created=False)
         if "owner" not in self.create_missing:
             raise RowProblem(
                 "owner",
@@ -108,12 +114,12 @@ class Resolver:
         user = self._owner_create(text)
         if "user_names" in self.caches:  # read before this user existed
             self.caches["user_names"].setdefault(
-                text_key(f"{user.first_name} {user.last_name}"), user
-            )
+                text_key(f"{user.first_name} {user.last_name}"), []
+            ).append(user)
         return self._remember("owner", key, user, created=True)
 
-    def _user_by_full_name(self, key: str) -> User | None:
-        """The user whose "first last" has this text key, active ones first, then the oldest.
+    def _users_by_full_name(self, key: str) -> list[User]:
+        """The users whose "first last" has this text key, oldest first.
 
         Compared in Python, as SQL `LOWER()` folds only ASCII on SQLite ("JÖRG MÜLLER" must find
         Jörg Müller); staff users are few, so their names are read once per run.
@@ -121,9 +127,9 @@ class Resolver:
         names = self.caches.get("user_names")
         if names is None:
             names = self.caches["user_names"] = {}
-            for user in User.objects.order_by("-is_active", "pk"):
-                names.setdefault(text_key(f"{user.first_name} {user.last_name}"), user)
-        return names.get(key)
+            for user in User.objects.order_by("pk"):
+                names.setdefault(text_key(f"{user.first_name} {user.last_name}"), []).append(user)
+        return names.get(key, [])
 
     def _owner_create(self, text: str) -> User:
         """An inactive user for a former colleague named in the file, in the importer's team."""
@@ -330,6 +336,11 @@ def stages_in_order(pipeline: Pipeline) -> list[Stage]:
 def _is_archived(stage: Stage) -> bool:
     # Stages that an admin removed stay for history (when the pipeline app archives them).
     return getattr(stage, "archived_at", None) is not None
+
+
+def _user_named(user: User) -> str:
+    name = user.get_full_name()
+    return f"{user.username} ({name})" if name else user.username
 
 
 def _ascii_username(text: str) -> str:

@@ -20,12 +20,14 @@ from salesflow.imports.kinds import (
 from salesflow.imports.mapping import CellError, MappedRow, RowMapper
 from salesflow.imports.models import ImportKind
 from salesflow.imports.resolver import RowProblem
+from salesflow.imports.users import UserHandler
 
 HANDLERS: dict[str, type[Handler]] = {
     ImportKind.LEADS: LeadHandler,
     ImportKind.CONTACTS: ContactHandler,
     ImportKind.ACCOUNTS: AccountHandler,
     ImportKind.DEALS: DealHandler,
+    ImportKind.USERS: UserHandler,
 }
 
 

@@ -312,6 +312,7 @@ class _Run:
         self.chunk_rows = chunk_rows
         self.stored_errors = job.errors.count()
         self.fields_created = fields_created or []
+        self.ctx: RunContext | None = None
 
     def run(self) -> None:
         job = self.job
@@ -331,7 +332,8 @@ class _Run:
             self.single_transaction()
 
     def context(self) -> RunContext:
-        return run_context(self.job, self.mapper)
+        self.ctx = run_context(self.job, self.mapper)
+        return self.ctx
 
     def chunks(self) -> Iterator[list[parsing.Record]]:
         chunk: list[parsing.Record] = []
@@ -443,7 +445,7 @@ class _Run:
         )
         if dry:
             message += " Dry run: nothing was written."
-        message += self.custom_fields_note()
+        message += self.custom_fields_note() + self.estimated_note()
         if self.stored_errors >= MAX_STORED_ERRORS:
             message += f" Only the first {MAX_STORED_ERRORS} problems are listed."
         return message
@@ -464,6 +466,19 @@ class _Run:
         if not self.job.created_by.is_admin:
             note += " Only an admin can run it for real."
         return note
+
+    def estimated_note(self) -> str:
+        """Deals: the stage moments no column gave, stored as estimated (docs/imports.md).
+        Counted by this process, so a resumed import counts the rows after the checkpoint."""
+        count = self.ctx.estimated_moments if self.ctx is not None else 0
+        if not count:
+            return ""
+        several = "s" if count != 1 else ""
+        verb = "would be" if self.job.is_dry_run else ("were" if several else "was")
+        return (
+            f" {count} stage moment{several} {verb} estimated: no date column gave them, so "
+            'the deal pages show them as "about".'
+        )
 
     def _finish_fields(self, message: str, *, failed: bool = False) -> None:
         fields = {

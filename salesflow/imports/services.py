@@ -32,6 +32,7 @@ from salesflow.imports.mapping import mapping_check, mapping_suggest
 from salesflow.imports.models import (
     IMPORT_DRAFT_DIR,
     ImportJob,
+    ImportKind,
     ImportMapping,
     ImportMode,
     ImportStatus,
@@ -47,6 +48,7 @@ __all__ = [
     "import_errors_csv",
     "import_job_create",
     "import_job_enqueue",
+    "import_kind_allow",
     "import_mapping_save",
     "import_preview",
     "import_run",
@@ -65,11 +67,18 @@ def _user_check(user: Any) -> None:
         raise ValidationError({"user": "Only an active user can import."})
 
 
+def import_kind_allow(user: Any, kind: str) -> None:
+    """Refuse a kind the user may not import: users and teams are for admins only."""
+    if kind == ImportKind.USERS and not user.is_admin:
+        raise ValidationError({"kind": "Only an admin may import users and teams."})
+
+
 def _mapping_for(
     user: Any, kind: str, mapping: dict[str, Any] | ImportMapping, *, dry_run: bool = False
 ) -> tuple[dict[str, Any], ImportMapping | None]:
     saved = mapping if isinstance(mapping, ImportMapping) else None
     definition = saved.definition if saved is not None else mapping
+    import_kind_allow(user, kind)
     checked = mapping_check(definition, kind)
     if "owner" in checked["create_missing"] and not (user.is_admin or user.is_manager):
         raise ValidationError(

@@ -13,7 +13,7 @@ from salesflow.customers.models import SizeBand, Tier
 from salesflow.imports.models import ImportKind
 from salesflow.leads.models import Channel, LeadStatus, Source
 from salesflow.pipeline.models import Outcome
-from salesflow.users.models import Visibility
+from salesflow.users.models import Role, Visibility
 
 # Reference targets the importer may create when a name is not found, per kind.
 CREATABLE = {
@@ -21,6 +21,7 @@ CREATABLE = {
     ImportKind.CONTACTS: {"owner", "account"},
     ImportKind.ACCOUNTS: {"owner"},
     ImportKind.DEALS: {"owner", "account", "contact"},
+    ImportKind.USERS: set(),  # teams are always created as needed
 }
 
 
@@ -106,6 +107,21 @@ OWNERSHIP = (
         "creation date",
     ),
 )
+# Company facts of an account, also offered (prefixed `account_`) where contacts and deals
+# create their account (`create_missing`), see ACCOUNT_FACT_PREFIX.
+ACCOUNT_FACTS = (
+    _t("annual_revenue", "decimal", "revenue", "annual revenue", "turnover", "sales volume"),
+    _t("currency", "currency", "currency code", "revenue currency"),
+    _t("employee_count", "integer", "employees", "number of employees", "headcount",
+       "employee count", "staff"),
+    _t("founded_year", "integer", "founded", "year founded", "founded in", "established"),
+)  # fmt: skip
+ACCOUNT_FACT_PREFIX = "account_"
+CREATED_ACCOUNT_FACTS = tuple(
+    _t(f"{ACCOUNT_FACT_PREFIX}{t.name}", t.type, f"account {t.name.replace('_', ' ')}",
+       choices=t.choices, help="for an account the import creates")
+    for t in (*ACCOUNT_FACTS, _t("industry"), _t("size_band", "choice", choices=SizeBand))
+)  # fmt: skip
 TARGETS: dict[str, tuple[Target, ...]] = {
     ImportKind.LEADS: (
         _t("external_id", "text", "id", "lead id", "record id", "prospect id", "external id"),
@@ -119,6 +135,8 @@ TARGETS: dict[str, tuple[Target, ...]] = {
         _t("website", "url", "web site", "url", "homepage", "domain"),
         _t("channel", "choice", choices=Channel),
         _t("source", "choice", "lead source", "origin", choices=Source),
+        _t("source_detail", "text", "source as given", "raw source", "source detail",
+           help="the source as the file names it, kept as written"),
         _t("campaign", "ref", "campaign name"),
         _t("status", "choice", "lead status", "stage", choices=LeadStatus),
         _t("notes", "text", "note", "description", "comments", "comment"),
@@ -140,6 +158,7 @@ TARGETS: dict[str, tuple[Target, ...]] = {
         _t("has_consent", "bool", "consent", "marketing consent", "opt in", "subscribed"),
         _t("consent_at", "datetime", "consent date"),
         _t("do_not_contact", "bool", "do not contact", "do not call", "opt out"),
+        *CREATED_ACCOUNT_FACTS,
         *OWNERSHIP,
     ),
     ImportKind.ACCOUNTS: (
@@ -150,6 +169,9 @@ TARGETS: dict[str, tuple[Target, ...]] = {
         _t("region", "text", "country", "territory", "location"),
         _t("website", "url", "web site", "url", "homepage", "domain"),
         _t("tier", "choice", "account tier", "segment", choices=Tier),
+        *ACCOUNT_FACTS,
+        _t("parent", "ref", "parent account", "parent company", "group", "holding",
+           help="the name of an account imported before it"),
         _t("notes", "text", "note", "description", "comments"),
         *OWNERSHIP,
     ),
@@ -174,6 +196,16 @@ TARGETS: dict[str, tuple[Target, ...]] = {
            "won date", "lost date", "closed on"),
         _t("lost_reason", "ref", "lost reason", "reason lost", "loss reason"),
         *OWNERSHIP,
+    ),
+    # Passwords are never imported: new users set theirs with `salesflow changepassword`.
+    ImportKind.USERS: (
+        _t("username", "text", "user name", "login", "user id", "user"),
+        *PERSON[:4],
+        _t("role", "choice", "user role", "profile", choices=Role),
+        _t("team", "text", "team name", "office", "sales team", "group"),
+        _t("parent_team", "text", "parent team", "region", "parent", "reports to team",
+           help="the team above it, e.g. the regional office"),
+        _t("is_active", "bool", "active", "enabled", "is active", "status"),
     ),
 }  # fmt: skip
 TARGETS_BY_NAME = {kind: {t.name: t for t in targets} for kind, targets in TARGETS.items()}

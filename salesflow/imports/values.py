@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
+import json
 import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -274,6 +276,71 @@ def custom_value(field: CustomField, value: Any, options: RowOptions) -> Any:
         raise ValueError(" ".join(exc.messages)) from exc
 
 
+# -- number ranges ------------------------------------------------------------------------------
+
+NumberRange = tuple[Decimal | None, Decimal | None, Any]  # (low, high, value); None: open
+
+
+def ranges_read(target: str, entries: Any) -> tuple[list[NumberRange], list[str]]:
+    """The `ranges` of one target, `[[low, high, value], ...]` with inclusive bounds and null
+    for an open end, and the problems found: malformed entries, reversed bounds, overlaps.
+    Each problem names its entry (`ranges.size_band[2]`, counted from 1)."""
+    problems: list[str] = []
+    read: list[tuple[int, NumberRange]] = []
+    if not isinstance(entries, list) or not entries:
+        return [], [
+            f"ranges.{target} must list [low, high, value] entries, e.g. "
+            '[[1, 10, "1-10"], [11, null, "11+"]].'
+        ]
+    for number, entry in enumerate(entries, start=1):
+        where = f"ranges.{target}[{number}] {json_text(entry)}"
+        if not isinstance(entry, list) or len(entry) != 3:
+            problems.append(f"{where}: write [low, high, value]; null for an open end.")
+            continue
+        bounds: list[Decimal | None] = []
+        for bound in entry[:2]:
+            if bound is None:
+                bounds.append(None)
+            elif isinstance(bound, int | float) and not isinstance(bound, bool):
+                bounds.append(Decimal(repr(bound)))
+            else:
+                problems.append(f"{where}: the bounds must be numbers or null, not {bound!r}.")
+                break
+        else:
+            low, high = bounds
+            if low is None and high is None:
+                problems.append(f"{where}: give at least one bound.")
+            elif low is not None and high is not None and low > high:
+                problems.append(f"{where}: the low bound {low} is above the high bound {high}.")
+            else:
+                read.append((number, (low, high, entry[2])))
+    ordered = sorted(read, key=lambda item: (item[1][0] is not None, item[1][0] or 0))
+    for (first_number, first), (second_number, second) in itertools.pairwise(ordered):
+        if first[1] is None or (second[0] is not None and second[0] <= first[1]):
+            problems.append(
+                f"ranges.{target}[{second_number}] {json_text(list(second))} overlaps "
+                f"ranges.{target}[{first_number}] {json_text(list(first))}."
+            )
+    return [item for _, item in read], problems
+
+
+def range_value(ranges: list[NumberRange], number: Decimal) -> Any:
+    """The value of the range holding `number`; LookupError when none does."""
+    for low, high, value in ranges:
+        if (low is None or number >= low) and (high is None or number <= high):
+            return value
+    raise LookupError(number)
+
+
+def json_text(value: Any) -> str:
+    """A value as the mapping writes it (null, not None), for messages."""
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(json_text(v) for v in value) + "]"
+    if isinstance(value, Decimal):
+        return str(int(value)) if value == value.to_integral_value() else str(value)
+    return json.dumps(value, ensure_ascii=False)
+
+
 def convert(target: Target, value: Any, options: RowOptions) -> Any:
     """A cell (or default) as the value the service expects; ValueError with a message."""
     kind = target.type
@@ -313,6 +380,11 @@ def convert(target: Target, value: Any, options: RowOptions) -> Any:
         return parse_bool(value)
     if kind == "decimal":
         return parse_decimal(value, decimal_separator=options.decimal_separator)
+    if kind == "integer":
+        number = parse_decimal(value, decimal_separator=options.decimal_separator)
+        if number != number.to_integral_value() or number < 0:
+            raise ValueError(f"{cell_text(value)!r} is not a whole number of 0 or more.")
+        return int(number)
     if kind in ("date", "datetime"):
         moment, has_time, _zone = parse_datetime_parts(
             value, date_format=options.date_format, order=options.date_order

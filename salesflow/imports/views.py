@@ -41,6 +41,7 @@ from salesflow.imports.services import (
     import_errors_csv,
     import_job_create,
     import_job_enqueue,
+    import_kind_allow,
     import_mapping_save,
     import_preview,
     import_run,
@@ -202,7 +203,10 @@ def upload(request: HttpRequest) -> HttpResponse:
     if form.is_valid():
         data = form.cleaned_data
         try:
+            import_kind_allow(request.user, data["kind"])
             token = _draft_create(request, data["file"], data["kind"])
+        except ValidationError as error:
+            form.add_error(None, error)
         except parsing.FileError as error:
             form.add_error("file", error.message)
         else:

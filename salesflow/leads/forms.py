@@ -24,7 +24,10 @@ from salesflow.leads.models import (
     Qualification,
     Source,
 )
-from salesflow.leads.selectors import disqualification_reasons_active
+from salesflow.leads.selectors import (
+    disqualification_reasons_active,
+    lead_source_details_visible_to,
+)
 from salesflow.users.forms import OwnerFieldMixin, owner_filter
 from salesflow.users.policy import users_visible_to
 
@@ -39,7 +42,7 @@ class LeadForm(CustomFieldsFormMixin, OwnerFieldMixin, ContactFieldsMixin, Versi
     fieldsets = [
         ("Person", ["first_name", "last_name", "title", "email", "phone"]),
         ("Company", ["company", "industry", "size_band", "region", "website"]),
-        ("Origin and status", ["source", "channel", "campaign", "status"]),
+        ("Origin and status", ["source", "source_detail", "channel", "campaign", "status"]),
         ("Owner and sharing", ["owner", "visibility"]),
         ("Notes", ["notes"]),
     ]
@@ -48,11 +51,14 @@ class LeadForm(CustomFieldsFormMixin, OwnerFieldMixin, ContactFieldsMixin, Versi
         model = Lead
         fields = [
             "first_name", "last_name", "title", "email", "phone", "company", "industry",
-            "size_band", "region", "website", "source", "channel", "campaign", "status", "owner",
-            "visibility", "notes",
+            "size_band", "region", "website", "source", "source_detail", "channel", "campaign",
+            "status", "owner", "visibility", "notes",
         ]  # fmt: skip
         widgets = {"phone": forms.TelInput(), "notes": forms.Textarea(attrs={"rows": 4})}
-        help_texts = {"phone": "With country code, e.g. +49 30 1234567."}
+        help_texts = {
+            "phone": "With country code, e.g. +49 30 1234567.",
+            "source_detail": 'As the lead named it, e.g. "Welingak Website".',
+        }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -81,17 +87,33 @@ SORT_CHOICES = [
 ]
 
 
+class AnyCaseChoiceField(forms.ChoiceField):
+    """A choice matched ignoring case: `?source_detail=google` selects "Google"."""
+
+    def valid_value(self, value: Any) -> bool:
+        folded = str(value).casefold()
+        return any(str(key).casefold() == folded for key, _ in self.choices)
+
+
 class LeadFilterForm(CustomFilterFormMixin, ListFilterForm):
     custom_kind = "lead"
     grade = forms.ChoiceField(required=False, choices=with_blank(Grade.choices, "Any grade"))
     status = forms.ChoiceField(required=False, choices=with_blank(LeadStatus.choices, "Any status"))
     source = forms.ChoiceField(required=False, choices=with_blank(Source.choices, "Any source"))
+    source_detail = AnyCaseChoiceField(required=False, label="Source as given")
     channel = forms.ChoiceField(required=False, choices=with_blank(Channel.choices, "Any channel"))
     owner = owner_filter()
     campaign = forms.ModelChoiceField(
         queryset=Campaign.objects.all(), required=False, empty_label="Any campaign"
     )
     sort = forms.ChoiceField(required=False, choices=SORT_CHOICES, label="Sort by")
+
+    def __init__(self, data: Any, *, user: Any, **kwargs: Any) -> None:
+        super().__init__(data, user=user, **kwargs)
+        details = lead_source_details_visible_to(user)
+        self.fields["source_detail"].choices = with_blank(
+            [(d, d) for d in details], "Any source as given"
+        )
 
 
 # The lead page's actions -----------------------------------------------------------------------

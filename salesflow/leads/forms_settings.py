@@ -1,5 +1,5 @@
 """Forms of the lead-management settings pages; `services.lead_setting_save` writes (scoring
-rules: `scoring.scoring_rule_save`)."""
+rules: `scoring_rules.scoring_rule_save`)."""
 
 from __future__ import annotations
 

@@ -76,7 +76,7 @@ def leads_queue_for_manager(user: Any, *, now: dt.datetime | None = None) -> Que
     now = now or timezone.now()
     leads = leads_visible_to(user).filter(status__in=OPEN_STATUSES)
     if not user.is_admin:
-        leads = leads.filter(team_id__in=policy.team_ids_of(user))
+        leads = leads.filter(team_id__in=policy.managed_team_ids(user))
     waiting = Q(owner__isnull=True) | Q(grade=Grade.HOT, first_response_at__isnull=True)
     return (
         leads.filter(waiting)
@@ -116,18 +116,33 @@ LEAD_ORDERS = {
 }
 
 
+def lead_source_details_visible_to(user: Any) -> list[str]:
+    """The distinct sources as given (`source_detail`) among the leads the user may read,
+    sorted, one per spelling ignoring case ("Google" stands for "google" too): the choices of
+    the lead list's filter, which matches ignoring case."""
+    rows = Lead.objects.filter(pk__in=leads_visible_to(user).values("pk"))
+    rows = rows.exclude(source_detail="").order_by("source_detail")
+    spellings: dict[str, str] = {}
+    for value in rows.values_list("source_detail", flat=True).distinct():
+        spellings.setdefault(value.casefold(), value)
+    return sorted(spellings.values(), key=str.casefold)
+
+
 def leads_filtered(
     user: Any,
     *,
     q: str = "",
     sort: str = "",
+    source_detail: str = "",
     custom: Mapping[str, Any] | None = None,
     **filters: Any,
 ) -> QuerySet[Lead]:
     """The lead list: readable leads holding every search word, filtered by the given fields
-    (grade, status, source, channel, owner, campaign) and sorted, highest score first unless
-    `sort` says otherwise (a key of LEAD_ORDERS)."""
+    (grade, status, source, channel, owner, campaign), by the source as given ignoring case,
+    and sorted, highest score first unless `sort` says otherwise (a key of LEAD_ORDERS)."""
     leads = leads_visible_to(user).select_related("owner", "campaign")
+    if source_detail:
+        leads = leads.filter(source_detail__iexact=source_detail.strip())
     for word in q.split():
         leads = leads.filter(
             Q(name_key__contains=name_key(word))

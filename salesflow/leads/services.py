@@ -16,7 +16,7 @@ from django.utils import timezone
 from salesflow.core.errors import AccessDenied, DomainError
 from salesflow.core.normalize import company_key, normalize_contact_fields, person_name_key
 from salesflow.core.services import fields_assign, instance_save_versioned
-from salesflow.customfields.services import custom_assign
+from salesflow.customfields.services import custom_assign, custom_required_waived
 from salesflow.leads.assignment import lead_route_if_due
 from salesflow.leads.models import (
     SOURCE_CHANNEL,
@@ -39,13 +39,13 @@ from salesflow.users.services import owner_change_check, ownership_defaults, rec
 
 LEAD_FIELDS = {
     "first_name", "last_name", "title", "email", "phone", "company", "industry", "size_band",
-    "region", "website", "channel", "source", "campaign", "status", "notes", "external_id",
-    "owner", "team", "visibility",
+    "region", "website", "channel", "source", "source_detail", "campaign", "status", "notes",
+    "external_id", "owner", "team", "visibility",
 }  # fmt: skip
 # What a visitor may fill in on a public capture form; other keys are ignored.
 CAPTURE_FIELDS = (
     "first_name", "last_name", "title", "email", "phone", "company", "industry", "size_band",
-    "region", "website", "notes",
+    "region", "website", "notes", "source_detail",
 )  # fmt: skip
 # Hidden from people by the page's CSS; bots fill every field they see.
 HONEYPOT_FIELD = "website_url"
@@ -204,7 +204,10 @@ def _capture_lead(form: LeadCaptureForm, data: dict[str, Any]) -> Lead:
         owner=owner,
         team=team,
     )
-    return lead_route_if_due(_lead_insert(values))
+    # The public fills in only the form's fields: required custom fields wait for the rep.
+    with custom_required_waived():
+        lead = _lead_insert(values)
+    return lead_route_if_due(lead)
 
 
 def form_submissions_prune(*, older_than: dt.timedelta = dt.timedelta(days=30)) -> int:

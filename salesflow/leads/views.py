@@ -88,9 +88,10 @@ def _to_lead_page(request: HttpRequest, lead: Lead) -> HttpResponse:
 LEAD_EXPORT_COLUMNS = [
     ("id", "id"), ("first_name", "first_name"), ("last_name", "last_name"),
     ("company", "company"), ("title", "title"), ("email", "email"), ("phone", "phone"),
-    ("channel", "channel"), ("source", "source"), ("campaign", "campaign__name"),
-    ("status", "status"), ("score", "score"), ("grade", "grade"),
-    ("owner", "owner__username"), ("created_at", "created_at"),
+    ("channel", "channel"), ("source", "source"), ("source_detail", "source_detail"),
+    ("campaign", "campaign__name"), ("status", "status"), ("score", "score"),
+    ("grade", "grade"), ("external_id", "external_id"), ("owner", "owner__username"),
+    ("created_at", "created_at"),
 ]  # fmt: skip
 
 

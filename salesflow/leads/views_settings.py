@@ -37,7 +37,8 @@ from salesflow.leads.models import (
     ProfileCriterion,
     ScoringRule,
 )
-from salesflow.leads.scoring import leads_rescore_all, scoring_rule_save
+from salesflow.leads.scoring import leads_rescore_all
+from salesflow.leads.scoring_rules import scoring_rule_save
 from salesflow.leads.selectors import scoring_settings
 from salesflow.users.policy import require_admin, require_manager
 

@@ -44,6 +44,10 @@ def deal_won_hook_register(hook: DealWonHook) -> None:
 
 def upgrade_check(deal: Deal) -> None:
     """An upgrade sells more to an existing customer: the account must already have a sale."""
+    if deal.account_id is None:
+        raise ValidationError(
+            {"outcome": "The deal has no account yet, so this is not an upgrade; close it as won."}
+        )
     has_sale = (
         Deal.objects.filter(account_id=deal.account_id, outcome__in=WON_OUTCOMES)
         .exclude(pk=deal.pk)
@@ -75,11 +79,12 @@ def handover_task_create(deal: Deal, *, at: dt.datetime | None = None) -> Any:
         owner, team, visibility = deal.owner, deal.team, deal.visibility
     at = at or timezone.now()
     amount = f"{deal.amount} {deal.currency}" if deal.amount is not None else "no amount"
+    customer = f" for {deal.account}" if deal.account_id else ""
     task = deal.activities.model(
         type="task",
         subject=HANDOVER_SUBJECT,
         body=(
-            f"{deal.name} for {deal.account} was won ({amount}). Settle the delivery details "
+            f"{deal.name}{customer} was won ({amount}). Settle the delivery details "
             "and introduce the people who take over."
         ),
         due_at=at + HANDOVER_DUE_IN,

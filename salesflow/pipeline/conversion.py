@@ -16,6 +16,7 @@ from salesflow.core.services import instance_save_versioned
 from salesflow.customers.models import Account, Contact
 from salesflow.customers.selectors import accounts_visible_to, contacts_visible_to
 from salesflow.customers.services import account_create, contact_create
+from salesflow.customfields.services import custom_required_waived
 from salesflow.leads.models import Lead, LeadStatus
 from salesflow.leads.selectors import accounts_matching_company
 from salesflow.leads.services import bant_missing
@@ -119,6 +120,22 @@ def lead_convert(
         "team": lead.team,
         "visibility": lead.visibility,
     }
+    # Required custom fields of the new account, contact and deal are for the rep to fill in
+    # afterwards: converting must not fail on a form nobody was shown.
+    with custom_required_waived():
+        return _convert(lead, acting_user=acting_user, pipeline=pipeline, deal_name=deal_name,
+                        amount=amount, ownership=ownership)  # fmt: skip
+
+
+def _convert(
+    lead: Lead,
+    *,
+    acting_user: Any,
+    pipeline: Pipeline | None,
+    deal_name: str | None,
+    amount: Decimal | None,
+    ownership: dict[str, Any],
+) -> Conversion:
     contact = _contact_existing(lead, acting_user)
     account = _account_for(lead, contact, acting_user, dict(ownership))
     if contact is None:

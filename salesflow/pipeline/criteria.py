@@ -193,6 +193,7 @@ def exit_criteria_enforce(
 # Built-in checks ---------------------------------------------------------------------------
 
 FIELD_NAMES = {
+    "account": "the account",
     "amount": "the amount",
     "expected_close_on": "the expected close date",
     "primary_contact": "the primary contact",

@@ -58,6 +58,7 @@ class DealForm(CustomFieldsFormMixin, OwnerFieldMixin, VersionedServiceForm):
             "primary_contact",
             contacts_visible_to(self.user).select_related("account").order_by("last_name"),
         )
+        self.fields["account"].empty_label = "No account yet"
         self.fields["primary_contact"].empty_label = "Nobody yet"
         self.fields["primary_contact"].label_from_instance = contact_with_account
         if self.record is None:

@@ -16,19 +16,16 @@ from salesflow.pipeline.selectors import competitors_active
 
 def contact_choices(user: Any, deal: Deal) -> Any:
     """Contacts the user may read, the deal's account first, not yet stakeholders."""
-    return (
-        contacts_visible_to(user)
-        .exclude(stakeholdings__deal=deal)
-        .select_related("account")
-        .annotate(
-            elsewhere=Case(
-                When(account_id=deal.account_id, then=Value(0)),
-                default=Value(1),
-                output_field=IntegerField(),
-            )
+    contacts = contacts_visible_to(user).exclude(stakeholdings__deal=deal).select_related("account")
+    if deal.account_id is None:  # no account yet: nobody comes first
+        return contacts.order_by("last_name", "first_name", "pk")
+    return contacts.annotate(
+        elsewhere=Case(
+            When(account_id=deal.account_id, then=Value(0)),
+            default=Value(1),
+            output_field=IntegerField(),
         )
-        .order_by("elsewhere", "last_name", "first_name", "pk")
-    )
+    ).order_by("elsewhere", "last_name", "first_name", "pk")
 
 
 STAKEHOLDER_NOTES = {

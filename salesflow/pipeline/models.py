@@ -169,7 +169,11 @@ class ClosingTechnique(models.TextChoices):
 
 class Deal(OwnedModel, VersionedModel, TimeStampedModel):
     name = models.CharField(max_length=200)
-    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="deals")
+    # Empty for a deal whose customer is not known yet (imported, or a first call); the default
+    # pipeline asks for one before the deal leaves Qualification.
+    account = models.ForeignKey(
+        Account, on_delete=models.PROTECT, null=True, blank=True, related_name="deals"
+    )
     primary_contact = models.ForeignKey(
         Contact, on_delete=models.SET_NULL, null=True, blank=True, related_name="deals"
     )
@@ -271,6 +275,9 @@ class StageChange(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     is_backward = models.BooleanField(default=False)
+    # No source gave this moment (an import without a date column for the stage): changed_at is
+    # an estimate, shown as "about", and reports that measure time leave it out.
+    is_estimated = models.BooleanField(default=False)
     override_reason = models.TextField(blank=True)
     note = models.TextField(blank=True)
 

@@ -80,6 +80,14 @@ def stage_changes_of(deal: Deal) -> QuerySet[StageChange]:
     )
 
 
+def stage_changes_dated(changes: QuerySet[StageChange] | None = None) -> QuerySet[StageChange]:
+    """Stage changes whose moment is known, for reports that measure time (days in stage,
+    cycle length): imports store moments no column gave as `is_estimated`, which would
+    otherwise count as real durations. Pass a queryset to narrow it, e.g. of visible deals."""
+    changes = StageChange.objects.all() if changes is None else changes
+    return changes.filter(is_estimated=False)
+
+
 def deal_stage_progress(deal: Deal) -> list[tuple[Stage, str]]:
     """The steps the deal page's progress bar shows, each `done`, `current` or `todo`: active
     open stages, then Won, or the terminal stage reached. Removed (archived) stages are left

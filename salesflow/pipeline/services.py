@@ -121,7 +121,11 @@ def deal_create(*, acting_user: Any, at: dt.datetime | None = None, **data: Any)
     deal = Deal(stage_entered_at=at)
     custom_assign(deal, data, kind="deal")
     fields_assign(deal, data, allowed=DEAL_FIELDS)
-    if deal.primary_contact_id and deal.primary_contact.account_id not in (None, deal.account_id):
+    if (
+        deal.account_id
+        and deal.primary_contact_id
+        and deal.primary_contact.account_id not in (None, deal.account_id)
+    ):
         raise ValidationError({"primary_contact": "This contact works at another account."})
     deal.full_clean()
     deal.save()
@@ -338,12 +342,16 @@ class DealHistory:
     """A deal with its past, for demo data and imports of historical deals.
 
     `path` lists (stage, entered_at, moved_by) in order; the last entry is the current stage.
+    `estimated` holds the positions in `path` whose moment no source gave (their StageChange is
+    stored with `is_estimated`), `is_closed_at_estimated` the same for a suspension's moment.
     """
 
     deal: Deal
     path: list[tuple[Stage, dt.datetime, Any]] = field(default_factory=list)
     outcome: str = Outcome.OPEN
     closed_at: dt.datetime | None = None
+    estimated: set[int] = field(default_factory=set)
+    is_closed_at_estimated: bool = False
 
 
 @transaction.atomic
@@ -389,6 +397,7 @@ def deals_create_with_history(histories: list[DealHistory], *, batch_size: int =
                     changed_at=at,
                     changed_by=by,
                     is_backward=previous is not None and stage.position < previous.position,
+                    is_estimated=position in history.estimated,
                 )
             )
             previous = stage
@@ -402,6 +411,7 @@ def deals_create_with_history(histories: list[DealHistory], *, batch_size: int =
                     to_outcome=Outcome.SUSPENDED,
                     changed_at=history.deal.closed_at,
                     changed_by=history.path[-1][2],
+                    is_estimated=history.is_closed_at_estimated,
                 )
             )
     StageChange.objects.bulk_create(changes, batch_size=batch_size * 4)

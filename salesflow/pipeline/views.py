@@ -165,7 +165,8 @@ DEAL_EXPORT_COLUMNS = [
     ("stage", "stage__name"), ("outcome", "outcome"), ("amount", "amount"),
     ("currency", "currency"), ("expected_close_on", "expected_close_on"),
     ("closed_on", "closed_on"), ("lost_reason", "lost_reason__name"),
-    ("owner", "owner__username"), ("team", "team__name"), ("created_at", "created_at"),
+    ("external_id", "external_id"), ("owner", "owner__username"), ("team", "team__name"),
+    ("created_at", "created_at"),
 ]  # fmt: skip
 
 

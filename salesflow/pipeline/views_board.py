@@ -179,7 +179,7 @@ class BoardFilterForm(forms.Form):
         self.fields["owner"].choices = with_blank([(u.pk, str(u)) for u in people], "Anyone")
         teams = Team.objects.all()
         if not user.is_admin:
-            teams = teams.filter(pk__in=policy.team_ids_of(user))
+            teams = teams.filter(pk__in=policy.managed_team_ids(user))
         self.fields["team"].choices = with_blank([(t.pk, t.name) for t in teams], "Any team")
 
     def values(self) -> dict[str, Any]:

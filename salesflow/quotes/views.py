@@ -47,7 +47,7 @@ def quote_is_approver(user: Any, quote: Quote) -> bool:
     if getattr(user, "is_admin", False):
         return True
     return bool(
-        getattr(user, "is_manager", False) and quote.deal.team_id in policy.team_ids_of(user)
+        getattr(user, "is_manager", False) and quote.deal.team_id in policy.managed_team_ids(user)
     )
 
 

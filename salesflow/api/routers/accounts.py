@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
-from salesflow.api.lookups import links_resolve
+from salesflow.api.lookups import LINKS, links_resolve
 from salesflow.api.schemas import (
     CUSTOM_FILTER_DESCRIPTION,
     CUSTOM_IN_DESCRIPTION,
@@ -33,6 +34,8 @@ router = Router(tags=["accounts"])
 
 TierIn = choices_literal(Tier)
 SizeBandIn = choices_literal(SizeBand, blank=True)
+# A parent account is named by id, looked up among the accounts the user may read.
+ACCOUNT_LINKS = {**LINKS, "parent_id": accounts_visible_to}
 
 
 class AccountIn(InputSchema):
@@ -43,6 +46,11 @@ class AccountIn(InputSchema):
     region: str = Field("", max_length=100)
     website: str = Field("", max_length=200)
     tier: TierIn = "C"
+    annual_revenue: Decimal | None = Field(None, ge=0, max_digits=16, decimal_places=2)
+    currency: str = Field("EUR", min_length=3, max_length=3, description="Of the revenue.")
+    employee_count: int | None = Field(None, ge=0)
+    founded_year: int | None = Field(None, ge=1000, le=9999)
+    parent_id: int | None = Field(None, description="The parent account (group).")
     notes: str = ""
     owner_id: int = Field(None, description="Defaults to you.")
     visibility: VisibilityIn = "team"
@@ -56,6 +64,11 @@ class AccountPatch(VersionedPatch):
     region: str = Field(None, max_length=100)
     website: str = Field(None, max_length=200)
     tier: TierIn = Field(None)
+    annual_revenue: Decimal | None = Field(None, ge=0, max_digits=16, decimal_places=2)
+    currency: str = Field(None, min_length=3, max_length=3)
+    employee_count: int | None = Field(None, ge=0)
+    founded_year: int | None = Field(None, ge=1000, le=9999)
+    parent_id: int | None = Field(None, description="null: no parent account.")
     notes: str = Field(None)
     owner_id: int = Field(None)
     visibility: VisibilityIn = Field(None)
@@ -69,6 +82,11 @@ class AccountOut(OwnedOut):
     region: str
     website: str
     tier: str
+    annual_revenue: Decimal | None
+    currency: str
+    employee_count: int | None
+    founded_year: int | None
+    parent_id: int | None
     notes: str
     version: int
 
@@ -105,7 +123,9 @@ def account_list(request: HttpRequest, query: Query[AccountQuery]) -> dict[str, 
 
 @router.post("/accounts", response={201: AccountOut, **WRITE_ERRORS})
 def account_add(request: HttpRequest, payload: AccountIn) -> Status[Any]:
-    data = links_resolve(payload.model_dump(exclude_unset=True), user=request.auth)
+    data = links_resolve(
+        payload.model_dump(exclude_unset=True), user=request.auth, links=ACCOUNT_LINKS
+    )
     return Status(201, account_create(acting_user=request.auth, **data))
 
 
@@ -117,7 +137,9 @@ def account_detail(request: HttpRequest, account_id: int) -> Any:
 @router.patch("/accounts/{account_id}", response={200: AccountOut, **WRITE_ERRORS})
 def account_change(request: HttpRequest, account_id: int, payload: AccountPatch) -> Any:
     account = account_get_for_user(request.auth, account_id, write=True)
-    data = links_resolve(payload.model_dump(exclude_unset=True), user=request.auth)
+    data = links_resolve(
+        payload.model_dump(exclude_unset=True), user=request.auth, links=ACCOUNT_LINKS
+    )
     version = data.pop("version", None)
     return account_update(account, acting_user=request.auth, expected_version=version, **data)
 

@@ -70,7 +70,7 @@ _AMOUNT = AMOUNT
 class DealIn(InputSchema):
     custom: dict[str, Any] | None = Field(None, description=CUSTOM_IN_DESCRIPTION)
     name: str = Field(max_length=200)
-    account_id: int
+    account_id: int | None = Field(None, description="Empty while the customer is not known.")
     primary_contact_id: int | None = None
     lead_id: int | None = None
     pipeline_id: int = Field(None, description="Defaults to the default pipeline.")
@@ -91,7 +91,7 @@ class DealPatch(VersionedPatch):
     custom: dict[str, Any] | None = Field(None, description=CUSTOM_IN_DESCRIPTION)
 
     name: str = Field(None, max_length=200)
-    account_id: int = Field(None)
+    account_id: int | None = Field(None)
     primary_contact_id: int | None = None
     amount: Decimal | None = Field(None, **_AMOUNT)
     currency: str = Field(None, min_length=3, max_length=3)
@@ -104,8 +104,8 @@ class DealPatch(VersionedPatch):
 class DealOut(OwnedOut):
     custom: dict[str, Any] = Field(default_factory=dict, description=CUSTOM_OUT_DESCRIPTION)
     name: str
-    account_id: int
-    account_name: str = Field(alias="account.name")
+    account_id: int | None = Field(description="Empty while the deal has no account yet.")
+    account_name: str | None
     primary_contact_id: int | None
     lead_id: int | None
     pipeline_id: int
@@ -122,6 +122,10 @@ class DealOut(OwnedOut):
     closed_on: dt.date | None
     external_id: str
     version: int
+
+    @staticmethod
+    def resolve_account_name(deal: Any) -> str | None:
+        return deal.account.name if deal.account_id else None
 
 
 class DealList(Schema):
@@ -182,6 +186,10 @@ class StageChangeOut(Schema):
     is_backward: bool
     override_reason: str
     note: str
+    is_estimated: bool = Field(
+        description="No source gave this moment (an import without a date for it): "
+        "`changed_at` is an estimate, shown as about."
+    )
 
     @staticmethod
     def resolve_from_stage_name(change: Any) -> str | None:

@@ -46,7 +46,7 @@ from salesflow.leads.models import (
     ScoringRule,
     Source,
 )
-from salesflow.leads.scoring import scoring_custom_field_get, scoring_rule_save
+from salesflow.leads.scoring_rules import scoring_custom_field_get, scoring_rule_save
 from salesflow.leads.selectors import scoring_settings
 from salesflow.leads.services import HONEYPOT_FIELD, lead_setting_delete, lead_setting_save
 from salesflow.users.policy import require_admin

@@ -95,6 +95,9 @@ class LeadIn(InputSchema):
     region: str = Field("", max_length=100)
     website: str = Field("", max_length=200)
     source: SourceIn
+    source_detail: str = Field(
+        "", max_length=100, description='The source as given, e.g. "Welingak Website".'
+    )
     channel: ChannelIn = Field(None, description="Defaults to the source's usual channel.")
     campaign_id: int | None = None
     status: StatusIn = Field("new", description="new or working; the rest follow actions.")
@@ -120,6 +123,7 @@ class LeadPatch(VersionedPatch):
     region: str = Field(None, max_length=100)
     website: str = Field(None, max_length=200)
     source: SourceIn = Field(None)
+    source_detail: str = Field(None, max_length=100)
     channel: ChannelIn = Field(None)
     campaign_id: int | None = None
     status: StatusIn = Field(None, description=STATUS_BY_ACTION)
@@ -156,6 +160,7 @@ class LeadOut(OwnedOut):
     region: str
     website: str
     source: str
+    source_detail: str
     channel: str
     campaign_id: int | None
     capture_form_id: int | None
@@ -223,6 +228,7 @@ class LeadQuery(PageQuery):
     grade: GradeIn | None = None
     status: StatusIn | None = None
     source: SourceIn | None = None
+    source_detail: str | None = Field(None, description="The source as given, any capitals.")
     channel: ChannelIn | None = None
     campaign_id: int | None = None
     owner_id: int | None = None
@@ -304,6 +310,7 @@ def lead_list(request: HttpRequest, query: Query[LeadQuery]) -> dict[str, Any]:
         request.auth,
         q=query.q or "",
         sort=SORTS[query.sort],
+        source_detail=query.source_detail or "",
         **{name: value for name, value in filters.items() if value is not None},
     )
     leads = custom_filtered(leads, request, "lead")

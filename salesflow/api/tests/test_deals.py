@@ -142,8 +142,8 @@ def test_a_negative_amount_answers_422_naming_amount(api_as, rep):
     assert invalid_fields(response) == {"amount"}
 
 
-def test_a_deal_needs_a_name_and_an_account(api_as, rep):
-    assert invalid_fields(api_as(rep).post("/deals", {})) == {"name", "account_id"}
+def test_a_deal_needs_a_name(api_as, rep):
+    assert invalid_fields(api_as(rep).post("/deals", {})) == {"name"}
 
 
 def test_an_account_the_user_cannot_see_answers_422_naming_account_id(api_as, rep, outsider):

@@ -17,7 +17,7 @@ from salesflow.leads.models import (
     ProfileCriterion,
     ScoringRule,
 )
-from salesflow.leads.scoring import scoring_rule_save
+from salesflow.leads.scoring_rules import scoring_rule_save
 from salesflow.leads.selectors import scoring_settings
 from salesflow.leads.tests.factories import (
     AssignmentRuleFactory,

@@ -7,6 +7,7 @@ import csv
 import io
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from salesflow.customers.models import Account
@@ -156,3 +157,20 @@ def test_erasing_a_person_removes_personal_custom_values_and_keeps_the_rest(
     person_erase(contact, acting_user=admin_user)
     contact.refresh_from_db()
     assert contact.custom == {"shoe_size": 44}
+
+
+def test_a_web_form_lead_may_leave_a_required_field_for_the_rep(admin_user, rep, north, fields):
+    from salesflow.leads.services import lead_capture_from_form, lead_create
+    from salesflow.leads.tests.factories import CaptureFormFactory
+
+    custom_field_create(
+        acting_user=admin_user, kind="lead", key="budget_owner", label="Budget owner",
+        type=FieldType.TEXT, is_required=True,
+    )  # fmt: skip
+    form = CaptureFormFactory(default_team=north, default_owner=rep)
+    lead = lead_capture_from_form(
+        form, data={"first_name": "Vera", "email": "vera@example.org"}, ip="203.0.113.9"
+    )
+    assert lead.pk and "budget_owner" not in lead.custom
+    with pytest.raises(ValidationError, match="Budget owner is required"):
+        lead_create(acting_user=rep, last_name="Typed in", source="seo")

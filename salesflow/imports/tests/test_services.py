@@ -395,13 +395,13 @@ def test_a_lost_deal_gets_the_reason_other_when_the_file_names_none(admin_user):
     assert "Unknown lost reason 'Ran out of coffee'" in errors_of(job)[0][2]
 
 
-def test_a_deal_row_without_account_or_stage_is_refused_on_that_column(admin_user):
+def test_a_deal_row_without_a_name_account_or_stage_is_refused_on_that_column(admin_user):
     mapping = {"kind": "deals", "columns": {"Org": "account", "Stage": "stage"}}
 
     job = run_import(admin_user, "Org,Stage\n,Closing\nAcme,\n", kind="deals", mapping=mapping)
 
     assert errors_of(job) == [
-        (2, "Org", "A deal needs an account."),
+        (2, "name", "A deal without an account needs a name or an external id."),
         (3, "Stage", "A deal needs a stage."),
     ]
 

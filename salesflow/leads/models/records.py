@@ -176,6 +176,11 @@ class Lead(OwnedModel, VersionedModel, TimeStampedModel):
     website = models.URLField(blank=True)
     channel = models.CharField(max_length=16, choices=Channel.choices)
     source = models.CharField(max_length=32, choices=Source.choices)
+    # The source as the file or form gave it ("Welingak Website", "google"), kept as written
+    # next to the normalised `source`; list and API filters match it ignoring case.
+    source_detail = models.CharField(
+        max_length=100, blank=True, db_index=True, verbose_name="source as given"
+    )
     campaign = models.ForeignKey(
         Campaign, on_delete=models.SET_NULL, null=True, blank=True, related_name="leads"
     )

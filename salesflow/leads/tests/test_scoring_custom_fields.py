@@ -25,8 +25,8 @@ from salesflow.leads.scoring import (
     lead_rescore,
     leads_rescore_all,
     score_compute,
-    scoring_rule_save,
 )
+from salesflow.leads.scoring_rules import scoring_rule_save
 from salesflow.leads.selectors import scoring_settings
 from salesflow.leads.services import lead_update
 from tests.factories import LeadFactory

@@ -11,7 +11,7 @@ from conftest import client_for
 from salesflow.customfields.models import CustomField
 from salesflow.customfields.services import custom_field_archive, custom_field_create
 from salesflow.leads.models import ScoringRule
-from salesflow.leads.scoring import scoring_rule_save
+from salesflow.leads.scoring_rules import scoring_rule_save
 
 pytestmark = pytest.mark.django_db
 

@@ -149,3 +149,19 @@ def test_two_people_converting_at_once_make_one_deal(rep, teammate):
 
     assert sorted(results) == ["converted", "refused"]
     assert Deal.objects.filter(lead=lead).count() == 1
+
+
+def test_converting_leaves_required_custom_fields_for_the_rep_to_fill(rep, admin_user):
+    from salesflow.customfields.services import custom_field_create
+
+    for kind in ("account", "deal"):
+        custom_field_create(
+            acting_user=admin_user, kind=kind, key="fleet_size", label="Fleet size",
+            type="number", is_required=True,
+        )  # fmt: skip
+    result = lead_convert(qualified_lead(rep), acting_user=rep)
+    assert result.account.custom == {} and result.deal.custom == {}
+    with pytest.raises(ValidationError, match="Fleet size is required"):
+        from salesflow.customers.services import account_create
+
+        account_create(acting_user=rep, name="Typed in by a person")

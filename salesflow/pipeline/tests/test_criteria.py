@@ -61,6 +61,7 @@ def test_the_default_process_has_its_exit_criteria_seeded():
     )
     assert [(r.stage.name, r.kind) for r in rows] == [
         ("Qualification", "bant_recorded"),
+        ("Qualification", "field_filled"),
         ("Needs assessment", "assessment_answered"),
         ("Presentation / demo", "decision_maker"),
         ("Presentation / demo", "checklist"),

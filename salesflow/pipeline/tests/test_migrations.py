@@ -15,6 +15,9 @@ pytestmark = pytest.mark.django_db
 
 exit_criteria = import_module("salesflow.pipeline.migrations.0007_default_exit_criteria")
 closed_on = import_module("salesflow.pipeline.migrations.0006_deal_closed_on_backfill")
+account_required = import_module(
+    "salesflow.pipeline.migrations.0010_qualification_requires_account"
+)
 
 
 def test_the_default_exit_criteria_are_removed_and_seeded_again_without_duplicates():
@@ -23,14 +26,33 @@ def test_the_default_exit_criteria_are_removed_and_seeded_again_without_duplicat
             "stage__name", "kind", "label"
         )
     )
+    account_required.requirement_remove(apps, None)
     exit_criteria.requirements_remove(apps, None)
     assert not StageRequirement.objects.filter(stage__pipeline=default_pipeline()).exists()
     exit_criteria.requirements_create(apps, None)
     exit_criteria.requirements_create(apps, None)
+    account_required.requirement_add(apps, None)
+    account_required.requirement_add(apps, None)
     again = StageRequirement.objects.order_by("stage__position", "position").values_list(
         "stage__name", "kind", "label"
     )
-    assert list(again) == seeded and len(seeded) == 6
+    assert list(again) == seeded and len(seeded) == 7
+
+
+def test_the_account_requirement_is_removed_and_added_again_on_qualification_only():
+    account_required.requirement_remove(apps, None)
+    left = StageRequirement.objects.filter(stage__pipeline=default_pipeline())
+    assert [(r.stage.name, r.kind) for r in left if r.kind == "field_filled"] == []
+    assert left.count() == 6
+
+    account_required.requirement_add(apps, None)
+
+    added = StageRequirement.objects.get(kind="field_filled")
+    assert (added.stage.name, added.params, added.label) == (
+        "Qualification",
+        {"field": "account"},
+        "The deal has an account",
+    )
 
 
 def test_closed_deals_get_their_close_day_from_the_close_time(rep):

@@ -49,7 +49,7 @@ def _require_approver(acting_user: Any, quote: Quote) -> None:
     if acting_user.is_admin:
         return
     team_id = quote.deal.team_id
-    if not (acting_user.is_manager and team_id in policy.team_ids_of(acting_user)):
+    if not (acting_user.is_manager and team_id in policy.managed_team_ids(acting_user)):
         raise AccessDenied("Only a manager of the deal's team or an admin may approve this quote.")
 
 

@@ -1,4 +1,5 @@
-"""`salesflow import KIND FILE --mapping M.json`: import leads, contacts, accounts or deals."""
+"""`salesflow import KIND FILE --mapping M.json`: import leads, contacts, accounts, deals, or
+users and teams."""
 
 from __future__ import annotations
 
@@ -66,7 +67,8 @@ class Progress:
 
 class Command(BaseCommand):
     help = (
-        "Import leads, contacts, accounts or historical deals from a CSV or XLSX file through a "
+        "Import leads, contacts, accounts, historical deals, or users and teams (admins only) "
+        "from a CSV or XLSX file through a "
         "column mapping (see docs/imports.md). Running it again on the same file resumes an "
         "interrupted import and never duplicates records."
     )
