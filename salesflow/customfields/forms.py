@@ -9,10 +9,9 @@ from django import forms
 
 from salesflow.core.forms import ActionForm, DateInput, DateTimeInput, ServiceForm
 from salesflow.customfields.models import CustomField, FieldType, RecordKind
-from salesflow.customfields.selectors import custom_fields_of
+from salesflow.customfields.selectors import PREFIX, custom_fields_of
 from salesflow.customfields.values import value_python
 
-PREFIX = "custom."
 YES_NO_CHOICES = [("", "—"), ("true", "Yes"), ("false", "No")]
 
 

@@ -9,10 +9,14 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from salesflow.customfields.models import CustomField, FieldType
-from salesflow.customfields.selectors import custom_fields_of, custom_filter_params, custom_filter_q
+from salesflow.customfields.selectors import (
+    PREFIX,
+    custom_fields_of,
+    custom_filter_params,
+    custom_filter_q,
+)
 from salesflow.customfields.values import value_display
 
-PREFIX = "custom."
 # The types a list filters on with a drop-down; numbers and dates get a from/to pair.
 CHOSEN = (FieldType.CHOICE, FieldType.CHOICES, FieldType.YES_NO)
 RANGED = (FieldType.NUMBER, FieldType.DECIMAL, FieldType.MONEY, FieldType.DATE)

@@ -20,7 +20,7 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.text import slugify
 
-from salesflow.customfields.expressions import custom_index_sql
+from salesflow.customfields.expressions import KEY, custom_index_sql
 from salesflow.customfields.models import KIND_MODELS, CustomField, FieldType, RecordKind
 from salesflow.customfields.selectors import custom_fields_of
 from salesflow.customfields.values import is_empty, value_from_input
@@ -30,7 +30,8 @@ DEFINITION_FIELDS = {
     "label", "help_text", "is_required", "default", "choices", "currency", "section",
     "position", "is_personal", "is_outcome", "show_in_list",
 }  # fmt: skip
-KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,49}$")
+# Keys are identifiers; the same rule lets `expressions` write them into SQL.
+KEY_PATTERN = KEY
 # Types that convert into each other without looking at the values.
 ALWAYS_CONVERTS = {FieldType.TEXT, FieldType.LONG_TEXT}
 

@@ -16,12 +16,11 @@ from typing import Any
 from django.core.exceptions import ValidationError
 
 from salesflow.customfields.models import CustomField, FieldType, RecordKind
-from salesflow.customfields.selectors import custom_fields_of
+from salesflow.customfields.selectors import PREFIX, custom_fields_of
 from salesflow.customfields.services import KEY_PATTERN, choices_clean, custom_field_create
 from salesflow.imports.models import ImportKind
 from salesflow.imports.targets import Target
 
-PREFIX = "custom."
 RECORD_KINDS = {
     ImportKind.LEADS: RecordKind.LEAD,
     ImportKind.CONTACTS: RecordKind.CONTACT,
