@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "salesflow.quotes",
     "salesflow.imports",
     "salesflow.pages",
+    "salesflow.analytics",
 ]
 
 MIDDLEWARE = [

@@ -26,5 +26,6 @@ urlpatterns = [
     path("privacy/", include("salesflow.privacy.urls")),
     path("quotes/", include("salesflow.quotes.urls")),
     path("imports/", include("salesflow.imports.urls")),
+    path("analytics/", include("salesflow.analytics.urls")),
     path("", include("salesflow.pages.urls")),
 ]

@@ -12,6 +12,7 @@ from salesflow.api.openapi import custom_fields_document
 from salesflow.api.routers import (
     accounts,
     activities,
+    analytics,
     capture,
     contacts,
     custom_fields,
@@ -59,6 +60,7 @@ ROUTERS = (
     activities,
     pipelines,
     imports,
+    analytics,
 )
 for module in ROUTERS:
     api.add_router("/", module.router)
