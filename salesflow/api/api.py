@@ -13,6 +13,9 @@ from salesflow.api.routers import (
     accounts,
     activities,
     analytics,
+    analytics_flow,
+    analytics_forecast,
+    analytics_wins,
     capture,
     contacts,
     custom_fields,
@@ -61,6 +64,9 @@ ROUTERS = (
     pipelines,
     imports,
     analytics,
+    analytics_flow,
+    analytics_wins,
+    analytics_forecast,
 )
 for module in ROUTERS:
     api.add_router("/", module.router)
