@@ -22,6 +22,14 @@ class VersionedModel(models.Model):
         abstract = True
 
 
+class ClosedPeriod(models.TextChoices):
+    """Which closed deals the board shows in its Won and Lost columns, by their close date."""
+
+    MONTH = "month", "Closed this month"
+    QUARTER = "quarter", "Closed this quarter"
+    ALL = "all", "All closed deals"
+
+
 class SiteSettings(models.Model):
     """Organisation-wide settings an admin edits; a single row (pk=1), see `site_settings()`."""
 
@@ -31,6 +39,13 @@ class SiteSettings(models.Model):
         help_text="ISO country code used to read phone numbers written without +country code.",
     )
     default_currency = models.CharField(max_length=3, default="EUR")
+    board_closed_period = models.CharField(
+        max_length=16,
+        choices=ClosedPeriod.choices,
+        default=ClosedPeriod.MONTH,
+        verbose_name="closed deals on the board",
+        help_text="Which won and lost deals the board shows until a person picks otherwise.",
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -28,6 +28,7 @@ from salesflow.leads.selectors import (
     disqualification_reasons_active,
     lead_source_details_visible_to,
 )
+from salesflow.users import policy
 from salesflow.users.forms import OwnerFieldMixin, owner_filter
 from salesflow.users.policy import users_visible_to
 
@@ -87,6 +88,13 @@ SORT_CHOICES = [
 ]
 
 
+# The lead list's filters in the order of the filter bar; custom fields follow.
+LEAD_FILTER_ORDER = [
+    "q", "grade", "status", "source", "source_detail", "channel", "owner", "team", "campaign",
+    "industry", "created_from", "created_to", "closed_from", "closed_to", "sort",
+]  # fmt: skip
+
+
 class AnyCaseChoiceField(forms.ChoiceField):
     """A choice matched ignoring case: `?source_detail=google` selects "Google"."""
 
@@ -95,7 +103,58 @@ class AnyCaseChoiceField(forms.ChoiceField):
         return any(str(key).casefold() == folded for key, _ in self.choices)
 
 
-class LeadFilterForm(CustomFilterFormMixin, ListFilterForm):
+ISO_DATE = ["%Y-%m-%d"]
+
+
+def iso_date_filter(label: str) -> forms.DateField:
+    return forms.DateField(
+        required=False,
+        label=label,
+        input_formats=ISO_DATE,
+        widget=DateInput(),
+        error_messages={"invalid": "Enter a date as YYYY-MM-DD."},
+    )
+
+
+class TeamPeriodFilterForm(forms.Form):
+    """The filters a manager narrows a deal or lead list with: team (with its sub-teams), the
+    days records were created and closed, industry. A bad date, a from after its to, or an
+    unknown team is shown next to its field and that filter (both days of a pair) left out.
+    Put it before `ListFilterForm`, which takes the `user`."""
+
+    team = forms.TypedChoiceField(
+        coerce=int,
+        required=False,
+        empty_value=None,
+        # The list filter bar shows no help texts: "Any team" and the team's own name say it,
+        # and a team stands for its sub-teams as it does for their managers.
+        error_messages={"invalid_choice": "There is no team %(value)s."},
+    )
+    created_from = iso_date_filter("Created from")
+    created_to = iso_date_filter("Created to")
+    closed_from = iso_date_filter("Closed from")
+    closed_to = iso_date_filter("Closed to")
+    industry = forms.CharField(required=False, max_length=100)
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        # Every team: a filter only narrows the rows the viewer may read. Read before anything
+        # applies the policy, whose team ids this query fills (`teams_marking_own`).
+        teams = policy.teams_marking_own(user)
+        super().__init__(*args, user=user, **kwargs)
+        self.fields["team"].choices = with_blank([(t.pk, t.name) for t in teams], "Any team")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        for name in ("created", "closed"):
+            start, end = data.get(f"{name}_from"), data.get(f"{name}_to")
+            if start and end and start > end:
+                label = self.fields[f"{name}_to"].label.lower()
+                self.add_error(f"{name}_from", f"Must be on or before {label} ({end:%Y-%m-%d}).")
+                data.pop(f"{name}_to", None)
+        return data
+
+
+class LeadFilterForm(CustomFilterFormMixin, TeamPeriodFilterForm, ListFilterForm):
     custom_kind = "lead"
     grade = forms.ChoiceField(required=False, choices=with_blank(Grade.choices, "Any grade"))
     status = forms.ChoiceField(required=False, choices=with_blank(LeadStatus.choices, "Any status"))
@@ -110,6 +169,9 @@ class LeadFilterForm(CustomFilterFormMixin, ListFilterForm):
 
     def __init__(self, data: Any, *, user: Any, **kwargs: Any) -> None:
         super().__init__(data, user=user, **kwargs)
+        self.fields["closed_from"].label = "Converted or disqualified from"
+        self.fields["closed_to"].label = "Converted or disqualified to"
+        self.order_fields(LEAD_FILTER_ORDER)
         details = lead_source_details_visible_to(user)
         self.fields["source_detail"].choices = with_blank(
             [(d, d) for d in details], "Any source as given"

@@ -33,10 +33,27 @@ from salesflow.leads.models import (
     LeadStatus,
 )
 from salesflow.users import policy
+from salesflow.users.selectors import team_tree_ids
 
 OPEN_STATUSES = (LeadStatus.NEW, LeadStatus.WORKING, LeadStatus.QUALIFIED)
 # Accounts compared by company key on the fly are narrowed in SQL to at most this many.
 ACCOUNT_CANDIDATES = 200
+
+
+def day_start(day: dt.date) -> dt.datetime:
+    """The first moment of `day` in the site's time zone."""
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
+def moment_on_days_q(field: str, *, start: dt.date | None = None, end: dt.date | None = None) -> Q:
+    """Rows whose datetime `field` falls on a day from `start` to `end` (both included, either
+    open), days as the site's time zone counts them. Bounds on the column, so its index helps."""
+    q = Q()
+    if start is not None:
+        q &= Q(**{f"{field}__gte": day_start(start)})
+    if end is not None:
+        q &= Q(**{f"{field}__lt": day_start(end + dt.timedelta(days=1))})
+    return q
 
 
 def leads_visible_to(user: Any) -> QuerySet[Lead]:
@@ -128,6 +145,18 @@ def lead_source_details_visible_to(user: Any) -> list[str]:
     return sorted(spellings.values(), key=str.casefold)
 
 
+def leads_closed_on_q(*, start: dt.date | None = None, end: dt.date | None = None) -> Q:
+    """Leads closed on a day from `start` to `end`: converted then (`converted_at`), or, never
+    converted, disqualified then. Open leads have no close day and never match."""
+    converted = Q(converted_at__isnull=False) & moment_on_days_q(
+        "converted_at", start=start, end=end
+    )
+    disqualified = Q(converted_at__isnull=True, disqualified_at__isnull=False) & moment_on_days_q(
+        "disqualified_at", start=start, end=end
+    )
+    return converted | disqualified
+
+
 def leads_filtered(
     user: Any,
     *,
@@ -135,14 +164,30 @@ def leads_filtered(
     sort: str = "",
     source_detail: str = "",
     custom: Mapping[str, Any] | None = None,
+    team: Any = None,
+    created_from: dt.date | None = None,
+    created_to: dt.date | None = None,
+    closed_from: dt.date | None = None,
+    closed_to: dt.date | None = None,
+    industry: str = "",
     **filters: Any,
 ) -> QuerySet[Lead]:
     """The lead list: readable leads holding every search word, filtered by the given fields
-    (grade, status, source, channel, owner, campaign), by the source as given ignoring case,
-    and sorted, highest score first unless `sort` says otherwise (a key of LEAD_ORDERS)."""
+    (grade, status, source, channel, owner, campaign), by the source as given and the industry
+    ignoring case, by team (a team or its id; its sub-teams included), by the days they came
+    in and closed (`leads_closed_on_q`), and sorted, highest score first unless `sort` says
+    otherwise (a key of LEAD_ORDERS). Filters only narrow what the user may read."""
     leads = leads_visible_to(user).select_related("owner", "campaign")
     if source_detail:
         leads = leads.filter(source_detail__iexact=source_detail.strip())
+    if industry.strip():
+        leads = leads.filter(industry__iexact=industry.strip())
+    if team is not None:
+        leads = leads.filter(team_id__in=team_tree_ids(getattr(team, "pk", team)))
+    if created_from or created_to:
+        leads = leads.filter(moment_on_days_q("created_at", start=created_from, end=created_to))
+    if closed_from or closed_to:
+        leads = leads.filter(leads_closed_on_q(start=closed_from, end=closed_to))
     for word in q.split():
         leads = leads.filter(
             Q(name_key__contains=name_key(word))

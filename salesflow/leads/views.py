@@ -87,11 +87,12 @@ def _to_lead_page(request: HttpRequest, lead: Lead) -> HttpResponse:
 
 LEAD_EXPORT_COLUMNS = [
     ("id", "id"), ("first_name", "first_name"), ("last_name", "last_name"),
-    ("company", "company"), ("title", "title"), ("email", "email"), ("phone", "phone"),
-    ("channel", "channel"), ("source", "source"), ("source_detail", "source_detail"),
-    ("campaign", "campaign__name"), ("status", "status"), ("score", "score"),
-    ("grade", "grade"), ("external_id", "external_id"), ("owner", "owner__username"),
-    ("created_at", "created_at"),
+    ("company", "company"), ("industry", "industry"), ("title", "title"), ("email", "email"),
+    ("phone", "phone"), ("channel", "channel"), ("source", "source"),
+    ("source_detail", "source_detail"), ("campaign", "campaign__name"), ("status", "status"),
+    ("score", "score"), ("grade", "grade"), ("external_id", "external_id"),
+    ("owner", "owner__username"), ("team", "team__name"), ("created_at", "created_at"),
+    ("converted_at", "converted_at"), ("disqualified_at", "disqualified_at"),
 ]  # fmt: skip
 
 
@@ -100,7 +101,9 @@ LEAD_EXPORT_COLUMNS = [
 def lead_list(request: HttpRequest) -> HttpResponse:
     form = LeadFilterForm(request.GET, user=request.user)
     leads = leads_filtered(request.user, **form.filters())
-    if request.GET.get("format") == "csv":
+    # A file exported without a filter the user asked for would look right and be wrong: the
+    # page shows the filter's error instead.
+    if request.GET.get("format") == "csv" and not form.errors:
         extra, formats = custom_export("lead")
         return records_export(
             request,
@@ -114,7 +117,10 @@ def lead_list(request: HttpRequest) -> HttpResponse:
         "page_obj": page_of(request, leads),
         "custom_columns": form.custom_columns,
     }
-    return render_list(request, "leads/lead_list.html", context)
+    response = render_list(request, "leads/lead_list.html", context)
+    if request.GET.get("format") == "csv":
+        response.status_code = 400  # asked for a file, answered with the filters' errors
+    return response
 
 
 @login_required

@@ -1,4 +1,5 @@
-"""My day: the signed-in user's open deals by stage and the activities due."""
+"""My day: the signed-in user's open deals by stage and the activities due; a manager sees
+their team's too, or only their own (the "Mine / My team" toggle, remembered in the session)."""
 
 from __future__ import annotations
 
@@ -10,16 +11,21 @@ from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
 
 from salesflow.activities.selectors import activities_agenda
+from salesflow.pages.selectors import activities_agenda_of_teams
 from salesflow.pipeline.selectors import deals_open_first_per_stage, deals_open_totals_by_stage
+from salesflow.users import policy
 
 AGENDA_LIMIT = 50
 DEALS_PER_STAGE = 5
+MINE, TEAM = "mine", "team"
+SESSION_SCOPE = "my_day_scope"
 
 
-def stage_cards(user: Any) -> list[dict[str, Any]]:
-    """One card per stage holding the user's open deals: count, sums per currency, first deals."""
+def stage_cards(user: Any, *, team_ids: list[int] | None = None) -> list[dict[str, Any]]:
+    """One card per stage holding the open deals of the user (and of `team_ids`): count, sums
+    per currency, first deals."""
     cards: dict[int, dict[str, Any]] = {}
-    for row in deals_open_totals_by_stage(user, owner=user):
+    for row in deals_open_totals_by_stage(user, owner=user, team_ids=team_ids):
         card = cards.setdefault(
             row["stage_id"],
             {
@@ -34,18 +40,48 @@ def stage_cards(user: Any) -> list[dict[str, Any]]:
         card["count"] += row["count"]
         if row["total"] is not None:
             card["totals"].append((row["currency"], row["total"]))
-    for deal in deals_open_first_per_stage(user, owner=user, per_stage=DEALS_PER_STAGE):
+    first = deals_open_first_per_stage(
+        user, owner=user, per_stage=DEALS_PER_STAGE, team_ids=team_ids
+    )
+    for deal in first:
         if deal.stage_id in cards:
             cards[deal.stage_id]["deals"].append(deal)
     return list(cards.values())
 
 
+def day_scope(request: HttpRequest) -> str:
+    """Whose day a manager looks at: `?scope=mine|team`, else the last choice, else the team.
+    Everyone else sees their own."""
+    if not request.user.is_manager:
+        return MINE
+    given = request.GET.get("scope")
+    if given in (MINE, TEAM):
+        if request.session.get(SESSION_SCOPE) != given:
+            request.session[SESSION_SCOPE] = given
+        return given
+    return request.session.get(SESSION_SCOPE, TEAM)
+
+
 @login_required
 @require_http_methods(["GET"])
 def dashboard(request: HttpRequest) -> HttpResponse:
-    agenda = activities_agenda(request.user)
-    stages = stage_cards(request.user)
+    user = request.user
+    scope = day_scope(request)
+    if scope == TEAM:
+        team_ids = policy.managed_team_ids(user)
+        agenda = activities_agenda_of_teams(user, team_ids=team_ids)
+    else:
+        team_ids = None
+        agenda = activities_agenda(user)
+    stages = stage_cards(user, team_ids=team_ids)
+    own_teams = policy.team_ids_of(user) if scope == TEAM else []
     context = {
+        "scope": scope,
+        "can_choose_scope": user.is_manager,
+        # The deal list behind the stage cards: the user's deals, or the manager's team (sub-teams
+        # included) when they have one team; with several, every deal they may read.
+        "list_owner": user.pk if scope == MINE else None,
+        "list_team": own_teams[0] if len(own_teams) == 1 else None,
         "stages": stages,
         "open_count": sum(card["count"] for card in stages),
         "several_pipelines": len({card["pipeline"] for card in stages}) > 1,

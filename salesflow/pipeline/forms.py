@@ -16,6 +16,7 @@ from salesflow.core.forms import (
 from salesflow.customers.selectors import accounts_visible_to, contacts_visible_to
 from salesflow.customfields.forms import CustomFieldsFormMixin
 from salesflow.customfields.lists import CustomFilterFormMixin
+from salesflow.leads.forms import TeamPeriodFilterForm, iso_date_filter
 from salesflow.leads.models import Lead, Qualification
 from salesflow.pipeline.models import (
     ClosingTechnique,
@@ -26,7 +27,12 @@ from salesflow.pipeline.models import (
     Stage,
     StageKind,
 )
-from salesflow.pipeline.selectors import stage_next_of, stages_active
+from salesflow.pipeline.selectors import (
+    BOARD_CLOSED_CHOICES,
+    BOARD_CLOSED_PERIOD,
+    stage_next_of,
+    stages_active,
+)
 from salesflow.users.forms import OwnerFieldMixin, owner_filter
 
 
@@ -180,11 +186,16 @@ class DealReopenForm(ActionForm):
         self.fields["version"].initial = deal.version
 
 
-class DealFilterForm(CustomFilterFormMixin, ListFilterForm):
+# The deal list's filters in the order of the filter bar; custom fields follow.
+DEAL_FILTER_ORDER = [
+    "q", "pipeline", "stage", "outcome", "owner", "team", "industry", "created_from",
+    "created_to", "closed_from", "closed_to",
+]  # fmt: skip
+
+
+class DealFilterForm(CustomFilterFormMixin, TeamPeriodFilterForm, ListFilterForm):
     custom_kind = "deal"
-    pipeline = forms.ModelChoiceField(
-        queryset=Pipeline.objects.all(), required=False, empty_label="Any pipeline"
-    )
+    pipeline = forms.TypedChoiceField(required=False, coerce=int, empty_value=None)
     stage = forms.TypedChoiceField(required=False, coerce=int, empty_value=None)
     outcome = forms.ChoiceField(required=False, choices=with_blank(Outcome.choices, "Any outcome"))
     owner = owner_filter()
@@ -202,6 +213,52 @@ class DealFilterForm(CustomFilterFormMixin, ListFilterForm):
         else:
             choices = [(stage.pk, stage.name) for stage in stages]
         self.fields["stage"].choices = with_blank(choices, "Any stage")
+        # The pipelines come with the stages (a pipeline without stages holds no deal), which
+        # saves the list a query.
+        pipelines = sorted({(s.pipeline.name, s.pipeline_id) for s in stages})
+        self.fields["pipeline"].choices = with_blank(
+            [(pk, name) for name, pk in pipelines], "Any pipeline"
+        )
+        self.fields["industry"].label = "Account industry"
+        self.order_fields(DEAL_FILTER_ORDER)
+
+
+class ClosedDealsForm(forms.Form):
+    """Which won and lost deals the board shows: this month, this quarter, a period or all.
+    A bad date, a from after its to, or a period without either is an error on its field."""
+
+    refused: ClosedDealsForm | None = None  # see views_board.closed_choice
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+    closed = forms.ChoiceField(
+        choices=BOARD_CLOSED_CHOICES, required=False, label="Closed deals shown"
+    )
+    closed_from = iso_date_filter("Closed from")
+    closed_to = iso_date_filter("Closed to")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        start, end = data.get("closed_from"), data.get("closed_to")
+        if data.get("closed") != BOARD_CLOSED_PERIOD or self.errors:
+            return data
+        if start and end and start > end:
+            self.add_error("closed_from", f"Must be on or before closed to ({end}).")
+        elif not (start or end):
+            self.add_error("closed_from", "Give the first day, the last day or both.")
+        return data
+
+    def closed_filters(self) -> dict[str, Any]:
+        """`closed`, `closed_from`, `closed_to` as given; only meaningful when valid."""
+        data = self.cleaned_data
+        period = data.get("closed") == BOARD_CLOSED_PERIOD
+        return {
+            "closed": data.get("closed"),
+            "closed_from": data.get("closed_from") if period else None,
+            "closed_to": data.get("closed_to") if period else None,
+        }
 
 
 # Deal knowledge: BANT, stakeholders, competitors ---------------------------------------------

@@ -12,8 +12,10 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from salesflow.core.errors import AccessDenied
+from salesflow.core.models import ClosedPeriod
 from salesflow.customers.selectors import accounts_name_key_q
 from salesflow.customfields.selectors import custom_filter_q
+from salesflow.leads.selectors import moment_on_days_q
 from salesflow.pipeline.criteria import deal_move_blockers as deal_move_blockers
 from salesflow.pipeline.models import (
     WON_OUTCOMES,
@@ -30,43 +32,93 @@ from salesflow.pipeline.models import (
     StakeholderRole,
 )
 from salesflow.users import policy
+from salesflow.users.selectors import team_tree_ids
 
 
 def deals_visible_to(user: Any) -> QuerySet[Deal]:
     return Deal.objects.filter(policy.readable_q(user))
 
 
+def deals_closed_on_q(*, start: dt.date | None = None, end: dt.date | None = None) -> Q:
+    """Deals closed on a day from `start` to `end` (both included, either open). The day is
+    `closed_on` (the day the customer decided, which every close fills); deals closed before
+    that column existed have only `closed_at`, whose day in the site's time zone counts then.
+    Open deals have no close day and never match."""
+    on = Q(closed_on__isnull=False)
+    if start is not None:
+        on &= Q(closed_on__gte=start)
+    if end is not None:
+        on &= Q(closed_on__lte=end)
+    at = Q(closed_on__isnull=True, closed_at__isnull=False)
+    return on | (at & moment_on_days_q("closed_at", start=start, end=end))
+
+
 def deals_filtered(
-    user: Any, *, q: str = "", custom: Mapping[str, Any] | None = None, **filters: Any
+    user: Any,
+    *,
+    q: str = "",
+    custom: Mapping[str, Any] | None = None,
+    team: Any = None,
+    created_from: dt.date | None = None,
+    created_to: dt.date | None = None,
+    closed_from: dt.date | None = None,
+    closed_to: dt.date | None = None,
+    industry: str = "",
+    **filters: Any,
 ) -> QuerySet[Deal]:
     """The deal list: visible deals matching the search box (deal or account name) and the
-    list's filters (field lookups such as `stage`, `owner`, `outcome`)."""
+    list's filters: field lookups such as `stage`, `owner`, `outcome`; `team` (a team or its
+    id, its sub-teams included); the days the deal was created and closed
+    (`deals_closed_on_q`); the account's industry, ignoring case. Filters only narrow what the
+    user may read."""
     deals = deals_visible_to(user).select_related("account", "stage", "owner")
     if q:
         deals = deals.filter(Q(name__icontains=q) | accounts_name_key_q(q, prefix="account__"))
     if custom:
         deals = deals.filter(custom_filter_q("deal", custom))
+    if team is not None:
+        deals = deals.filter(team_id__in=team_tree_ids(getattr(team, "pk", team)))
+    if created_from or created_to:
+        deals = deals.filter(moment_on_days_q("created_at", start=created_from, end=created_to))
+    if closed_from or closed_to:
+        deals = deals.filter(deals_closed_on_q(start=closed_from, end=closed_to))
+    if industry.strip():
+        deals = deals.filter(account__industry__iexact=industry.strip())
     return deals.filter(**filters)
 
 
-def deals_open_totals_by_stage(user: Any, *, owner: Any) -> QuerySet:
-    """Open deals of `owner` that `user` may see, counted and summed per stage and currency."""
+def _mine_or_teams(owner: Any, team_ids: list[int] | None) -> Q:
+    """Owned by `owner`, or (with `team_ids`) also belonging to one of those teams."""
+    q = Q(owner=owner)
+    if team_ids:
+        q |= Q(team_id__in=team_ids)
+    return q
+
+
+def deals_open_totals_by_stage(
+    user: Any, *, owner: Any, team_ids: list[int] | None = None
+) -> QuerySet:
+    """Open deals of `owner` (and of the teams `team_ids`, for a manager's team view) that
+    `user` may see, counted and summed per stage and currency."""
     return (
         deals_visible_to(user)
-        .filter(owner=owner, outcome=Outcome.OPEN)
+        .filter(_mine_or_teams(owner, team_ids), outcome=Outcome.OPEN)
         .values("stage_id", "stage__name", "stage__position", "pipeline__name", "currency")
         .annotate(count=Count("pk"), total=Sum("amount"))
         .order_by("pipeline__name", "stage__position", "currency")
     )
 
 
-def deals_open_first_per_stage(user: Any, *, owner: Any, per_stage: int) -> QuerySet[Deal]:
-    """The first `per_stage` open deals of `owner` in each stage, closing soonest first."""
+def deals_open_first_per_stage(
+    user: Any, *, owner: Any, per_stage: int, team_ids: list[int] | None = None
+) -> QuerySet[Deal]:
+    """The first `per_stage` open deals of `owner` (and of the teams `team_ids`) in each stage,
+    closing soonest first."""
     closing_first = [F("expected_close_on").asc(nulls_last=True), F("pk").asc()]
     return (
         deals_visible_to(user)
-        .filter(owner=owner, outcome=Outcome.OPEN)
-        .select_related("account")
+        .filter(_mine_or_teams(owner, team_ids), outcome=Outcome.OPEN)
+        .select_related("account", "owner")
         .annotate(rank=Window(RowNumber(), partition_by=F("stage_id"), order_by=closing_first))
         .filter(rank__lte=per_stage)
         .order_by(*closing_first)
@@ -261,10 +313,32 @@ def deal_warnings(deal: Deal, *, now: dt.datetime | None = None) -> list[DealWar
 
 # Board ---------------------------------------------------------------------------------------
 
-BOARD_CLOSED_DAYS = 30
 # Newest in the stage first. A card moved into a column sorts first, and a card moved out was
 # among those shown, so "load more" from the number of cards on screen neither skips nor repeats.
 BOARD_ORDER = (F("stage_entered_at").desc(), F("pk").desc())
+# The closed deals a board shows: the site-wide choices (`ClosedPeriod`) and a period of the
+# viewer's own, from/to.
+BOARD_CLOSED_PERIOD = "period"
+BOARD_CLOSED_CHOICES = [*ClosedPeriod.choices, (BOARD_CLOSED_PERIOD, "Closed from ... to ...")]
+
+
+def board_closed_range(
+    closed: str,
+    *,
+    today: dt.date,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+) -> tuple[dt.date | None, dt.date | None]:
+    """The close days a board's Won and Lost columns show for a choice of BOARD_CLOSED_CHOICES:
+    this month or this quarter (up to today and beyond, should a close day be later), the
+    given period, or every day (None, None)."""
+    if closed == ClosedPeriod.MONTH:
+        return today.replace(day=1), None
+    if closed == ClosedPeriod.QUARTER:
+        return today.replace(month=(today.month - 1) // 3 * 3 + 1, day=1), None
+    if closed == BOARD_CLOSED_PERIOD:
+        return start, end
+    return None, None
 
 
 def board_deals(
@@ -273,18 +347,21 @@ def board_deals(
     pipeline: Pipeline,
     owner_id: int | None = None,
     team_id: int | None = None,
-    now: dt.datetime | None = None,
+    closed_from: dt.date | None = None,
+    closed_to: dt.date | None = None,
 ) -> QuerySet[Deal]:
     """The deals of a pipeline's board that the user may see: open deals, and deals won or lost
-    in the last BOARD_CLOSED_DAYS days (the Won and Lost columns). Suspended deals are left out."""
-    since = (now or timezone.now()) - dt.timedelta(days=BOARD_CLOSED_DAYS)
-    recently_closed = Q(outcome__in=[*WON_OUTCOMES, Outcome.LOST], closed_at__gte=since)
-    deals = deals_visible_to(user).filter(Q(outcome=Outcome.OPEN) | recently_closed)
+    on a day from `closed_from` to `closed_to` (the Won and Lost columns; no bounds: all of
+    them). Suspended deals are left out. `team_id` includes the team's sub-teams."""
+    closed = Q(outcome__in=[*WON_OUTCOMES, Outcome.LOST])
+    if closed_from or closed_to:
+        closed &= deals_closed_on_q(start=closed_from, end=closed_to)
+    deals = deals_visible_to(user).filter(Q(outcome=Outcome.OPEN) | closed)
     deals = deals.filter(pipeline=pipeline)
     if owner_id:
         deals = deals.filter(owner_id=owner_id)
     if team_id:
-        deals = deals.filter(team_id=team_id)
+        deals = deals.filter(team_id__in=team_tree_ids(team_id))
     return deals
 
 

@@ -16,24 +16,31 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
+from django.db.models import QuerySet, Subquery
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.http import urlencode
 from django.views.decorators.http import require_http_methods
 
 from salesflow.core.errors import DomainError
 from salesflow.core.forms import with_blank
+from salesflow.core.models import ClosedPeriod, SiteSettings
+from salesflow.core.selectors import site_settings
 from salesflow.core.views import error_text, next_url
 from salesflow.pipeline import services
+from salesflow.pipeline.forms import ClosedDealsForm
 from salesflow.pipeline.models import Deal, LostReason, Pipeline, Stage, StageKind
 from salesflow.pipeline.selectors import (
+    BOARD_CLOSED_CHOICES,
+    BOARD_CLOSED_PERIOD,
     ColumnAmount,
     ColumnTotals,
     DealWarning,
     board_cards,
+    board_closed_range,
     board_column_page,
     board_column_totals,
     board_deals,
@@ -102,17 +109,24 @@ def _next_stage_id(deal: Deal, stages: list[Stage]) -> int | None:
     return later[0].pk if later else None
 
 
-def board_url(pipeline: Pipeline, filters: dict[str, int | None]) -> str:
-    """The board with these filters: where the no-JS Move form comes back to."""
-    query = {"pipeline": pipeline.pk} | {
-        name.removesuffix("_id"): value for name, value in filters.items() if value
+def _query_of(filters: dict[str, Any]) -> dict[str, Any]:
+    """The filters as the board's query string names them (`owner`, `team`, `closed`, ...)."""
+    return {
+        name.removesuffix("_id"): value.isoformat() if isinstance(value, dt.date) else value
+        for name, value in filters.items()
+        if value
     }
+
+
+def board_url(pipeline: Pipeline, filters: dict[str, Any]) -> str:
+    """The board with these filters: where the no-JS Move form comes back to."""
+    query = {"pipeline": pipeline.pk} | _query_of(filters)
     return f"{reverse('board:board')}?{urlencode(query)}"
 
 
-def filter_query(filters: dict[str, int | None]) -> str:
-    """`&owner=..&team=..` for the "load more" links."""
-    query = {name.removesuffix("_id"): value for name, value in filters.items() if value}
+def filter_query(filters: dict[str, Any]) -> str:
+    """`&owner=..&team=..&closed=..` for the "load more" links."""
+    query = _query_of(filters)
     return f"&{urlencode(query)}" if query else ""
 
 
@@ -162,6 +176,58 @@ def board_summary(stages: list[Stage], totals: dict[int, ColumnTotals]) -> Board
 
 
 # Forms ----------------------------------------------------------------------------------------
+
+
+SESSION_CLOSED = "board_closed"  # the user's last closed-deals choice
+DAY = "j M Y"
+
+
+def closed_choice(
+    request: HttpRequest, data: Any, *, default: str | None = None
+) -> ClosedDealsForm:
+    """The board's closed-deals choice, a valid form: the one `data` (a query or a move's POST)
+    gives, else the one the user made last (in the session), else `default` or the site's.
+    A choice given with errors is kept as the answer's `refused`, for the board to show."""
+    given = {name: data.get(name) for name in ClosedDealsForm.base_fields if name in data}
+    form = ClosedDealsForm(given)
+    if given.get("closed") and form.is_valid():
+        return form
+    remembered = request.session.get(SESSION_CLOSED) or {}
+    if not remembered.get("closed"):
+        remembered = {"closed": default or site_settings().board_closed_period}
+    answer = ClosedDealsForm(remembered)
+    if not answer.is_valid():  # a choice the site no longer offers
+        answer = ClosedDealsForm({"closed": ClosedPeriod.MONTH})
+        answer.is_valid()
+    answer.refused = form if given.get("closed") else None
+    return answer
+
+
+def closed_range(form: ClosedDealsForm) -> dict[str, dt.date | None]:
+    """The close days the board shows for a valid `closed_choice` form."""
+    chosen = form.closed_filters()
+    start, end = board_closed_range(
+        chosen["closed"] or ClosedPeriod.MONTH,
+        today=timezone.localdate(),
+        start=chosen["closed_from"],
+        end=chosen["closed_to"],
+    )
+    return {"closed_from": start, "closed_to": end}
+
+
+def closed_label(form: ClosedDealsForm) -> str:
+    """What the Won and Lost column headers say they show."""
+    chosen = form.closed_filters()
+    if chosen["closed"] != BOARD_CLOSED_PERIOD:
+        return dict(BOARD_CLOSED_CHOICES).get(chosen["closed"], "")
+    start, end = chosen["closed_from"], chosen["closed_to"]
+    if start and end:
+        return f"Closed {date_format(start, DAY)} to {date_format(end, DAY)}"
+    return (
+        f"Closed from {date_format(start, DAY)}"
+        if start
+        else f"Closed until {date_format(end, DAY)}"
+    )
 
 
 class BoardFilterForm(forms.Form):
@@ -219,6 +285,14 @@ def _filter_ids(data: Any) -> dict[str, int | None]:
     return {"owner_id": number("owner"), "team_id": number("team")}
 
 
+def _board_filters(request: HttpRequest, data: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+    """For "load more" and moves: the filters of the board they come from (for the links and
+    the board's address) and the `board_deals` arguments they make."""
+    ids = _filter_ids(data)
+    closed = closed_choice(request, data)
+    return ids | closed.closed_filters(), ids | closed_range(closed)
+
+
 def _partial(request: HttpRequest, template: str, name: str) -> str:
     if request.htmx and not request.htmx.history_restore_request:
         return f"{template}#{name}"
@@ -237,25 +311,40 @@ def board(request: HttpRequest) -> HttpResponse:
     choices (pipelines, teams, people), the stages, ONE aggregate for every column header, ONE
     windowed query for the first PER_COLUMN cards of every column, and three for the warnings.
     """
-    pipelines = list(Pipeline.objects.filter(is_active=True))
+    # The site's default for the closed deals rides along the pipelines' query, so the board
+    # takes no extra query for it.
+    site_default = SiteSettings.objects.filter(pk=1).values("board_closed_period")[:1]
+    pipelines = list(
+        Pipeline.objects.filter(is_active=True).annotate(site_closed=Subquery(site_default))
+    )
     if not pipelines:
         return render(request, "pipeline/board.html", {"pipeline": None})
     form = BoardFilterForm(request.GET, user=request.user, pipelines=pipelines)
+    site_closed = pipelines[0].site_closed or ClosedPeriod.MONTH  # no row yet: the default
+    closed = closed_choice(request, request.GET, default=site_closed)
+    if request.GET.get("closed") and closed.refused is None:
+        request.session[SESSION_CLOSED] = {
+            name: value.isoformat() if isinstance(value, dt.date) else value
+            for name, value in closed.closed_filters().items()
+        }
     chosen = form.values()
     pipeline = chosen.pop("pipeline")
     stages = list(stages_active(pipeline))
     now = timezone.now()
-    deals = board_deals(request.user, pipeline=pipeline, now=now, **chosen)
+    deals = board_deals(request.user, pipeline=pipeline, **chosen, **closed_range(closed))
     columns = board_columns(request.user, deals, stages, now=now)
+    filters = chosen | closed.closed_filters()
     context = {
         "form": form,
+        "closed_form": closed.refused or closed,
+        "closed_label": closed_label(closed),
         "pipeline": pipeline,
         "stages": stages,
         "columns": columns,
         "summary": board_summary(stages, {column.stage.pk: column.totals for column in columns}),
-        "filters": chosen,
-        "filter_query": filter_query(chosen),
-        "board_url": board_url(pipeline, chosen),
+        "filters": filters,
+        "filter_query": filter_query(filters),
+        "board_url": board_url(pipeline, filters),
     }
     return render(request, _partial(request, "pipeline/board.html", "board"), context)
 
@@ -270,9 +359,9 @@ def board_column(request: HttpRequest) -> HttpResponse:
     stage = get_object_or_404(Stage.objects.active().select_related("pipeline"), pk=stage_id)
     given = str(request.GET.get("offset") or "")
     offset = int(given) if given.isdigit() else 0
-    filters = _filter_ids(request.GET)
+    filters, chosen = _board_filters(request, request.GET)
     now = timezone.now()
-    deals = board_deals(request.user, pipeline=stage.pipeline, now=now, **filters)
+    deals = board_deals(request.user, pipeline=stage.pipeline, **chosen)
     page = board_column_page(deals, stage=stage, offset=offset, limit=PER_COLUMN)
     stages = list(stages_active(stage.pipeline))
     column = BoardColumn(
@@ -288,6 +377,7 @@ def board_column(request: HttpRequest) -> HttpResponse:
         "columns": [column],
         "column": column,
         "filters": filters,
+        "closed_label": closed_label(closed_choice(request, request.GET)),
         "filter_query": filter_query(filters),
         "board_url": board_url(stage.pipeline, filters),
         "offset": offset,
@@ -333,7 +423,8 @@ def board_move(request: HttpRequest, pk: int) -> HttpResponse:
         messages.success(request, text)
         return redirect(next_url(request, reverse("board:board")))
     now = timezone.now()
-    deals = board_deals(request.user, pipeline=deal.pipeline, now=now, **_filter_ids(request.POST))
+    _, chosen = _board_filters(request, request.POST)
+    deals = board_deals(request.user, pipeline=deal.pipeline, **chosen)
     stages = list(stages_active(deal.pipeline))
     totals = board_column_totals(deals, stages, now=now)
     shown = str(request.POST.get("shown") or "").split(",")  # the columns on the page
@@ -410,6 +501,7 @@ def _move_answer(
         "changed_columns": changed_columns or [],
         "summary": summary,
         "board_url": next_url(request, reverse("board:board")),
+        "closed_label": closed_label(closed_choice(request, request.POST)),
         "message": message,
         "message_level": "error" if refusal else "success",
     }

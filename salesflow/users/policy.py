@@ -69,23 +69,6 @@ def _team_tree_ids(user_id: int) -> list[int]:
         return sorted(row[0] for row in cursor.fetchall())
 
 
-def team_subtree_ids(team_id: int) -> list[int]:
-    """The team and every team below it (`Team.parent`): what a filter on a regional office
-    stands for. One query, a recursive CTE like `managed_team_ids`'."""
-    from salesflow.users.models import Team
-
-    team = Team._meta.db_table
-    # The table name comes from the model's metadata; the team id is a parameter.
-    sql = (
-        f"WITH RECURSIVE tree(id) AS (SELECT CAST(%s AS BIGINT)"  # noqa: S608
-        f" UNION SELECT child.id FROM {team} child JOIN tree ON child.parent_id = tree.id"
-        f") SELECT id FROM tree"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [team_id])
-        return sorted(row[0] for row in cursor.fetchall())
-
-
 def _prefixed(prefix: str, **lookups: Any) -> Q:
     return Q(**{f"{prefix}{key}": value for key, value in lookups.items()})
 
@@ -164,3 +147,21 @@ def require_manager(user: User | Any, *, what: str = "open this page") -> None:
 
     if not (getattr(user, "is_authenticated", False) and (user.is_admin or user.is_manager)):
         raise AccessDenied(f"Only a manager or an admin may {what}.")
+
+
+def teams_marking_own(user: User | Any) -> list[Any]:
+    """Every team by name, each with `is_own` (the user is a member), for a list's team filter.
+
+    It also fills the user's team ids for the request (`team_ids_of`), so a page that shows the
+    filter and applies the policy pays one query for both.
+    """
+    from django.db.models import Exists, OuterRef
+
+    from salesflow.users.models import Team
+    from salesflow.users.models import User as UserModel
+
+    membership = UserModel.teams.through.objects.filter(team_id=OuterRef("pk"), user_id=user.pk)
+    teams = list(Team.objects.annotate(is_own=Exists(membership)).order_by("name"))
+    if user.pk and getattr(user, "_salesflow_team_ids", None) is None:
+        user._salesflow_team_ids = [team.pk for team in teams if team.is_own]
+    return teams

@@ -12,6 +12,7 @@ from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from salesflow.api.lookups import link_resolve, links_resolve, lost_reasons_active
+from salesflow.api.routers.leads import TeamPeriodQuery, team_period_filters
 from salesflow.api.schemas import (
     AMOUNT,
     CUSTOM_FILTER_DESCRIPTION,
@@ -21,7 +22,6 @@ from salesflow.api.schemas import (
     WRITE_ERRORS,
     InputSchema,
     OwnedOut,
-    PageQuery,
     QualificationOut,
     VersionedPatch,
     VisibilityIn,
@@ -42,7 +42,7 @@ from salesflow.pipeline.models import (
 from salesflow.pipeline.selectors import (
     deal_get_for_user,
     deal_move_blockers,
-    deals_visible_to,
+    deals_filtered,
     pipeline_default,
     stage_resolve,
     stages_active,
@@ -133,8 +133,17 @@ class DealList(Schema):
     count: int
 
 
-class DealQuery(PageQuery):
+class DealQuery(TeamPeriodQuery):
     q: str | None = Field(None, description="Part of the deal's name.")
+    closed_from: dt.date | None = Field(
+        None, description="Closed (`closed_on`, the day the customer decided) on or after this day."
+    )
+    closed_to: dt.date | None = Field(
+        None, description="Closed (`closed_on`) on or before this day."
+    )
+    industry: str | None = Field(
+        None, max_length=100, description="The account's industry, any capitals."
+    )
     pipeline_id: int | None = None
     stage_id: int | None = None
     outcome: OutcomeIn | None = None
@@ -201,10 +210,6 @@ class StageChangeList(Schema):
     count: int
 
 
-def _deals(user: Any) -> Any:
-    return deals_visible_to(user).select_related("account", "stage")
-
-
 def _stage(pipeline: Pipeline, value: StageRef) -> Stage:
     stage = stage_resolve(pipeline, value)
     if stage is None:
@@ -217,7 +222,7 @@ def _stage(pipeline: Pipeline, value: StageRef) -> Stage:
 )
 def deal_list(request: HttpRequest, query: Query[DealQuery]) -> dict[str, Any]:
     deals = filtered(
-        _deals(request.auth),
+        deals_filtered(request.auth, **team_period_filters(query)),
         name__icontains=query.q,
         pipeline_id=query.pipeline_id,
         stage_id=query.stage_id,

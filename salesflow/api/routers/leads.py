@@ -11,6 +11,7 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Query, Router, Schema, Status
+from ninja.errors import ValidationError as NinjaValidationError
 from pydantic import Field
 
 from salesflow.api.lookups import link_resolve, links_resolve
@@ -63,6 +64,7 @@ from salesflow.leads.services import (
     lead_update,
 )
 from salesflow.pipeline.conversion import lead_convert
+from salesflow.users.selectors import team_tree_ids
 
 router = Router(tags=["leads"])
 
@@ -223,8 +225,56 @@ class QueuedLeadList(Schema):
     count: int
 
 
-class LeadQuery(PageQuery):
+class TeamPeriodQuery(PageQuery):
+    """The filters a manager narrows a deal or lead list with."""
+
+    team_id: int | None = Field(
+        None,
+        description="Records of this team and of every team below it (GET /users lists "
+        "people with their teams).",
+    )
+    created_from: dt.date | None = Field(None, description="Created on or after this day.")
+    created_to: dt.date | None = Field(None, description="Created on or before this day.")
+    closed_from: dt.date | None = Field(None, description="Closed on or after this day.")
+    closed_to: dt.date | None = Field(None, description="Closed on or before this day.")
+    industry: str | None = Field(None, max_length=100, description="The industry, any capitals.")
+
+
+def team_period_filters(query: TeamPeriodQuery) -> dict[str, Any]:
+    """The query's team, day and industry filters for the list selectors; an unknown team or a
+    day range that ends before it starts answers 422 naming the parameter."""
+    errors = []
+    if query.team_id is not None and not team_tree_ids(query.team_id):
+        errors.append((["query", "team_id"], f"There is no team with id {query.team_id}."))
+    for name in ("created", "closed"):
+        start, end = getattr(query, f"{name}_from"), getattr(query, f"{name}_to")
+        if start and end and start > end:
+            errors.append((["query", f"{name}_from"], f"Must be on or before {name}_to ({end})."))
+    if errors:
+        raise NinjaValidationError(
+            [{"loc": loc, "msg": msg, "type": "value_error"} for loc, msg in errors]
+        )
+    return {
+        "team": query.team_id,
+        "created_from": query.created_from,
+        "created_to": query.created_to,
+        "closed_from": query.closed_from,
+        "closed_to": query.closed_to,
+        "industry": query.industry or "",
+    }
+
+
+class LeadQuery(TeamPeriodQuery):
     q: str | None = Field(None, description="Words of the name, email, phone or company.")
+    closed_from: dt.date | None = Field(
+        None, description="Converted (or, never converted, disqualified) on or after this day."
+    )
+    closed_to: dt.date | None = Field(
+        None, description="Converted (or, never converted, disqualified) on or before this day."
+    )
+    industry: str | None = Field(
+        None, max_length=100, description="The lead's industry, any capitals."
+    )
     grade: GradeIn | None = None
     status: StatusIn | None = None
     source: SourceIn | None = None
@@ -311,6 +361,7 @@ def lead_list(request: HttpRequest, query: Query[LeadQuery]) -> dict[str, Any]:
         q=query.q or "",
         sort=SORTS[query.sort],
         source_detail=query.source_detail or "",
+        **team_period_filters(query),
         **{name: value for name, value in filters.items() if value is not None},
     )
     leads = custom_filtered(leads, request, "lead")

@@ -89,11 +89,13 @@ def test_board_filters_by_team(manager, rep, outsider, north):
 
 def test_board_shows_open_deals_and_recently_closed_ones(rep_client, rep):
     DealFactory(owner=rep, name="Open deal")
-    won = DealFactory(owner=rep, name="Won last week", stage=stage_named("Closing"))
+    # The board shows this month's closed deals by default (test_board_closed.py).
+    won = DealFactory(owner=rep, name="Won today", stage=stage_named("Closing"))
     Deal.objects.filter(pk=won.pk).update(
         outcome=Outcome.WON,
         stage=stage_named("Won"),
-        closed_at=timezone.now() - dt.timedelta(days=7),
+        closed_at=timezone.now(),
+        closed_on=timezone.localdate(),
     )
     old = DealFactory(owner=rep, name="Lost long ago")
     Deal.objects.filter(pk=old.pk).update(
@@ -105,7 +107,7 @@ def test_board_shows_open_deals_and_recently_closed_ones(rep_client, rep):
     suspended = DealFactory(owner=rep, name="On hold deal")
     deal_close(suspended, outcome=Outcome.SUSPENDED, lost_reason=lost_reason(), acting_user=rep)
     content = rep_client.get(BOARD).content.decode()
-    assert "Open deal" in content and "Won last week" in content
+    assert "Open deal" in content and "Won today" in content
     assert "Lost long ago" not in content and "On hold deal" not in content
 
 
