@@ -54,6 +54,8 @@ from salesflow.pipeline.models import (
     StakeholderRole,
 )
 from salesflow.pipeline.services import NEEDS_REASON, DealHistory, deals_create_with_history
+from salesflow.quotes.models import DealLine
+from salesflow.quotes.services import deal_lines_bulk_create, product_create
 from salesflow.users.models import Role, Team, User, Visibility
 from salesflow.users.services import user_create
 
@@ -242,6 +244,7 @@ class _DemoBuilder(Dice):
             histories, deal_leads = self.plan_deals()
             self.create_leads(deal_leads)
             self.create_deals(histories, deal_leads)
+            self.create_products()
             self.create_stakeholders()
             self.create_activities()
         # Grades and scores as the lead list shows them, from the facts and activities above.
@@ -255,6 +258,8 @@ class _DemoBuilder(Dice):
             "leads": len(self.leads),
             "BANT records": len(self.qualifications),
             "deals": len(self.deals),
+            "products": len(self.products),
+            "product lines": self.deal_line_count,
             "stage changes": self.stage_change_count,
             "stakeholders": self.stakeholder_count,
             "activities": self.activity_count,
@@ -824,6 +829,34 @@ class _DemoBuilder(Dice):
         self.stage_change_count = sum(
             len(h.path) + (h.outcome == Outcome.SUSPENDED) for h in histories
         )
+
+    def create_products(self) -> None:
+        """A small catalogue, and on every deal with an amount the product it is about: as many
+        units as the amount buys, at the price that makes the amount (the amount is kept)."""
+        admin = next(user for user in self.users if user.role == Role.ADMIN)
+        self.products = [
+            product_create(acting_user=admin, name=name, sku=sku, category=category,
+                           unit_price=Decimal(price))
+            for name, sku, category, price in words.CATALOGUE
+        ]  # fmt: skip
+        by_name = {product.name: product for product in self.products}
+        lines = []
+        for deal in self.deals:
+            if not deal.amount:
+                continue
+            product = by_name.get(deal.name.rsplit(" - ", 1)[-1]) or self.rng.choice(self.products)
+            quantity = max(1, round(deal.amount / product.unit_price))
+            lines.append(
+                DealLine(
+                    deal=deal,
+                    product=product,
+                    quantity=Decimal(quantity),
+                    unit_price=(deal.amount / quantity).quantize(Decimal("0.01")),
+                    position=1,
+                )
+            )
+        deal_lines_bulk_create(lines)
+        self.deal_line_count = len(lines)
 
     def create_stakeholders(self) -> None:
         """Who decides and who champions, on deals that got far enough to know.

@@ -152,6 +152,25 @@ UPSELLS = [
     "Route planning module", "Premium support",
 ]  # fmt: skip
 
+# The catalogue behind those names: (name, code, category, list price in EUR). A demo deal's
+# product line is the product its name ends with.
+CATALOGUE = [
+    ("Platform licence", "PL-100", "Platform", "4800"),
+    ("Fleet tracking rollout", "FT-200", "Fleet", "9500"),
+    ("Analytics add-on", "AN-110", "Add-ons", "2400"),
+    ("Support plan renewal", "SP-300", "Services", "3600"),
+    ("Onboarding package", "SV-310", "Services", "6000"),
+    ("Integration project", "SV-320", "Services", "15000"),
+    ("Training programme", "SV-330", "Services", "3000"),
+    ("Enterprise upgrade", "PL-150", "Platform", "12000"),
+    ("Pilot project", "SV-340", "Services", "8000"),
+    ("Multi-site expansion", "FT-250", "Fleet", "11000"),
+    ("Route planning module", "FT-210", "Fleet", "3200"),
+    ("Data migration", "SV-350", "Services", "7000"),
+    ("Additional licences", "PL-110", "Platform", "1200"),
+    ("Premium support", "SP-310", "Services", "5000"),
+]
+
 # The ideal customer profile a demo organisation would set: (dimension, value, weight).
 PROFILE = [
     ("industry", "Logistics", 30), ("industry", "Manufacturing", 25),

@@ -8,6 +8,7 @@ import datetime as dt
 import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -16,10 +17,20 @@ from django.utils import timezone
 
 from salesflow.core.errors import DomainError
 from salesflow.customers.models import Account
+from salesflow.customers.services import account_update
 from salesflow.customfields.services import custom_values_assign
-from salesflow.imports.kinds import CREATED, UNCHANGED, UPDATED, Handler, RunContext, changes_of
+from salesflow.imports.kinds import (
+    CREATED,
+    UNCHANGED,
+    UPDATED,
+    Handler,
+    RunContext,
+    account_facts_pop,
+    changes_of,
+)
 from salesflow.imports.mapping import MappedRow
 from salesflow.imports.resolver import RowProblem, stages_in_order, text_key
+from salesflow.imports.targets import ACCOUNT_FACT_PREFIX
 from salesflow.pipeline.models import Deal, Outcome, Stage, StageKind
 from salesflow.pipeline.services import (
     NEEDS_REASON,
@@ -29,6 +40,8 @@ from salesflow.pipeline.services import (
     deal_update,
     deals_create_with_history,
 )
+from salesflow.quotes.models import DealLine, Product
+from salesflow.quotes.services import deal_lines_bulk_create, deal_lines_replace
 from salesflow.users.models import User
 from salesflow.users.services import ownership_defaults
 
@@ -37,6 +50,7 @@ DEAL_RELATIONS = [
     "account", "primary_contact", "lead", "pipeline", "stage", "lost_reason", "qualification",
     "owner", "team",
 ]  # fmt: skip
+CENT = Decimal("0.01")
 # A closed deal with no date of its own spends about this long in each stage.
 STAGE_DAYS = dt.timedelta(days=14)
 
@@ -46,6 +60,8 @@ class _PlannedDeal:
     row: MappedRow
     history: DealHistory
     created_at: dt.datetime
+    # The row's product line: (product, quantity, unit price).
+    line: tuple[Product, Decimal, Decimal] | None = None
 
 
 @dataclass
@@ -113,7 +129,13 @@ class DealHandler(Handler):
         effective_owner = owner or self.ctx.default_owner
         account = None  # a blank account cell: a deal whose customer is not known yet
         if values.get("account"):
+            mark = self.resolver.mark()
             account = self.resolver.account(values["account"], owner=effective_owner)
+            facts = {k: v for k, v in values.items() if k.startswith(ACCOUNT_FACT_PREFIX)}
+            if facts and self.resolver.mark() > mark:  # created for this row
+                account_update(
+                    account, acting_user=self.ctx.acting_user, **account_facts_pop(facts)
+                )
         name = values.get("name") or _deal_name(account, values.get("external_id", ""))
         if not name:
             raise RowProblem("name", "A deal without an account needs a name or an external id.")
@@ -129,7 +151,7 @@ class DealHandler(Handler):
         pipeline = self.resolver.pipeline(values.get("pipeline"))
         stage = self.resolver.stage(pipeline, values["stage"])
         outcome = _outcome_of(stage, values.get("outcome"))
-        path = self._path(pipeline, stage, outcome)
+        path = self._path(pipeline, stage, outcome, reached=self._furthest_dated(row, pipeline))
         if existing is not None:
             new_owner = owner if "owner" in row.from_file else None
             return self._update(existing, row, new_owner, account, pipeline, path[-1], outcome)
@@ -192,6 +214,11 @@ class DealHandler(Handler):
         )
         if "currency" in values:
             deal.currency = values["currency"]
+        line = self._line(row, deal)
+        if line is not None:
+            deal.amount_from_lines = True
+            if deal.amount is None:
+                deal.amount = _line_total(line)
         # As deal_create does: the row's values, the fields' defaults, the required ones.
         custom_values_assign(deal, self.custom_of(row, for_update=False), kind="deal")
         # The related rows were just read or written by the resolver, so only the deal's own
@@ -206,7 +233,33 @@ class DealHandler(Handler):
             estimated={i for i in estimated if i < len(path_stages)},
             is_closed_at_estimated=outcome == Outcome.SUSPENDED and len(points) - 1 in estimated,
         )
-        return _PlannedDeal(row=row, history=history, created_at=created_at)
+        return _PlannedDeal(row=row, history=history, created_at=created_at, line=line)
+
+    def _line(self, row: MappedRow, deal: Deal) -> tuple[Product, Decimal, Decimal] | None:
+        """The product line a row gives: its product, quantity (1 when not given) and unit
+        price, which is the row's amount shared over the quantity, else the list price."""
+        values = row.values
+        quantity = values.get("quantity")
+        if not values.get("product"):
+            if quantity is not None and "quantity" in row.from_file:
+                raise RowProblem("quantity", "A quantity needs a product on the same row.")
+            return None
+        product = self.resolver.product(values["product"])
+        quantity = Decimal(1) if quantity is None else Decimal(quantity)
+        if quantity <= 0:
+            raise RowProblem(
+                "quantity", f"A product line needs a quantity above zero, not {quantity:g}."
+            )
+        amount = values.get("amount")
+        if amount is not None:
+            return product, quantity, (Decimal(amount) / quantity).quantize(CENT)
+        if product.currency != deal.currency:
+            raise RowProblem(
+                "product",
+                f"{product.name} is priced in {product.currency} and the deal is in "
+                f"{deal.currency}; map an amount column for its price.",
+            )
+        return product, quantity, product.unit_price
 
     def _moments_given(
         self, row: MappedRow, pipeline: Any, path_stages: list[Stage], outcome: str
@@ -259,11 +312,20 @@ class DealHandler(Handler):
             earlier = point
         return points
 
-    def _path(self, pipeline: Any, stage: Stage, outcome: str) -> list[Stage]:
+    def _furthest_dated(self, row: MappedRow, pipeline: Any) -> Stage | None:
+        """The furthest open stage the row's stage date columns say the deal entered."""
+        names = {text_key(s.name): s for s in self.resolver.open_stages(pipeline)}
+        dated = [names[text_key(name)] for name in row.stage_dates if text_key(name) in names]
+        return max(dated, key=lambda s: s.position, default=None)
+
+    def _path(
+        self, pipeline: Any, stage: Stage, outcome: str, *, reached: Stage | None = None
+    ) -> list[Stage]:
         """The stages a deal passed: the open stages up to where it got, then Won or Lost.
 
-        A deal that ended in Won passed every open stage; one that ended in Lost without saying
-        where it got is taken to have been lost after the first stage.
+        A deal that ended in Won passed every open stage; one that ended in Lost got as far as
+        the furthest stage a stage date column gives (`reached`), else it is taken to have been
+        lost after the first stage.
         """
         open_stages = self.resolver.open_stages(pipeline)
         if stage.kind == StageKind.OPEN:
@@ -273,6 +335,8 @@ class DealHandler(Handler):
             return path
         if stage.kind == StageKind.WON:
             return [*open_stages, stage]
+        if reached is not None:
+            return [*(s for s in open_stages if s.position <= reached.position), stage]
         return [*open_stages[:1], stage]
 
     def flush(self) -> list[tuple[MappedRow, str | Exception]]:
@@ -303,6 +367,14 @@ class DealHandler(Handler):
         for deal, plan in zip(deals, planned, strict=True):
             deal.created_at = plan.created_at
         Deal.objects.bulk_update(deals, ["created_at"])
+        deal_lines_bulk_create(
+            [
+                DealLine(deal=deal, product=plan.line[0], quantity=plan.line[1],
+                         unit_price=plan.line[2], position=1)
+                for deal, plan in zip(deals, planned, strict=True)
+                if plan.line is not None
+            ]
+        )  # fmt: skip
         self.ctx.estimated_moments += sum(
             len(p.history.estimated) + p.history.is_closed_at_estimated for p in planned
         )
@@ -331,15 +403,25 @@ class DealHandler(Handler):
         custom = self.custom_of(row, for_update=True)
         if custom:
             data["custom"] = custom
+        line = self._line(row, deal) if "product" in row.from_file else None
+        if line is not None:
+            data.pop("amount", None)  # the amount follows the line
         changes = changes_of(deal, data)
         moved = deal.stage_id != stage.pk or deal.outcome != outcome
         if pipeline.pk != deal.pipeline_id:
             raise RowProblem("pipeline", "The deal is in another pipeline; move it by hand.")
-        if not changes and not moved:
+        lines_changed = line is not None and (
+            not deal.amount_from_lines
+            or [(li.product_id, li.quantity, li.unit_price) for li in deal.lines.all()]
+            != [(line[0].pk, line[1], line[2])]
+        )
+        if not changes and not moved and not lines_changed:
             return UNCHANGED
         user = self.ctx.acting_user
         if changes:
             deal = deal_update(deal, acting_user=user, **changes)
+        if lines_changed:
+            deal = deal_lines_replace(deal, acting_user=user, lines=[line])
         if moved:
             at = values.get("closed_at") if outcome != Outcome.OPEN else None
             if at is None or at < deal.stage_entered_at:
@@ -415,3 +497,8 @@ def _deal_name(account: Account | None, external_id: str) -> str:
     if account is None:
         return f"Deal #{external_id}" if external_id else ""
     return f"{account.name} #{external_id}" if external_id else account.name
+
+
+def _line_total(line: tuple[Product, Decimal, Decimal]) -> Decimal:
+    _, quantity, unit_price = line
+    return (quantity * unit_price).quantize(CENT)

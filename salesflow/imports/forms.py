@@ -13,6 +13,7 @@ from django.template.defaultfilters import filesizeformat
 from salesflow.core.forms import ActionForm, FieldsetsMixin
 from salesflow.imports.custom import custom_targets_offered
 from salesflow.imports.models import ImportKind, ImportMode
+from salesflow.imports.presets import presets_list
 from salesflow.imports.selectors import import_mappings_for
 from salesflow.imports.targets import CREATABLE, TARGETS
 from salesflow.leads.models import Source
@@ -47,6 +48,7 @@ CREATE_MISSING_LABELS = {
     "owner": "Owners not found become inactive users in your team",
     "account": "Accounts not found are created",
     "contact": "Contacts not found are created",
+    "product": "Products not found are added to the catalogue at price 0 (admins only)",
 }
 
 
@@ -134,6 +136,18 @@ class UploadForm(FieldsetsMixin, forms.Form):
                 f"{saved.name} is a mapping for {saved.get_kind_display().lower()}.",
             )
         return data
+
+
+class PresetForm(FieldsetsMixin, forms.Form):
+    """Step 2: start the mapping from a shipped preset for another CRM's export, or from none."""
+
+    preset = forms.ChoiceField(label="Start from the preset", required=False)
+
+    def __init__(self, *args: Any, kind: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["preset"].choices = [("", "None: a guess from the column names")] + [
+            (preset.name, preset.label) for preset in presets_list(kind)
+        ]
 
 
 class MappingForm(FieldsetsMixin, forms.Form):
@@ -224,7 +238,15 @@ class MappingForm(FieldsetsMixin, forms.Form):
         if creatable:
             self.fields["create_missing"] = forms.MultipleChoiceField(
                 label="Create what the file names but Salesflow does not have",
-                choices=[(name, CREATE_MISSING_LABELS[name]) for name in creatable],
+                choices=[
+                    (
+                        name,
+                        CREATE_MISSING_LABELS.get(
+                            name, f"{name.capitalize()}s not found are created"
+                        ),
+                    )
+                    for name in creatable
+                ],
                 required=False,
                 widget=forms.CheckboxSelectMultiple,
             )

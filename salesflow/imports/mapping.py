@@ -259,6 +259,7 @@ def _kind_needs(kind: str, filled: set[str]) -> list[str]:
         ImportKind.DEALS: [("stage", "Deals need a column mapped to 'stage'.")],
         ImportKind.CONTACTS: [],
         ImportKind.USERS: [("username", "Users need a column mapped to 'username'.")],
+        ImportKind.PRODUCTS: [("name", "Products need a column mapped to 'name'.")],
     }[kind]  # fmt: skip
     problems = [message for target, message in need if target not in filled]
     if kind == ImportKind.CONTACTS and not filled & {"last_name", "full_name"}:

@@ -12,6 +12,7 @@ class ImportKind(models.TextChoices):
     ACCOUNTS = "accounts", "Accounts"
     DEALS = "deals", "Historical deals"
     USERS = "users", "Users and teams"
+    PRODUCTS = "products", "Products"
 
 
 class ImportMode(models.TextChoices):

@@ -1,4 +1,4 @@
-"""Finding the people, accounts, contacts, stages and reasons an import row names.
+"""Finding the people, accounts, contacts, stages, reasons and products an import row names.
 
 Lookups are cached for the run. What the mapping allows is created when missing (owners become
 inactive users, accounts and contacts go through their services); everything created is
@@ -20,6 +20,8 @@ from salesflow.imports.mapping import name_split
 from salesflow.leads.models import Campaign
 from salesflow.pipeline.models import LostReason, Pipeline, Stage, StageKind
 from salesflow.pipeline.selectors import pipeline_default, stage_resolve
+from salesflow.quotes.models import Product
+from salesflow.quotes.services import product_create
 from salesflow.users import policy
 from salesflow.users.models import Team, User
 from salesflow.users.services import user_create
@@ -327,6 +329,39 @@ class Resolver:
                 )
             cache[key] = campaign
         return cache[key]
+
+    def product(self, text: str) -> Product:
+        """The product a deal row names: by code, else by name ignoring case and spacing; with
+        `create_missing: ["product"]` an admin's import adds it to the catalogue (price 0, to
+        be set in the catalogue)."""
+        key = text_key(text)
+        cache = self._cache("product")
+        if key in cache:
+            return cache[key]
+        product = Product.objects.filter(sku=text.strip()).first()
+        if product is None:
+            matches = list(Product.objects.filter(name_key=key).order_by("-is_active", "pk")[:3])
+            if len(matches) > 1:
+                codes = ", ".join(p.sku or f"#{p.pk}" for p in matches)
+                raise RowProblem(
+                    "product",
+                    f"Several products are called {text!r} (codes {codes}); name it by its code.",
+                )
+            product = matches[0] if matches else None
+        if product is None:
+            if "product" not in self.create_missing:
+                raise RowProblem(
+                    "product",
+                    f"No product {text!r} in the catalogue. Import the products first, merge "
+                    'spellings with a value table ("values": {"product": {...}}), or add '
+                    '"product" to create_missing.',
+                )
+            if not self.user.is_admin:
+                raise RowProblem("product", "Only an admin's import may add products.")
+            product = product_create(acting_user=self.user, name=text.strip(), unit_price=0)
+            return self._remember("product", key, product, created=True)
+        cache[key] = product
+        return product
 
 
 def stages_in_order(pipeline: Pipeline) -> list[Stage]:

@@ -19,6 +19,7 @@ from salesflow.imports.kinds import (
 )
 from salesflow.imports.mapping import CellError, MappedRow, RowMapper
 from salesflow.imports.models import ImportKind
+from salesflow.imports.products import ProductHandler
 from salesflow.imports.resolver import RowProblem
 from salesflow.imports.users import UserHandler
 
@@ -28,6 +29,7 @@ HANDLERS: dict[str, type[Handler]] = {
     ImportKind.ACCOUNTS: AccountHandler,
     ImportKind.DEALS: DealHandler,
     ImportKind.USERS: UserHandler,
+    ImportKind.PRODUCTS: ProductHandler,
 }
 
 

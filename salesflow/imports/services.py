@@ -68,9 +68,11 @@ def _user_check(user: Any) -> None:
 
 
 def import_kind_allow(user: Any, kind: str) -> None:
-    """Refuse a kind the user may not import: users and teams are for admins only."""
+    """Refuse a kind the user may not import: users, teams and products are for admins only."""
     if kind == ImportKind.USERS and not user.is_admin:
         raise ValidationError({"kind": "Only an admin may import users and teams."})
+    if kind == ImportKind.PRODUCTS and not user.is_admin:
+        raise ValidationError({"kind": "Only an admin may import products."})
 
 
 def _mapping_for(

@@ -20,8 +20,9 @@ CREATABLE = {
     ImportKind.LEADS: {"owner"},
     ImportKind.CONTACTS: {"owner", "account"},
     ImportKind.ACCOUNTS: {"owner"},
-    ImportKind.DEALS: {"owner", "account", "contact"},
+    ImportKind.DEALS: {"owner", "account", "contact", "product"},
     ImportKind.USERS: set(),  # teams are always created as needed
+    ImportKind.PRODUCTS: set(),
 }
 
 
@@ -195,6 +196,11 @@ TARGETS: dict[str, tuple[Target, ...]] = {
         _t("closed_at", "datetime", "closed", "close date", "closed date", "date closed",
            "won date", "lost date", "closed on"),
         _t("lost_reason", "ref", "lost reason", "reason lost", "loss reason"),
+        _t("product", "ref", "product name", "item", "product code", "sku",
+           help="a product's name (any case and spacing) or code; the deal gets it as a line"),
+        _t("quantity", "decimal", "qty", "units", "seats", "licences", "licenses",
+           help="of the product; 1 when not given"),
+        *CREATED_ACCOUNT_FACTS,
         *OWNERSHIP,
     ),
     # Passwords are never imported: new users set theirs with `salesflow changepassword`.
@@ -205,6 +211,18 @@ TARGETS: dict[str, tuple[Target, ...]] = {
         _t("team", "text", "team name", "office", "sales team", "group"),
         _t("parent_team", "text", "parent team", "region", "parent", "reports to team",
            help="the team above it, e.g. the regional office"),
+        _t("is_active", "bool", "active", "enabled", "is active", "status"),
+    ),
+    ImportKind.PRODUCTS: (
+        _t("name", "text", "product", "product name", "item", "item name", "title"),
+        _t("sku", "text", "code", "product code", "item code", "article number", "part number",
+           help="optional; matched before the name"),
+        _t("category", "text", "series", "product line", "family", "product family", "group",
+           "type"),
+        _t("description", "text", "details", "notes"),
+        _t("unit_price", "decimal", "list price", "price", "sales price", "unit price", "msrp"),
+        _t("currency", "currency", "currency code"),
+        _t("tax_rate", "decimal", "tax", "vat", "tax %", "vat rate"),
         _t("is_active", "bool", "active", "enabled", "is active", "status"),
     ),
 }  # fmt: skip

@@ -27,9 +27,16 @@ from salesflow.core.forms import form_add_service_error
 from salesflow.core.views import page_of, render_list
 from salesflow.imports import parsing
 from salesflow.imports.custom import record_kind
-from salesflow.imports.forms import MappingForm, RunForm, UploadForm
+from salesflow.imports.forms import MappingForm, PresetForm, RunForm, UploadForm
 from salesflow.imports.mapping import mapping_check
-from salesflow.imports.models import IMPORT_DRAFT_DIR, ImportJob, ImportMapping, ImportStatus
+from salesflow.imports.models import (
+    IMPORT_DRAFT_DIR,
+    ImportJob,
+    ImportKind,
+    ImportMapping,
+    ImportStatus,
+)
+from salesflow.imports.presets import preset_for_header, preset_get, preset_mapping
 from salesflow.imports.runner import table_for
 from salesflow.imports.selectors import (
     import_job_get_for_user,
@@ -199,7 +206,9 @@ def _wizard(step: int, token: str | None = None, **context: Any) -> dict[str, An
 @require_http_methods(["GET", "POST"])
 def upload(request: HttpRequest) -> HttpResponse:
     """Step 1: the kind of records and the file, and optionally a saved mapping."""
-    form = UploadForm(request.POST or None, request.FILES or None)
+    # ?kind=products from the product catalogue's "Import products" link.
+    initial = {"kind": request.GET["kind"]} if request.GET.get("kind") in ImportKind.values else {}
+    form = UploadForm(request.POST or None, request.FILES or None, initial=initial)
     if form.is_valid():
         data = form.cleaned_data
         try:
@@ -211,9 +220,14 @@ def upload(request: HttpRequest) -> HttpResponse:
             form.add_error("file", error.message)
         else:
             saved = data["saved_mapping"]
-            if saved is None:
-                return redirect("imports:map", draft=token)
             draft = _drafts(request)[token]
+            if saved is None:
+                preset = preset_for_header(data["kind"], draft["header"])
+                if preset is not None:  # proposed at step 2, where the user may choose another
+                    mapping = preset_mapping(preset, draft["header"])
+                    recognised = {"mapping": mapping, "preset": preset.name}
+                    _draft_save(request, token, {**draft, **recognised, "recognised": preset.name})
+                return redirect("imports:map", draft=token)
             _draft_save(
                 request, token, {**draft, "mapping": saved.definition, "saved_mapping": saved.pk}
             )
@@ -230,8 +244,19 @@ def map_columns(request: HttpRequest, draft: str) -> HttpResponse:
     if draft_data is None:
         return _draft_missing(request)
     kind, header = draft_data["kind"], draft_data["header"]
+    chooser = PresetForm(
+        request.POST if "choose_preset" in request.POST else None,
+        kind=kind,
+        initial={"preset": draft_data.get("preset", "")},
+    )
+    if chooser.is_valid():
+        name = chooser.cleaned_data["preset"]
+        mapping = preset_mapping(preset_get(name, kind=kind), header) if name else None
+        changes = {"mapping": mapping, "preset": name, "saved_mapping": None}
+        _draft_save(request, token, {**draft_data, **changes})
+        return redirect("imports:map", draft=token)
     form = MappingForm(
-        request.POST or None,
+        (request.POST or None) if not chooser.is_bound else None,
         user=request.user,
         kind=kind,
         header=header,
@@ -267,8 +292,25 @@ def map_columns(request: HttpRequest, draft: str) -> HttpResponse:
         (pipeline.name, [stage.name for stage in pipeline.stages.all()])
         for pipeline in pipelines_with_stages()
     ]
-    context = _wizard(2, token, form=form, draft=draft_data, stages=stages)
+    context = _wizard(
+        2,
+        token,
+        form=form,
+        draft=draft_data,
+        stages=stages,
+        chooser=chooser if chooser.fields["preset"].choices[1:] else None,
+        preset=_preset_of(draft_data, "preset"),
+        recognised=_preset_of(draft_data, "recognised"),
+    )
     return render(request, "imports/map.html", context)
+
+
+def _preset_of(draft: dict[str, Any], key: str) -> Any:
+    """The preset the draft names under `key` (None if none, or if no longer shipped)."""
+    try:
+        return preset_get(draft[key], kind=draft["kind"]) if draft.get(key) else None
+    except ValidationError:
+        return None
 
 
 @login_required

@@ -191,6 +191,9 @@ class Deal(OwnedModel, VersionedModel, TimeStampedModel):
         max_digits=14, decimal_places=2, null=True, blank=True, validators=[MinValueValidator(0)]
     )
     currency = models.CharField(max_length=3, default="EUR")
+    # The amount is the total of the deal's product lines (salesflow.quotes), kept so by the
+    # line services, instead of a figure typed in.
+    amount_from_lines = models.BooleanField("amount follows the product lines", default=False)
     expected_close_on = models.DateField(null=True, blank=True)
     outcome = models.CharField(
         max_length=16, choices=Outcome.choices, default=Outcome.OPEN, db_index=True

@@ -147,6 +147,10 @@ def deal_update(
     owner_change_check(acting_user=acting_user, record=deal, data=data)
     changed = custom_assign(deal, data, kind="deal")
     changed += fields_assign(deal, data, allowed=DEAL_UPDATE_FIELDS)
+    if "amount" in changed and deal.amount_from_lines:
+        # A typed amount stops the amount following the product lines' total.
+        deal.amount_from_lines = False
+        changed.append("amount_from_lines")
     return instance_save_versioned(deal, changed=changed, expected_version=expected_version)
 
 

@@ -34,6 +34,7 @@ from salesflow.customfields.lists import custom_export
 from salesflow.leads.selectors import lead_get_for_user
 from salesflow.leads.views import lead_page
 from salesflow.pipeline import conversion, services
+from salesflow.pipeline.exports import deal_export
 from salesflow.pipeline.forms import (
     ConvertForm,
     DealCloseForm,
@@ -44,7 +45,7 @@ from salesflow.pipeline.forms import (
     DealReopenForm,
     QualificationForm,
 )
-from salesflow.pipeline.models import Deal
+from salesflow.pipeline.models import Deal, Pipeline
 from salesflow.pipeline.panels import deal_panels
 from salesflow.pipeline.selectors import (
     deal_get_for_user,
@@ -160,36 +161,30 @@ def deal_back(request: HttpRequest, deal: Deal) -> HttpResponse:
     return redirect(deal)
 
 
-DEAL_EXPORT_COLUMNS = [
-    ("id", "id"), ("name", "name"), ("account", "account__name"), ("pipeline", "pipeline__name"),
-    ("stage", "stage__name"), ("outcome", "outcome"), ("amount", "amount"),
-    ("currency", "currency"), ("expected_close_on", "expected_close_on"),
-    ("closed_on", "closed_on"), ("lost_reason", "lost_reason__name"),
-    ("external_id", "external_id"), ("owner", "owner__username"), ("team", "team__name"),
-    ("created_at", "created_at"),
-]  # fmt: skip
-
-
 @login_required
 @require_http_methods(["GET"])
 def deal_list(request: HttpRequest) -> HttpResponse:
     form = DealFilterForm(request.GET, user=request.user)
     deals = deals_filtered(request.user, **form.filters())
-    if request.GET.get("format") == "csv":
+    # A file exported without a filter the user asked for would look right and be wrong: the
+    # page shows the filter's error instead.
+    if request.GET.get("format") == "csv" and not form.errors:
         extra, formats = custom_export("deal")
+        pipeline_id = form.cleaned_data.get("pipeline")
+        pipeline = Pipeline.objects.filter(pk=pipeline_id).first() if pipeline_id else None
+        deals, columns = deal_export(deals, pipeline=pipeline)
         return records_export(
-            request,
-            name="deals",
-            queryset=deals,
-            columns=DEAL_EXPORT_COLUMNS + extra,
-            formats=formats,
+            request, name="deals", queryset=deals, columns=columns + extra, formats=formats
         )
     context = {
         "form": form,
         "page_obj": page_of(request, deals),
         "custom_columns": form.custom_columns,
     }
-    return render_list(request, "pipeline/deal_list.html", context)
+    response = render_list(request, "pipeline/deal_list.html", context)
+    if request.GET.get("format") == "csv":
+        response.status_code = 400  # asked for a file, answered with the filters' errors
+    return response
 
 
 @login_required

@@ -9,10 +9,13 @@ class QuotesConfig(AppConfig):
     verbose_name = "Products and quotes"
 
     def ready(self) -> None:
+        from salesflow.pipeline.exports import deal_export_extension_register
+        from salesflow.quotes.exports import deal_product_columns
         from salesflow.quotes.panels import panels_register
 
         self.exit_criterion_register()
         panels_register()
+        deal_export_extension_register(deal_product_columns)
 
     @staticmethod
     def exit_criterion_register() -> None:

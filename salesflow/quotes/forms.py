@@ -52,7 +52,7 @@ def _quantity() -> forms.DecimalField:
 def product_label(product: Product) -> str:
     """E.g. "GPS tracker (TR-1) · EUR 1,234.50 · tax 19%": what the line takes from it."""
     price = money(product.unit_price, product.currency)
-    return f"{product.name} ({product.sku}) · {price} · tax {product.tax_rate.normalize():f}%"
+    return f"{product} · {price} · tax {product.tax_rate.normalize():f}%"
 
 
 class VersionedQuoteForm(ActionForm):

@@ -13,14 +13,17 @@ from salesflow.quotes.models import Product, QuoteSettings
 class ProductForm(VersionedServiceForm):
     wide_fields = ("description",)
     fieldsets = [
-        ("Product", ["name", "sku", "description"]),
+        ("Product", ["name", "sku", "category", "description"]),
         ("Price", ["unit_price", "currency", "tax_rate"]),
         ("", ["is_active"]),
     ]
 
     class Meta:
         model = Product
-        fields = ["name", "sku", "description", "unit_price", "currency", "tax_rate", "is_active"]
+        fields = [
+            "name", "sku", "category", "description", "unit_price", "currency", "tax_rate",
+            "is_active",
+        ]  # fmt: skip
         widgets = {"description": forms.Textarea(attrs={"rows": 3})}
         labels = {"is_active": "Active (offered on new quotes)"}
         help_texts = {"currency": "ISO code, e.g. EUR."}

@@ -17,6 +17,7 @@ from django.db import models
 from django.db.models import Q
 
 from salesflow.core.models import TimeStampedModel, VersionedModel
+from salesflow.core.normalize import name_key
 from salesflow.pipeline.models import Deal
 
 PERCENT_VALIDATORS = [MinValueValidator(0), MaxValueValidator(100)]
@@ -47,12 +48,20 @@ def _money_field(verbose_name: str, **kwargs: object) -> models.DecimalField:
 
 
 class Product(VersionedModel, TimeStampedModel):
-    """An item of the catalogue an admin keeps; retired products stay for old quotes."""
+    """An item of the catalogue an admin keeps; retired products stay for old quotes and deals.
+
+    `name_key` is the name with case and spacing folded (`core.normalize.name_key`): imports and
+    pickers find "widget  PRO" as "Widget Pro". The code (SKU) is optional, unique when given.
+    """
 
     name = models.CharField(max_length=200)
-    sku = models.CharField("SKU", max_length=64, unique=True)
+    name_key = models.CharField(max_length=200, db_index=True, editable=False, default="")
+    sku = models.CharField("code (SKU)", max_length=64, blank=True)
+    category = models.CharField(
+        "category / series", max_length=100, blank=True, help_text="E.g. the product line."
+    )
     description = models.TextField(blank=True)
-    unit_price = _money_field("unit price")
+    unit_price = _money_field("list price")
     currency = models.CharField(max_length=3, default="EUR")
     tax_rate = _percent_field("tax rate (%)")
     is_active = models.BooleanField(default=True)
@@ -60,6 +69,9 @@ class Product(VersionedModel, TimeStampedModel):
     class Meta:
         ordering = ["name", "sku"]
         constraints = [
+            models.UniqueConstraint(
+                fields=["sku"], condition=~Q(sku=""), name="product_sku_unique"
+            ),
             models.CheckConstraint(
                 condition=Q(unit_price__gte=0), name="product_unit_price_not_negative"
             ),
@@ -69,7 +81,11 @@ class Product(VersionedModel, TimeStampedModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.name} ({self.sku})"
+        return f"{self.name} ({self.sku})" if self.sku else self.name
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        self.name_key = name_key(self.name)
+        super().save(*args, **kwargs)
 
 
 class QuoteStatus(models.TextChoices):
@@ -185,6 +201,44 @@ class QuoteLine(models.Model):
 
     def __str__(self) -> str:
         return self.description
+
+
+class DealLine(models.Model):
+    """A product on a deal: what the customer is buying, before (and beside) any quote.
+
+    The price is in the deal's currency. When the deal's `amount_from_lines` is on, the
+    services keep the deal's amount equal to the lines' total (`selectors.deal_lines_total`).
+    """
+
+    deal = models.ForeignKey(Deal, on_delete=models.CASCADE, related_name="lines")
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="deal_lines")
+    quantity = models.DecimalField(
+        max_digits=12, decimal_places=2, default=Decimal(1), validators=[validate_more_than_zero]
+    )
+    unit_price = _money_field("unit price")
+    discount_percent = _percent_field("discount (%)")
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["deal", "position", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="dealline_quantity_positive"),
+            models.CheckConstraint(
+                condition=Q(unit_price__gte=0), name="dealline_unit_price_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(discount_percent__gte=0, discount_percent__lte=100),
+                name="dealline_discount_0_100",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity:g} x {self.product.name}"
+
+    @property
+    def total(self) -> Decimal:
+        gross = self.quantity * self.unit_price
+        return (gross * (100 - self.discount_percent) / 100).quantize(Decimal("0.01"))
 
 
 class QuoteStatusChange(models.Model):

@@ -9,13 +9,21 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import DecimalField, ExpressionWrapper, F, Prefetch, QuerySet, Sum, Value
 from django.shortcuts import get_object_or_404
 
 from salesflow.core.errors import AccessDenied
+from salesflow.core.normalize import name_key
 from salesflow.pipeline.models import Deal
 from salesflow.pipeline.selectors import deals_visible_to
-from salesflow.quotes.models import Product, Quote, QuoteLine, QuoteSettings, QuoteStatus
+from salesflow.quotes.models import (
+    DealLine,
+    Product,
+    Quote,
+    QuoteLine,
+    QuoteSettings,
+    QuoteStatus,
+)
 from salesflow.users import policy
 
 CENT = Decimal("0.01")
@@ -171,3 +179,48 @@ def quote_sent_missing(deal: Deal) -> list[dict[str, str]]:
     if sent:
         return []
     return [{"code": "quote_sent", "message": "Send a quote to the customer."}]
+
+
+# Products on deals -----------------------------------------------------------------------------
+
+
+def product_find(text: str) -> Product | None:
+    """The product a person or a file names: by code (SKU) exactly, else by name ignoring case
+    and spacing; active products first."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    by_code = Product.objects.filter(sku=text).first()
+    if by_code is not None:
+        return by_code
+    return Product.objects.filter(name_key=name_key(text)).order_by("-is_active", "pk").first()
+
+
+def deal_lines_of(deal: Deal) -> QuerySet[DealLine]:
+    return DealLine.objects.filter(deal=deal).select_related("product").order_by("position", "pk")
+
+
+def deal_line_total_expression() -> Any:
+    """A line's total, quantity times unit price less its discount, computed by the database."""
+    return ExpressionWrapper(
+        F("quantity") * F("unit_price") * (Value(100) - F("discount_percent")) / Value(100),
+        output_field=DecimalField(max_digits=20, decimal_places=4),
+    )
+
+
+def deal_lines_total(deal: Deal) -> Decimal | None:
+    """The total of the deal's lines in its currency, rounded to cents; None without lines."""
+    total = DealLine.objects.filter(deal=deal).aggregate(total=Sum(deal_line_total_expression()))
+    return None if total["total"] is None else cents(Decimal(total["total"]))
+
+
+def deal_line_get_for_user(user: Any, pk: int, *, write: bool = False) -> DealLine:
+    """A line of a deal the user may read (or change): 404 for deals they cannot see."""
+    line = get_object_or_404(
+        DealLine.objects.select_related("product", "deal"),
+        pk=pk,
+        deal__in=deals_visible_to(user),
+    )
+    if write and not policy.can_write(user, line.deal):
+        raise AccessDenied("You may read this deal but not change it.")
+    return line

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from salesflow.quotes import views
+from salesflow.quotes import views, views_deal_lines
 
 app_name = "quotes"
 
@@ -18,4 +18,11 @@ urlpatterns = [
         for action in views.ACTIONS
     ],
     path("<int:pk>/print/", views.quote_print, name="quote-print"),
+    # The products panel of the deal page.
+    path("deal/<int:pk>/products/add/", views_deal_lines.line_add, name="deal-line-add"),
+    path("deal/<int:pk>/products/edit/", views_deal_lines.line_edit, name="deal-line-edit"),
+    path("deal/<int:pk>/products/remove/", views_deal_lines.line_remove, name="deal-line-remove"),
+    path(
+        "deal/<int:pk>/products/amount/", views_deal_lines.amount_follow, name="deal-amount-follow"
+    ),
 ]

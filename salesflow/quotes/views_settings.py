@@ -76,8 +76,19 @@ def product_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
     """Retire a product: no longer offered on new quotes; old quotes keep their lines."""
     require_admin(request.user)
     product = get_object_or_404(Product, pk=pk)
-    services.product_update(product, acting_user=request.user, is_active=False)
+    services.product_archive(product, acting_user=request.user)
     messages.success(request, f"Product {product} deactivated.")
+    return redirect(f"{SETTINGS}:product-list")
+
+
+@login_required
+@require_http_methods(["POST"])
+def product_restore(request: HttpRequest, pk: int) -> HttpResponse:
+    """Offer a retired product again."""
+    require_admin(request.user)
+    product = get_object_or_404(Product, pk=pk)
+    services.product_restore(product, acting_user=request.user)
+    messages.success(request, f"Product {product} is offered again.")
     return redirect(f"{SETTINGS}:product-list")
 
 

@@ -15,6 +15,7 @@ from pydantic import Field
 from salesflow.api.schemas import READ_ERRORS, WRITE_ERRORS, PageQuery, choices_literal, page
 from salesflow.imports.forms import import_file_check
 from salesflow.imports.models import ImportJob, ImportKind, ImportMapping, ImportMode
+from salesflow.imports.presets import Preset, preset_mapping_for_file, presets_list
 from salesflow.imports.selectors import (
     import_job_get_for_user,
     import_jobs_visible_to,
@@ -111,10 +112,40 @@ class ImportJobList(Schema):
     count: int
 
 
-def _mapping(user: Any, kind: str, mapping: str | None, mapping_id: int | None) -> Any:
-    """The mapping dict sent as JSON, or the saved mapping named by its id."""
-    if mapping is not None and mapping_id is not None:
-        raise ValidationError({"mapping_id": "Send either mapping or mapping_id, not both."})
+class ImportPresetOut(Schema):
+    name: str = Field(description="Send it as `preset` to POST /imports.")
+    label: str
+    kind: str
+    description: str
+    columns: list[str] = Field(description="The export's columns the preset reads or names.")
+
+    @staticmethod
+    def resolve_columns(preset: Preset) -> list[str]:
+        return preset.source_columns
+
+
+class PresetQuery(Schema):
+    kind: KindIn | None = None
+
+
+def _mapping(
+    user: Any,
+    kind: str,
+    mapping: str | None,
+    mapping_id: int | None,
+    preset: str | None = None,
+    file: UploadedFile | None = None,
+) -> Any:
+    """The mapping dict sent as JSON, the saved mapping named by its id, or the preset named
+    (fitted to the file's header)."""
+    if sum(given is not None for given in (mapping, mapping_id, preset)) > 1:
+        raise ValidationError(
+            {"mapping_id": "Send one of mapping, mapping_id or preset, not several."}
+        )
+    if preset is not None:
+        return preset_mapping_for_file(
+            preset, kind=kind, file=file, filename=file.name or "import.csv"
+        )
     if mapping_id is not None:
         saved: ImportMapping | None = import_mappings_for().filter(pk=mapping_id).first()
         if saved is None:
@@ -123,7 +154,9 @@ def _mapping(user: Any, kind: str, mapping: str | None, mapping_id: int | None) 
             raise ValidationError({"mapping_id": f"{saved.name} is a mapping for {saved.kind}."})
         return saved
     if not mapping:
-        raise ValidationError({"mapping": "Send a mapping (JSON) or the mapping_id of one."})
+        raise ValidationError(
+            {"mapping": "Send a mapping (JSON), the mapping_id of a saved one, or a preset."}
+        )
     try:
         return json.loads(mapping)
     except ValueError as exc:
@@ -155,6 +188,13 @@ def import_add(
         ),
     ] = None,
     mapping_id: Annotated[int | None, Form(description="Or the id of a saved mapping.")] = None,
+    preset: Annotated[
+        str | None,
+        Form(
+            description="Or the name of a shipped preset (GET /imports/presets), e.g. "
+            "salesforce_opportunities; columns the file lacks are left out of it."
+        ),
+    ] = None,
     mode: Form[ModeIn] = ImportMode.VALID_ROWS,
     dry_run: Annotated[bool, Form(description="Check and count; write nothing.")] = False,
     default_owner_id: Annotated[int | None, Form(description="Owner of rows without one.")] = None,
@@ -165,12 +205,12 @@ def import_add(
     section defines fields that do not exist is refused (422, naming them) unless you are an
     admin or it is a dry run."""
     user = request.auth
-    chosen = _mapping(user, kind, mapping, mapping_id)
-    owner = _default_owner(user, default_owner_id)
     try:
         import_file_check(file)
     except ValidationError as error:
         raise ValidationError({"file": error.messages}) from error
+    chosen = _mapping(user, kind, mapping, mapping_id, preset, file)
+    owner = _default_owner(user, default_owner_id)
     job = import_job_create(
         user=user,
         file=file,
@@ -188,6 +228,12 @@ def import_add(
 def import_list(request: HttpRequest, query: Query[PageQuery]) -> dict[str, Any]:
     """Your import jobs, newest first (admins: everyone's)."""
     return page(import_jobs_visible_to(request.auth), query)
+
+
+@router.get("/imports/presets", response={200: list[ImportPresetOut], **READ_ERRORS})
+def import_presets(request: HttpRequest, query: Query[PresetQuery]) -> list[Preset]:
+    """The shipped mappings for other CRMs' exports (Salesforce, HubSpot, Pipedrive, ...)."""
+    return presets_list(query.kind)
 
 
 @router.get("/imports/{job_id}", response={200: ImportJobDetailOut, **READ_ERRORS})

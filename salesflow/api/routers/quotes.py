@@ -1,4 +1,4 @@
-"""Quotes (proposals) on deals, their lines and status steps, and the product catalogue.
+"""Quotes (proposals) on deals, their lines and status steps (the catalogue: `products`).
 
 A quote follows its deal's access. Every change, line changes included, bumps the quote's
 `version` (the optimistic lock); `revision` counts the negotiation rounds (v1, v2, ...).
@@ -12,10 +12,9 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Q
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Query, Router, Schema, Status
+from ninja import Router, Schema, Status
 from pydantic import Field
 
 from salesflow.api.lookups import links_resolve
@@ -24,9 +23,7 @@ from salesflow.api.schemas import (
     READ_ERRORS,
     WRITE_ERRORS,
     InputSchema,
-    PageQuery,
     VersionedPatch,
-    page,
 )
 from salesflow.pipeline.selectors import deal_get_for_user
 from salesflow.quotes.models import Quote
@@ -168,25 +165,6 @@ class QuoteOut(Schema):
 class QuoteList(Schema):
     items: list[QuoteOut]
     count: int
-
-
-class ProductOut(Schema):
-    id: int
-    name: str
-    sku: str
-    description: str
-    unit_price: Decimal
-    currency: str
-    tax_rate: Decimal
-
-
-class ProductList(Schema):
-    items: list[ProductOut]
-    count: int
-
-
-class ProductQuery(PageQuery):
-    q: str | None = Field(None, description="Part of the name or SKU.")
 
 
 def _quote_out(quote: Quote, *, threshold: Decimal | None = None) -> dict[str, Any]:
@@ -369,12 +347,3 @@ def quote_revise_now(
 ) -> Status[Any]:
     """Copy the quote into the next revision, a draft, and supersede this one."""
     return Status(201, _step(request, quote_id, payload, quote_revise))
-
-
-@router.get("/products", response={200: ProductList, **READ_ERRORS})
-def product_list(request: HttpRequest, query: Query[ProductQuery]) -> dict[str, Any]:
-    """The catalogue a quote's lines are picked from."""
-    products = products_active().order_by("name", "sku", "pk")
-    if query.q:
-        products = products.filter(Q(name__icontains=query.q) | Q(sku__icontains=query.q))
-    return page(products, query)

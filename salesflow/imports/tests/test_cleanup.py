@@ -204,7 +204,7 @@ def cleanup_runs() -> list[DBTaskResult]:
 
 
 def test_scheduling_enqueues_the_cleanup_once_while_a_run_waits():
-    assert schedule_enqueue(now=T0) == ["salesflow.imports.tasks.imports_cleanup_task"]
+    assert "salesflow.imports.tasks.imports_cleanup_task" in schedule_enqueue(now=T0)
     assert schedule_enqueue(now=T0) == []
 
     (run,) = cleanup_runs()

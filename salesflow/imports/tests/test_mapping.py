@@ -16,6 +16,7 @@ from salesflow.imports.users import USER_FIELDS
 from salesflow.imports.values import RowOptions
 from salesflow.leads.services import LEAD_FIELDS
 from salesflow.pipeline.services import DEAL_FIELDS
+from salesflow.quotes.services import PRODUCT_FIELDS
 
 pytestmark = pytest.mark.django_db
 REPO = Path(__file__).resolve().parents[3]
@@ -32,8 +33,10 @@ def test_every_import_target_is_a_field_the_services_accept_or_a_documented_extr
               "lost_reason", "consent_at"}  # fmt: skip
     # Facts of an account a contact import creates (create_missing), passed to account_update.
     extras |= {t.name for t in CREATED_ACCOUNT_FACTS}
+    # A deal row's product line, written by the quotes app's line services.
+    extras |= {"product", "quantity"}
     allowed = {"leads": LEAD_FIELDS, "contacts": CONTACT_FIELDS, "accounts": ACCOUNT_FIELDS,
-               "deals": DEAL_FIELDS,
+               "deals": DEAL_FIELDS, "products": set(PRODUCT_FIELDS),
                # user_create / user_update, and the team services for the two teams.
                "users": {*USER_FIELDS, "team", "parent_team"}}  # fmt: skip
     for kind, targets in TARGETS.items():

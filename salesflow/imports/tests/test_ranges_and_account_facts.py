@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 from django.core.exceptions import ValidationError
 
@@ -167,3 +169,26 @@ def test_a_contact_import_gives_the_accounts_it_creates_their_facts(admin_user):
     existing.refresh_from_db()
     assert (existing.employee_count, existing.industry) == (None, "Retail")
     assert Contact.objects.get(last_name="Babbage").account == existing
+
+
+def test_a_deal_import_gives_the_accounts_it_creates_their_facts(admin_user):
+    mapping = {
+        "kind": "deals",
+        "columns": {"ID": "external_id", "Company": "account", "Stage": "stage",
+                    "Revenue": "account_annual_revenue", "Founded": "account_founded_year"},
+        "create_missing": ["account"],
+    }  # fmt: skip
+    Account.objects.create(name="Known Ltd", name_key="known ltd", founded_year=1950)
+
+    job = run_import(
+        admin_user,
+        "ID,Company,Stage,Revenue,Founded\nD1,New Co,Prospecting,1200.5,2001\n"
+        "D2,Known Ltd,Prospecting,99,2020\n",
+        kind="deals",
+        mapping=mapping,
+    )
+
+    assert job.error_count == 0, errors_of(job)
+    new = Account.objects.get(name="New Co")
+    assert (new.annual_revenue, new.founded_year) == (Decimal("1200.5"), 2001)
+    assert Account.objects.get(name="Known Ltd").founded_year == 1950

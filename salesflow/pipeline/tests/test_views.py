@@ -29,7 +29,8 @@ from salesflow.pipeline.services import (
     stakeholder_add,
 )
 from salesflow.playbooks.services import objection_log
-from salesflow.quotes.tests.factories import quote_with_lines
+from salesflow.quotes.services import deal_line_add
+from salesflow.quotes.tests.factories import ProductFactory, quote_with_lines
 from salesflow.users.models import Visibility
 from tests.factories import (
     AccountFactory,
@@ -209,7 +210,7 @@ def test_detail_query_count_does_not_grow_with_history(
     for index in range(rows):
         deal_move(quick_deal, to_stage=quick["Offer" if index % 2 == 0 else "New"], acting_user=rep)
         ActivityFactory(owner=rep, deal=quick_deal, contact=ContactFactory(owner=rep))
-    with django_assert_max_num_queries(33):  # +1: custom fields
+    with django_assert_max_num_queries(35):  # +1: custom fields, +2: the products panel
         response = rep_client.get(detail_url(quick_deal))
     assert response.status_code == 200
 
@@ -572,7 +573,10 @@ def test_detail_query_count_does_not_grow_with_panel_rows(
         deal_competitor_add(deal, competitor=rival, acting_user=rep)
         objection_log(deal, category="price", customer_words="Too dear", acting_user=rep)
         quote_with_lines(deal, acting_user=rep, lines=[{"unit_price": 10}, {"unit_price": 20}])
-    with django_assert_max_num_queries(39):  # +1: custom fields
+        deal.refresh_from_db()
+        deal_line_add(deal, acting_user=rep, product=ProductFactory(), quantity=index + 1)
+    # +1: custom fields, +2: the products panel (its lines, the catalogue to add from)
+    with django_assert_max_num_queries(41):
         response = rep_client.get(detail_url(deal))
     assert response.status_code == 200
 

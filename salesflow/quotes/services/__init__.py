@@ -7,6 +7,7 @@ Callers import the services from here (`from salesflow.quotes import services`);
 split them by what they do:
 
 - `products`: the catalogue and the quote settings (admins);
+- `deal_lines`: products on a deal, and the deal amount that follows them;
 - `drafts`: starting a quote, its terms and its lines;
 - `approval`: submitting a discounted quote, approving or declining it;
 - `sending`: sending it, the customer's acceptance or rejection, and revising it;
@@ -20,6 +21,15 @@ from salesflow.quotes.services.approval import (
     quote_approve,
     quote_submit_for_approval,
 )
+from salesflow.quotes.services.deal_lines import (
+    DEAL_LINE_FIELDS,
+    deal_amount_follow_lines,
+    deal_line_add,
+    deal_line_remove,
+    deal_line_update,
+    deal_lines_bulk_create,
+    deal_lines_replace,
+)
 from salesflow.quotes.services.drafts import (
     LINE_FIELDS,
     QUOTE_FIELDS,
@@ -32,7 +42,9 @@ from salesflow.quotes.services.drafts import (
 from salesflow.quotes.services.products import (
     PRODUCT_FIELDS,
     SETTINGS_FIELDS,
+    product_archive,
     product_create,
+    product_restore,
     product_update,
     quote_settings_update,
 )
@@ -40,12 +52,21 @@ from salesflow.quotes.services.sending import quote_accept, quote_reject, quote_
 from salesflow.quotes.services.transitions import TRANSITIONS
 
 __all__ = [
+    "DEAL_LINE_FIELDS",
     "LINE_FIELDS",
     "PRODUCT_FIELDS",
     "QUOTE_FIELDS",
     "SETTINGS_FIELDS",
     "TRANSITIONS",
+    "deal_amount_follow_lines",
+    "deal_line_add",
+    "deal_line_remove",
+    "deal_line_update",
+    "deal_lines_bulk_create",
+    "deal_lines_replace",
+    "product_archive",
     "product_create",
+    "product_restore",
     "product_update",
     "quote_accept",
     "quote_approval_decline",

@@ -71,7 +71,7 @@ def test_admin_adds_a_product(admin_client):
     [
         ({"unit_price": "-5"}, "errorlist"),
         ({"tax_rate": "120"}, "errorlist"),
-        ({"sku": "FT-100"}, "already exists"),
+        ({"sku": "FT-100"}, "Another product has the code"),
         ({"name": ""}, "errorlist"),
     ],
 )

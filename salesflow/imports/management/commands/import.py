@@ -1,5 +1,5 @@
-"""`salesflow import KIND FILE --mapping M.json`: import leads, contacts, accounts, deals, or
-users and teams."""
+"""`salesflow import KIND FILE --mapping M.json` (or `--preset NAME`): import leads, contacts,
+accounts, deals, or users and teams."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from salesflow.core.errors import DomainError
 from salesflow.core.exports import csv_rows
 from salesflow.imports.mapping import mapping_check
 from salesflow.imports.models import ImportJob, ImportKind, ImportMapping, ImportMode
+from salesflow.imports.presets import preset_mapping_for_file, presets_list
 from salesflow.imports.runner import CHUNK_ROWS
 from salesflow.imports.services import import_job_create, import_job_interrupted, import_run
 from salesflow.users.models import Role, User
@@ -77,7 +78,13 @@ class Command(BaseCommand):
         parser.add_argument("kind", choices=ImportKind.values, metavar="KIND")
         parser.add_argument("file", type=Path, metavar="FILE", help="A .csv or .xlsx file.")
         parser.add_argument(
-            "--mapping", required=True, help="A mapping JSON file, or the name of a saved mapping."
+            "--mapping", help="A mapping JSON file, or the name of a saved mapping."
+        )
+        parser.add_argument(
+            "--preset",
+            metavar="NAME",
+            help="Or a shipped mapping for another CRM's export, e.g. salesforce_opportunities "
+            "(docs/mappings), fitted to the file's columns.",
         )
         parser.add_argument(
             "--dry-run", action="store_true", help="Check every row and report; write nothing."
@@ -115,14 +122,21 @@ class Command(BaseCommand):
             raise CommandError("--chunk-rows: give a number of rows, e.g. 1000.")
         user = self.importing_user(options["user"])
         owner = self.user_named(options["owner"], "--owner") if options["owner"] else None
-        mapping = self.mapping(options["mapping"], kind)
+        if (options["mapping"] is None) == (options["preset"] is None):
+            raise CommandError("Give either --mapping or --preset.")
+        if options["preset"] is not None:
+            mapping = self.preset(options["preset"], kind, path)
+            given = f"--preset {options['preset']}"
+        else:
+            mapping = self.mapping(options["mapping"], kind)
+            given = f"--mapping {options['mapping']}"
         mode = ImportMode.ALL_OR_NOTHING if options["all_or_nothing"] else ImportMode.VALID_ROWS
         try:
             checked = mapping_check(
                 mapping.definition if isinstance(mapping, ImportMapping) else mapping, kind
             )
         except ValidationError as exc:
-            raise CommandError(f"--mapping {options['mapping']}:\n{_validation_text(exc)}") from exc
+            raise CommandError(f"{given}:\n{_validation_text(exc)}") from exc
         job = None
         if not options["restart"]:
             job = import_job_interrupted(
@@ -201,6 +215,17 @@ class Command(BaseCommand):
         if saved is None:
             raise CommandError(f"--mapping: no file or saved mapping named {value!r}.")
         return saved
+
+    def preset(self, name: str, kind: str, path: Path) -> dict[str, Any]:
+        try:
+            return preset_mapping_for_file(name, kind=kind, file=path, filename=path.name)
+        except ValidationError as exc:
+            if "preset" in exc.message_dict:
+                shown = ", ".join(p.name for p in presets_list(kind)) or "none"
+                raise CommandError(
+                    f"--preset: there is no {kind} preset {name!r}; {kind} presets: {shown}."
+                ) from exc
+            raise CommandError(_validation_text(exc)) from exc
 
     def report(self, job: ImportJob, errors_csv: Path | None) -> None:
         errors = list(job.errors.order_by("row_number", "pk")[:SHOWN_ERRORS])
