@@ -14,7 +14,12 @@ def main(argv: list[str] | None = None) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "salesflow.settings")
     from django.core.management import execute_from_command_line
 
-    execute_from_command_line(["salesflow", *(sys.argv[1:] if argv is None else argv)])
+    args = list(sys.argv[1:] if argv is None else argv)
+    # `salesflow train-forecast` runs the `train_forecast` command: hyphens read better on a
+    # command line; Django's command modules cannot have them.
+    if args and not args[0].startswith("-"):
+        args[0] = args[0].replace("-", "_")
+    execute_from_command_line(["salesflow", *args])
 
 
 if __name__ == "__main__":

@@ -266,11 +266,16 @@ SALESFLOW_DEFAULT_CURRENCY = os.environ.get("SALESFLOW_DEFAULT_CURRENCY", "EUR")
 SALESFLOW_IMPORT_MAX_BYTES = int(os.environ.get("SALESFLOW_IMPORT_MAX_BYTES", "52428800"))  # 50 MB
 SALESFLOW_IMPORT_DRAFT_HOURS = int(os.environ.get("SALESFLOW_IMPORT_DRAFT_HOURS", "24"))
 SALESFLOW_IMPORT_FILE_DAYS = int(os.environ.get("SALESFLOW_IMPORT_FILE_DAYS", "30"))
+# The mapping presets (Salesforce, HubSpot, Pipedrive, X Education): docs/mappings of the
+# checkout unless set (an installed copy points it at its own folder).
+SALESFLOW_IMPORT_PRESETS_DIR = os.environ.get("SALESFLOW_IMPORT_PRESETS_DIR") or None
 
 # Tasks `salesflow worker` runs on its own, every so many hours: (dotted path of the task, hours).
 # The schedule lives in the database queue, so several workers never run a task twice as often.
 SALESFLOW_WORKER_SCHEDULE = [
     ("salesflow.imports.tasks.imports_cleanup_task", 6),
+    # Learn the win and conversion probabilities again from the newest closed deals and leads.
+    ("salesflow.analytics.tasks.forecast_train_task", 24),
 ]
 
 LOGGING = {

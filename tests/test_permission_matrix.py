@@ -136,6 +136,15 @@ def _record(kind: str, owner: Any, visibility: str = Visibility.TEAM) -> Any:
             )  # fmt: skip
         case "deal_checklist_item" | "deal_stakeholder" | "deal_competitor" | "objection":
             return _deal_part(kind, DealFactory(owner=owner, visibility=visibility, name=name))
+        case "deal_line":
+            from salesflow.quotes.models import Product
+            from salesflow.quotes.services import deal_line_add
+
+            deal = DealFactory(owner=owner, visibility=visibility, name=name)
+            product = Product.objects.create(name=name, sku="ZEBRA-L", unit_price=5)
+            line = deal_line_add(deal, product=product, acting_user=owner)
+            line.path_ids = {"line_id": line.pk}
+            return line
         case "quote_line":
             from salesflow.quotes.services import quote_create, quote_line_add
 
@@ -298,6 +307,18 @@ PAGE_RULES: dict[str, Rule] = {
     "quote-settings:product-create": Rule("admin"),
     "quote-settings:product-edit": Rule("admin", "product"),
     "quote-settings:product-deactivate": Rule("admin", "product", method="POST"),
+    "quote-settings:product-restore": Rule("admin", "product", method="POST"),
+    "quotes:deal-line-add": Rule("write", "deal", method="POST"),
+    "quotes:deal-line-edit": Rule("write", "deal", method="POST"),
+    "quotes:deal-line-remove": Rule("write", "deal", method="POST"),
+    "quotes:deal-amount-follow": Rule("write", "deal", method="POST"),
+    # Reports count what each viewer may report on: open to all, their figures differ
+    # (salesflow/analytics/tests); the backtest and training are for managers.
+    "analytics:index": Rule("signed_in"),
+    "analytics:report": Rule("signed_in"),
+    "analytics:forecast-train": Rule("manager", method="POST"),
+    "analytics:deal-forecast": Rule("read", "deal"),
+    "analytics:lead-conversion": Rule("read", "lead"),
     "quote-settings:settings": Rule("admin"),
     "customfield-settings:field-list": Rule("admin"),
     "customfield-settings:field-create": Rule("admin"),
@@ -358,6 +379,8 @@ def _page_url(route: str, record: Any, kind: str | None) -> str:
         converter, _name = match.group(1), match.group(2)
         if converter == "str":
             return kind or "x"
+        if converter == "slug":  # the one page drawing every report
+            return "overview"
         return str(record.pk if record is not None else 1)
 
     return re.sub(r"<(?:(\w+):)?(\w+)>", fill, route)
@@ -633,6 +656,30 @@ API_RULES: dict[str, Rule] = {
     "POST /quotes/{quote_id}/reject": Rule("write", "quote", "POST"),
     "POST /quotes/{quote_id}/revise": Rule("write", "quote", "POST"),
     "GET /products": Rule("signed_in"),
+    "GET /products/{product_id}": Rule("signed_in", "product"),
+    "POST /products": Rule("admin", method="POST", body={"name": "New", "unit_price": "1"}),
+    "PATCH /products/{product_id}": Rule("admin", "product", "PATCH", {"category": "Kits"}),
+    "POST /products/{product_id}/archive": Rule("admin", "product", "POST"),
+    "POST /products/{product_id}/restore": Rule("admin", "product", "POST"),
+    "GET /deals/{deal_id}/lines": Rule("read", "deal"),
+    "POST /deals/{deal_id}/lines": Rule("write", "deal", "POST", {"product_id": 999999}),
+    "PUT /deals/{deal_id}/lines/amount": Rule("write", "deal", "PUT", {"follow": True}),
+    "PATCH /deal-lines/{line_id}": Rule("write", "deal_line", "PATCH", {"quantity": "2"}),
+    "DELETE /deal-lines/{line_id}": Rule("write", "deal_line", "DELETE"),
+    "GET /users": Rule("signed_in"),
+    "GET /imports/presets": Rule("signed_in"),
+    "GET /analytics": Rule("signed_in"),
+    "GET /analytics/overview": Rule("signed_in"),
+    "GET /analytics/funnel": Rule("signed_in"),
+    "GET /analytics/lead-funnel": Rule("signed_in"),
+    "GET /analytics/velocity": Rule("signed_in"),
+    "GET /analytics/detours": Rule("signed_in"),
+    "GET /analytics/win-rates": Rule("signed_in"),
+    "GET /analytics/sources": Rule("signed_in"),
+    "GET /analytics/activity": Rule("signed_in"),
+    "GET /analytics/objections": Rule("signed_in"),
+    "GET /analytics/forecast": Rule("signed_in"),
+    "GET /analytics/forecast-backtest": Rule("manager"),
     # Import jobs are seen by whoever started them, and by admins.
     "GET /imports": Rule("signed_in"),
     "POST /imports": Rule("signed_in", method="POST", body={"kind": "leads"}),

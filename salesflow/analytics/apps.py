@@ -10,3 +10,6 @@ class AnalyticsConfig(AppConfig):
     def ready(self) -> None:
         # Each report module registers itself (salesflow.analytics.registry).
         from salesflow.analytics import reports  # noqa: F401
+        from salesflow.analytics.panels import panels_register
+
+        panels_register()

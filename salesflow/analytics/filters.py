@@ -13,12 +13,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 
+from salesflow.customfields.models import RecordKind
+from salesflow.customfields.selectors import PREFIX, custom_field_get, custom_filter_q
 from salesflow.leads.models import Channel, Lead, Source
 from salesflow.pipeline.models import Deal, Pipeline, StageChange
 from salesflow.users.models import Team, User
-from salesflow.users.policy import NOTHING, managed_team_ids, team_subtree_ids
+from salesflow.users.policy import NOTHING, managed_team_ids
+from salesflow.users.selectors import team_tree_ids
 
 FILTER_FIELDS = ("from", "to", "pipeline", "team", "owner", "channel", "source")
 
@@ -36,6 +40,9 @@ class ReportFilters:
     source: str = ""
     # Every team the team filter stands for: the team and the teams below it.
     team_ids: tuple[int, ...] = field(default=())
+    # Custom field filters as given ("custom.<key>[__op]", value): on deals for the reports
+    # that count deals, on leads for those that count leads.
+    custom: tuple[tuple[str, str], ...] = field(default=())
 
     def as_dict(self) -> dict[str, Any]:
         """The filters applied, as the API and the CSV echo them."""
@@ -47,6 +54,7 @@ class ReportFilters:
             "owner": self.owner.pk if self.owner else None,
             "channel": self.channel or None,
             "source": self.source or None,
+            **dict(self.custom),
         }
 
     def query_string(self) -> str:
@@ -110,7 +118,7 @@ def filters_parse(viewer: Any, query: Mapping[str, Any]) -> ReportFilters:
             errors["team"] = f"There is no team {team_id} you may report on."
             team = None
         else:
-            team_ids = tuple(team_subtree_ids(team.pk))
+            team_ids = tuple(team_tree_ids(team.pk))
 
     owner = None
     if (owner_id := _id(get("owner"), "owner", errors)) is not None:
@@ -118,6 +126,14 @@ def filters_parse(viewer: Any, query: Mapping[str, Any]) -> ReportFilters:
         if owner is None or not _may_report_on_user(viewer, owner):
             errors["owner"] = f"There is no user {owner_id} you may report on."
             owner = None
+
+    custom = tuple(
+        (name, get(name)) for name in sorted(query) if name.startswith(PREFIX) and get(name)
+    )
+    for name, _ in custom:
+        key = name.removeprefix(PREFIX).partition("__")[0]
+        if not any(custom_field_get(kind, key) for kind in (RecordKind.DEAL, RecordKind.LEAD)):
+            errors[name] = f"There is no deal or lead custom field with the key {key!r}."
 
     channel = get("channel")
     if channel and channel not in Channel.values:
@@ -136,6 +152,7 @@ def filters_parse(viewer: Any, query: Mapping[str, Any]) -> ReportFilters:
         channel=channel,
         source=source,
         team_ids=team_ids,
+        custom=custom,
     )
 
 
@@ -179,6 +196,19 @@ def _common_q(filters: ReportFilters, prefix: str, *, lead_prefix: str) -> Q:
     return q
 
 
+def _custom_q(filters: ReportFilters, kind: str) -> Q:
+    """The custom field filters on records of `kind`, as a Q on that model; a filter the kind
+    has no field for, or a value its type cannot read, is a FilterError naming it."""
+    if not filters.custom:
+        return Q()
+    try:
+        return custom_filter_q(kind, dict(filters.custom))
+    except ValidationError as exc:
+        raise FilterError(
+            {name: " ".join(messages) for name, messages in exc.message_dict.items()}
+        ) from None
+
+
 def _period_q(filters: ReportFilters, field_path: str) -> Q:
     q = Q()
     if filters.date_from is not None:
@@ -207,6 +237,9 @@ def deals_for_report(
         q &= Q(**{f"{prefix}pipeline": filters.pipeline})
     if by is not None:
         q &= _period_q(filters, f"{prefix}{DEAL_DATE_FIELDS[by]}")
+    if filters.custom:
+        custom = _custom_q(filters, RecordKind.DEAL)
+        q &= custom if not prefix else Q(**{f"{prefix}in": Deal.objects.filter(custom)})
     return q
 
 
@@ -226,4 +259,5 @@ def leads_reported(viewer: Any, filters: ReportFilters) -> QuerySet:
     """The leads a report counts, selected by the day they were created. The pipeline filter
     does not apply to leads (they have none)."""
     q = report_scope_q(viewer) & _common_q(filters, "", lead_prefix="")
+    q &= _custom_q(filters, RecordKind.LEAD)
     return Lead.objects.filter(q & _period_q(filters, "created_at__date"))

@@ -11,6 +11,8 @@ from typing import Any
 from django import forms
 
 from salesflow.analytics.registry import ReportSpec
+from salesflow.customfields.models import FieldType, RecordKind
+from salesflow.customfields.selectors import PREFIX, custom_fields_of
 from salesflow.leads.models import Channel, Source
 from salesflow.pipeline.models import Pipeline
 from salesflow.users.models import Team
@@ -20,15 +22,16 @@ from salesflow.users.policy import managed_team_ids, users_visible_to
 class ReportFilterForm(forms.Form):
     def __init__(self, *args: Any, viewer: Any, spec: ReportSpec, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        period = "closed" if spec.period_means == "closed" else "created"
-        self.fields["from"] = forms.DateField(
-            required=False,
-            label=f"{period.capitalize()} from",
-            widget=forms.DateInput(attrs={"type": "date"}),
-        )
-        self.fields["to"] = forms.DateField(
-            required=False, label="to", widget=forms.DateInput(attrs={"type": "date"})
-        )
+        if spec.period_means != "not applicable":
+            # "Closed from", "Created from", "Expected close from": the date the period applies to.
+            self.fields["from"] = forms.DateField(
+                required=False,
+                label=f"{spec.period_means.capitalize()} from",
+                widget=forms.DateInput(attrs={"type": "date"}),
+            )
+            self.fields["to"] = forms.DateField(
+                required=False, label="to", widget=forms.DateInput(attrs={"type": "date"})
+            )
         self.fields["pipeline"] = forms.ChoiceField(
             required=False,
             choices=[("", "All pipelines"), *Pipeline.objects.values_list("pk", "name")],
@@ -59,10 +62,21 @@ class ReportFilterForm(forms.Form):
         self.fields["source"] = forms.ChoiceField(
             required=False, choices=[("", "All sources"), *Source.choices]
         )
+        # One-choice and yes/no custom fields of deals filter every deal report.
+        for custom in custom_fields_of(RecordKind.DEAL):
+            if custom.type == FieldType.CHOICE:
+                choices = [(c["key"], c["label"]) for c in custom.choices]
+            elif custom.type == FieldType.YES_NO:
+                choices = [("true", "Yes"), ("false", "No")]
+            else:
+                continue
+            self.fields[f"{PREFIX}{custom.key}"] = forms.ChoiceField(
+                required=False, label=custom.label, choices=[("", "Any"), *choices]
+            )
         for option in spec.options:
             self.fields[option.name] = forms.ChoiceField(
                 required=False,
                 label=option.label,
-                choices=list(option.choices),
+                choices=option.all_choices(),
                 initial=option.default,
             )

@@ -20,7 +20,7 @@ class Column:
     key: str
     label: str
     # "text", "int", "rate" (0..1, shown as a percentage), "days", "money" (a {currency: amount}
-    # mapping), "date"
+    # mapping), "date", "number" (any other figure, shown with one decimal: 4.5 activities)
     kind: str = "text"
 
 
@@ -61,12 +61,18 @@ class Report:
 
 @dataclass(frozen=True)
 class Option:
-    """A report's own choice beside the shared filters, e.g. win rates `by=owner`."""
+    """A report's own choice beside the shared filters, e.g. win rates `by=owner`.
+
+    `more` gives choices known only at request time (a custom field to group by)."""
 
     name: str
     label: str
     choices: Sequence[tuple[str, str]]
     default: str
+    more: Callable[[], Sequence[tuple[str, str]]] | None = None
+
+    def all_choices(self) -> list[tuple[str, str]]:
+        return [*self.choices, *(self.more() if self.more else ())]
 
 
 @dataclass(frozen=True)
@@ -114,7 +120,7 @@ def options_parse(spec: ReportSpec, query: Any) -> dict[str, str]:
     values, errors = {}, {}
     for option in spec.options:
         value = str(query.get(option.name) or option.default)
-        allowed = [choice for choice, _ in option.choices]
+        allowed = [choice for choice, _ in option.all_choices()]
         if value not in allowed:
             errors[option.name] = f"{value!r} is not one of {', '.join(allowed)}."
         values[option.name] = value

@@ -20,6 +20,8 @@ def cell_text(column: Column, value: Any) -> str:
         return f"{value:.1f}"
     if column.kind == "int":
         return f"{value:,}"
+    if column.kind == "number":
+        return f"{value:,.1f}"
     return str(value)
 
 
@@ -41,7 +43,7 @@ def report_csv_rows(report: Report) -> tuple[list[str], Iterator[list[Any]]]:
 
 def table_rows(report: Report) -> list[list[dict[str, Any]]]:
     """Cells for the template: text, whether it is a number, and a link where the row has one."""
-    numeric = {"int", "rate", "days", "money"}
+    numeric = {"int", "rate", "days", "money", "number"}
     return [
         [
             {

@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django import template
+from django.utils import timezone
+from django.utils.formats import date_format
 
 from salesflow.analytics.figures import money_text, percent_text
 from salesflow.analytics.registry import Report
@@ -33,8 +36,14 @@ def summary_value(value: Any, name: str) -> str:
         return money_text(value)
     if value is None:
         return "—"
-    if "rate" in name or name.startswith("conversion"):
+    if "rate" in name or name.startswith("conversion") or name == "roi":
         return percent_text(value)
+    if isinstance(value, str) and "T" in value:
+        try:  # a moment, as the API gives it (ISO 8601): shown as a person reads it
+            moment = dt.datetime.fromisoformat(value)
+        except ValueError:
+            return value
+        return date_format(timezone.localtime(moment), "j M Y, H:i")
     if isinstance(value, float):
         return f"{value:,.1f}"
     if isinstance(value, int):

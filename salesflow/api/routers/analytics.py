@@ -11,7 +11,7 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
 from ninja.errors import HttpError
-from pydantic import Field
+from pydantic import BaseModel, Field
 
 from salesflow.analytics.filters import FilterError
 from salesflow.analytics.registry import report_get, report_run, reports_all
@@ -22,7 +22,11 @@ router = Router(tags=["analytics"])
 
 
 class AnalyticsQuery(Schema):
-    """The filters every report takes; a report's own options (e.g. `by`) come beside them."""
+    """The filters every report takes; a report's own options (e.g. `by`) come beside them.
+
+    Custom fields filter too, as on the lists: `custom.<key>=value`, `custom.<key>__gte=`,
+    `__lte=`, `__in=a,b`, `__isnull=true` (deal fields for deal reports, lead fields for lead
+    reports); win rates also group by a deal custom field (`by=custom.<key>`)."""
 
     date_from: str | None = Field(
         None,
@@ -37,7 +41,9 @@ class AnalyticsQuery(Schema):
     source: str | None = None
 
 
-class ReportOut(Schema):
+class ReportOut(BaseModel):
+    # A plain pydantic model, not a ninja Schema: a Schema reads its input through attribute
+    # access, which drops the extra keys, and the summary figures come as extra keys.
     rows: list[dict[str, Any]]
     filters: dict[str, Any]
     notes: list[str] = []
@@ -69,6 +75,8 @@ def report_answer(request: HttpRequest, slug: str, query: AnalyticsQuery, **opti
         "channel": query.channel,
         "source": query.source,
         **{key: value for key, value in options.items() if value is not None},
+        # Custom field filters (`custom.<key>=`, `custom.<key>__gte=`, ...), as on the lists.
+        **{key: value for key, value in request.GET.items() if key.startswith("custom.")},
     }
     try:
         report = report_run(spec, request.auth, params)
@@ -94,7 +102,9 @@ def analytics_reports(request: HttpRequest) -> Any:
             "title": spec.title,
             "description": spec.description,
             "period_means": spec.period_means,
-            "options": {option.name: [c for c, _ in option.choices] for option in spec.options},
+            "options": {
+                option.name: [c for c, _ in option.all_choices()] for option in spec.options
+            },
         }
         for spec in reports_all()
         if spec.audience == "all" or manager

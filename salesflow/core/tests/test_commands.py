@@ -108,3 +108,13 @@ def test_worker_refuses_bad_options():
         call_command("worker", "--max-tasks", "0")
     with pytest.raises(CommandError, match="--interval"):
         call_command("worker", "--interval", "-1")
+
+
+def test_the_console_script_takes_hyphenated_command_names(capsys):
+    """`salesflow train-forecast` is the `train_forecast` command (Django's module names)."""
+    from salesflow.cli import main
+
+    with pytest.raises(SystemExit) as exited:
+        main(["train-forecast", "--help"])
+    assert exited.value.code == 0
+    assert "train_forecast" in capsys.readouterr().out

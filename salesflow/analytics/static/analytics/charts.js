@@ -11,7 +11,7 @@
       type: spec.type,
       data: {
         labels: spec.labels,
-        datasets: spec.datasets.map(function (d) { return { label: d.label, data: d.data }; })
+        datasets: spec.datasets.map(function (d) { return { label: d.label, data: d.data, maxBarThickness: 56 }; })
       },
       options: {
         responsive: true,

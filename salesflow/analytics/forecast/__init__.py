@@ -1,0 +1,4 @@
+"""Learned win and conversion probabilities: feature tables, model, training.
+
+See docs/forecast.md.
+"""

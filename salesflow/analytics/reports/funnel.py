@@ -1,0 +1,235 @@
+"""The deal funnel: how many deals reached each stage of a pipeline, moved on, and were won;
+and the cohorts of deals by the month they were created."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+from django.db.models.functions import TruncMonth
+
+from salesflow.analytics.figures import rate
+from salesflow.analytics.filters import (
+    BY_CREATED,
+    ReportFilters,
+    deals_reported,
+    stage_changes_reported,
+)
+from salesflow.analytics.registry import Chart, Column, Option, Report, ReportSpec, report_register
+from salesflow.pipeline.models import WON_OUTCOMES, Outcome, Pipeline, StageChange, StageKind
+from salesflow.pipeline.selectors import pipeline_default
+
+ACTIVITY = "activity"
+
+
+def funnel(viewer: Any, filters: ReportFilters, options: dict[str, str]) -> Report:
+    pipeline = filters.pipeline or pipeline_default()
+    if options["view"] == "cohorts":
+        return _cohorts(viewer, filters, pipeline)
+    activity = options["mode"] == ACTIVITY
+    counts = {row["to_stage"]: row for row in _stage_counts(viewer, filters, pipeline, activity)}
+    stages = [
+        stage
+        for stage in pipeline.stages.exclude(kind=StageKind.LOST).order_by("position")
+        if stage.archived_at is None or stage.pk in counts
+    ]
+    rows = []
+    for index, stage in enumerate(stages):
+        row = counts.get(stage.pk, {})
+        reached, won = row.get("reached", 0), row.get("won", 0)
+        following = stages[index + 1] if index + 1 < len(stages) else None
+        reached_next = counts.get(following.pk, {}).get("reached", 0) if following else None
+        rows.append(
+            {
+                "stage_id": stage.pk,
+                "stage": stage.name,
+                "reached": reached,
+                "advanced": row.get("advanced", 0),
+                "won": won,
+                "conversion_to_next": None if following is None else rate(reached_next, reached),
+                "conversion_to_won": rate(won, reached),
+            }
+        )
+    if activity:
+        summary: dict[str, Any] = {"pipeline": pipeline.name}
+        period = "Counts moves into each stage made in the period (stage entries), whenever "
+        period += "the deal was created; moving on and winning count only when they too "
+        period += "happened in the period."
+    else:
+        totals = _cohort_deals(viewer, filters, pipeline).aggregate(
+            deals=Count("pk"),
+            won=Count("pk", filter=Q(outcome__in=WON_OUTCOMES)),
+            lost=Count("pk", filter=Q(outcome=Outcome.LOST)),
+        )
+        summary = {
+            "pipeline": pipeline.name,
+            "deals": totals["deals"],
+            "won": totals["won"],
+            "lost": totals["lost"],
+            "win_rate": rate(totals["won"], totals["won"] + totals["lost"]),
+        }
+        period = "Counts the deals created in the period (a cohort), whatever they did since."
+    return Report(
+        title="Funnel",
+        columns=[
+            Column("stage", "Stage"),
+            Column("reached", "Reached", "int"),
+            Column("advanced", "Moved on", "int"),
+            Column("won", "Won from it", "int"),
+            Column("conversion_to_next", "To next stage", "rate"),
+            Column("conversion_to_won", "To won", "rate"),
+        ],
+        rows=rows,
+        filters=filters,
+        summary=summary,
+        summary_labels={"deals": "Deals created", "won": "Won", "lost": "Lost"},
+        chart=Chart("bar", "stage", ["reached", "won"]),
+        notes=[
+            f"Pipeline: {pipeline.name}"
+            + (" (the pipeline filter)." if filters.pipeline else " (the default pipeline)."),
+            period,
+            "Reached: deals moved into the stage, or created in it. Moved on: deals that "
+            "afterwards went into a later stage (by position) other than Lost. Won from it: "
+            "deals that reached it and are won (or upgraded). To next stage is reached next / "
+            "reached this; it can pass 100% when deals skip this stage. To won is won / reached. "
+            "A stage nobody reached has no rate (—). The Lost stage is left out. Amounts play "
+            "no part: a deal without an amount counts like any other.",
+        ],
+    )
+
+
+def _entries(viewer: Any, filters: ReportFilters, pipeline: Pipeline, activity: bool) -> QuerySet:
+    """The moves into a stage (and creations in one) the funnel counts. A suspension or its
+    resumption keeps the deal in its stage, so it is no entry."""
+    if activity:
+        changes = stage_changes_reported(viewer, filters, by=None).filter(
+            _days_q("changed_at__date", filters)
+        )
+    else:
+        changes = stage_changes_reported(viewer, filters, by=BY_CREATED)
+    return (
+        changes.filter(deal__pipeline=pipeline)
+        .exclude(to_stage__kind=StageKind.LOST)
+        .filter(Q(from_stage__isnull=True) | ~Q(from_stage=F("to_stage")))
+    )
+
+
+def _stage_counts(
+    viewer: Any, filters: ReportFilters, pipeline: Pipeline, activity: bool
+) -> QuerySet:
+    """One row per stage: reached, advanced, won (distinct deals), in one grouped query."""
+    after = Q(changed_at__gt=OuterRef("changed_at")) | Q(
+        changed_at=OuterRef("changed_at"), pk__gt=OuterRef("pk")
+    )
+    later = (
+        StageChange.objects.filter(after, deal=OuterRef("deal"))
+        .filter(to_stage__position__gt=OuterRef("to_stage__position"))
+        .exclude(to_stage__kind=StageKind.LOST)
+    )
+    won = Q(deal__outcome__in=WON_OUTCOMES)
+    if activity:
+        later = later.filter(_days_q("changed_at__date", filters))
+        won &= _days_q("deal__closed_on", filters)
+    return (
+        _entries(viewer, filters, pipeline, activity)
+        .values("to_stage")
+        .annotate(
+            reached=Count("deal", distinct=True),
+            advanced=Count("deal", distinct=True, filter=Q(Exists(later))),
+            won=Count("deal", distinct=True, filter=won),
+        )
+        .order_by()
+    )
+
+
+def _days_q(path: str, filters: ReportFilters) -> Q:
+    q = Q()
+    if filters.date_from is not None:
+        q &= Q(**{f"{path}__gte": filters.date_from})
+    if filters.date_to is not None:
+        q &= Q(**{f"{path}__lte": filters.date_to})
+    return q
+
+
+def _cohort_deals(viewer: Any, filters: ReportFilters, pipeline: Pipeline) -> QuerySet:
+    return deals_reported(viewer, filters, by=BY_CREATED).filter(pipeline=pipeline)
+
+
+def _cohorts(viewer: Any, filters: ReportFilters, pipeline: Pipeline) -> Report:
+    months = (
+        _cohort_deals(viewer, filters, pipeline)
+        .annotate(month=TruncMonth("created_at"))
+        .values("month")
+        .annotate(
+            created=Count("pk"),
+            won=Count("pk", filter=Q(outcome__in=WON_OUTCOMES)),
+            lost=Count("pk", filter=Q(outcome=Outcome.LOST)),
+        )
+        .order_by("month")
+    )
+    rows = [
+        {
+            "month": f"{row['month']:%Y-%m}",
+            "created": row["created"],
+            "won": row["won"],
+            "lost": row["lost"],
+            "win_rate": rate(row["won"], row["won"] + row["lost"]),
+        }
+        for row in months
+    ]
+    won, lost = sum(r["won"] for r in rows), sum(r["lost"] for r in rows)
+    return Report(
+        title="Funnel: cohorts",
+        columns=[
+            Column("month", "Month created"),
+            Column("created", "Created", "int"),
+            Column("won", "Won", "int"),
+            Column("lost", "Lost", "int"),
+            Column("win_rate", "Win rate", "rate"),
+        ],
+        rows=rows,
+        filters=filters,
+        summary={
+            "pipeline": pipeline.name,
+            "deals": sum(r["created"] for r in rows),
+            "won": won,
+            "lost": lost,
+            "win_rate": rate(won, won + lost),
+        },
+        summary_labels={"deals": "Deals created"},
+        chart=Chart("bar", "month", ["won", "lost"], stacked=True),
+        notes=[
+            f"Pipeline: {pipeline.name}"
+            + (" (the pipeline filter)." if filters.pipeline else " (the default pipeline)."),
+            "Deals created in the period, by the month they were created, with what became of "
+            "them so far. Win rate is won / (won + lost); open and suspended deals are left out "
+            "of it, and a month without closed deals has no rate (—).",
+        ],
+    )
+
+
+SPEC = report_register(
+    ReportSpec(
+        slug="funnel",
+        title="Funnel",
+        description="How many deals reached each stage, moved on and were won; or the deals "
+        "created each month and what became of them.",
+        build=funnel,
+        options=[
+            Option(
+                "view", "Show", [("stages", "Stages"), ("cohorts", "Monthly cohorts")], "stages"
+            ),
+            Option(
+                "mode",
+                "Count",
+                [
+                    ("created", "Deals created in the period"),
+                    (ACTIVITY, "Stage moves in the period"),
+                ],
+                "created",
+            ),
+        ],
+        period_means="created",
+        position=10,
+    )
+)
