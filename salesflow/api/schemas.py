@@ -10,7 +10,7 @@ from typing import Any, Literal
 from django.core.exceptions import ValidationError
 from django.db import models
 from ninja import Schema
-from pydantic import ConfigDict, Field, field_validator
+from pydantic import ConfigDict, Field, field_validator, model_validator
 
 from salesflow.core.normalize import normalize_email, normalize_phone
 from salesflow.users.models import Visibility
@@ -28,9 +28,23 @@ VisibilityIn = choices_literal(Visibility)
 
 
 class InputSchema(Schema):
-    """Request bodies refuse unknown fields, so a misspelt field is an error, not a no-op."""
+    """Request bodies refuse unknown fields, so a misspelt field is an error, not a no-op.
+
+    Moments are kept in UTC: an offset Python accepts but PostgreSQL does not (+23:12) never
+    reaches the database."""
 
     model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="after")
+    def _moments_in_utc(self) -> Any:
+        for name in type(self).model_fields:
+            value = getattr(self, name, None)
+            if isinstance(value, dt.datetime) and value.tzinfo is not None:
+                try:
+                    object.__setattr__(self, name, value.astimezone(dt.UTC))
+                except OverflowError:
+                    raise ValueError(f"{name}: the moment is out of range.") from None
+        return self
 
 
 class PatchSchema(InputSchema):

@@ -94,6 +94,11 @@ def custom_field_index_ensure(field: CustomField) -> None:
         table=table, key=field.key, name=custom_field_index_name(field), vendor=connection.vendor
     )
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # PostgreSQL refuses CREATE INDEX on a table whose rows this transaction changed
+            # while their deferred foreign-key checks are pending (a new field's default
+            # written into existing records): run those checks first.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         cursor.execute(sql)
 
 

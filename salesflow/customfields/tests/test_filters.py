@@ -102,3 +102,16 @@ def test_the_database_uses_the_field_s_index(fields, rep):
     else:
         plan = queryset.explain()
     assert custom_field_index_name(visits) in plan
+
+
+def test_a_field_is_added_in_the_transaction_that_just_wrote_records_of_its_kind(admin_user):
+    """PostgreSQL refuses CREATE INDEX on a table with pending deferred checks (rows written
+    earlier in the same transaction, as an import does before the fields its mapping needs)."""
+    from tests.factories import AccountFactory
+
+    AccountFactory(owner=admin_user, name="Acme")
+    field = custom_field_create(
+        acting_user=admin_user, kind=RecordKind.ACCOUNT, key="segment", label="Segment",
+        type=FieldType.TEXT,
+    )  # fmt: skip
+    assert field.pk is not None

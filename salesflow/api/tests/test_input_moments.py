@@ -1,0 +1,20 @@
+"""Moments sent to the API are kept in UTC, whatever offset they carry."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from salesflow.activities.models import Activity
+from tests.factories import DealFactory
+
+
+def test_a_moment_with_an_offset_postgresql_does_not_take_is_stored_in_utc(api_as, rep):
+    deal = DealFactory(owner=rep)
+    response = api_as(rep).post(
+        "/activities",
+        {"type": "task", "subject": "Call back", "due_at": "2026-03-01T23:30:00+23:12",
+         "deal_id": deal.pk},
+    )  # fmt: skip
+    assert response.status_code == 201, response.content
+    stored = Activity.objects.get(subject="Call back").due_at
+    assert stored == dt.datetime(2026, 3, 1, 0, 18, tzinfo=dt.UTC)
