@@ -172,6 +172,13 @@ class MappingForm(FieldsetsMixin, forms.Form):
         widget=forms.Textarea(attrs={"rows": 4, "placeholder": "Engaging = Needs assessment"}),
         help_text="One per line: the stage as the file writes it = the Salesflow stage.",
     )
+    stage_dates = forms.CharField(
+        label="Stage dates",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "placeholder": "Needs assessment = engage_date"}),
+        help_text="One per line: a Salesflow stage = the file column with the day the deal "
+        "entered it. Moments no column gives are stored as estimated.",
+    )
     default_source = forms.ChoiceField(
         label="Source of leads without one",
         required=False,
@@ -210,6 +217,9 @@ class MappingForm(FieldsetsMixin, forms.Form):
         kwargs["initial"] = {
             "date_format": mapping.get("date_format", ""),
             "stage_values": "\n".join(f"{k} = {v}" for k, v in stages.items()),
+            "stage_dates": "\n".join(
+                f"{stage} = {column}" for stage, column in mapping.get("stage_dates", {}).items()
+            ),
             "default_source": defaults.get("source", ""),
             "create_missing": mapping.get("create_missing", []),
             **{f"column_{i}": columns.get(name, "") for i, name in enumerate(header)},
@@ -252,6 +262,7 @@ class MappingForm(FieldsetsMixin, forms.Form):
             )
         if kind != ImportKind.DEALS:
             del self.fields["stage_values"]
+            del self.fields["stage_dates"]
         if kind == ImportKind.LEADS:
             self.fields["default_source"].choices = [("", "None"), *Source.choices]
         else:
@@ -266,6 +277,7 @@ class MappingForm(FieldsetsMixin, forms.Form):
                 [
                     "default_source",
                     "stage_values",
+                    "stage_dates",
                     "create_missing",
                     "date_format",
                     "default_owner",
@@ -289,6 +301,27 @@ class MappingForm(FieldsetsMixin, forms.Form):
             table[source.strip()] = stage.strip()
         return table
 
+    def clean_stage_dates(self) -> dict[str, str]:
+        """{stage: column}; each column must be one of the file's."""
+        dates: dict[str, str] = {}
+        for number, line in enumerate(self.cleaned_data["stage_dates"].splitlines(), start=1):
+            if not line.strip():
+                continue
+            stage, equals, column = (part.strip() for part in line.partition("="))
+            if not equals or not stage or not column:
+                raise forms.ValidationError(
+                    f"Line {number}: write the Salesflow stage, an equals sign and the file's "
+                    f"date column, e.g. “Needs assessment = engage_date”; it says "
+                    f"“{line.strip()}”."
+                )
+            if column not in self.header:
+                raise forms.ValidationError(
+                    f"Line {number}: the file has no column “{column}”; its columns are "
+                    f"{', '.join(self.header)}."
+                )
+            dates[stage] = column
+        return dates
+
     def mapping(self) -> dict[str, Any]:
         """The mapping the form describes, over the one it started from."""
         data = self.cleaned_data
@@ -310,6 +343,10 @@ class MappingForm(FieldsetsMixin, forms.Form):
             if data["stage_values"]:
                 values["stage"] = data["stage_values"]
             mapping["values"] = values
+        if "stage_dates" in self.fields:
+            mapping.pop("stage_dates", None)
+            if data["stage_dates"]:
+                mapping["stage_dates"] = data["stage_dates"]
         if "default_source" in self.fields:
             defaults = {**mapping.get("defaults", {})}
             defaults.pop("source", None)

@@ -586,3 +586,23 @@ def test_an_admin_starting_the_same_import_creates_the_field_first(admin_user):
     assert "Created the lead custom field Total visits" in job.message
     assert CustomField.objects.get().key == "total_visits"
     assert Lead.objects.get(email="grace@example.com").custom == {"total_visits": 2}
+
+
+def test_the_wizard_takes_stage_dates_and_names_a_column_the_file_lacks(admin_user):
+    client = client_for(admin_user)
+    content = "Org,Stage,Created,Engaged\nAcme,Needs assessment,2026-01-05,2026-02-10\n"
+    token = draft_of(upload(client, csv_file(content, "deals.csv"), kind="deals"))
+    columns = {"column_0": "account", "column_1": "stage", "column_2": "created_at",
+               "create_missing": ["account"], "date_format": "Y-m-d"}  # fmt: skip
+
+    refused = client.post(url("map", token), {**columns, "stage_dates": "Needs assessment = Won"})
+    assert "the file has no column “Won”" in refused.content.decode()
+
+    response = client.post(
+        url("map", token), {**columns, "stage_dates": "Needs assessment = Engaged"}
+    )
+    assert response.status_code == 302, _form_errors(response)
+    client.post(url("run", token), {"mode": "all_or_nothing"})
+    deal = Deal.objects.get()
+    entered = deal.stage_changes.get(to_stage__name="Needs assessment")
+    assert (entered.changed_at.date().isoformat(), entered.is_estimated) == ("2026-02-10", False)
