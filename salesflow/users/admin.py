@@ -2,14 +2,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
+from django.core.exceptions import ValidationError
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 
 from salesflow.core.admin import SalesflowAdmin
 from salesflow.users.models import ApiToken, Team, User
-from salesflow.users.services import token_revoke
+from salesflow.users.services import team_parent_check, token_revoke
 
 
 @admin.register(User)
@@ -38,9 +40,27 @@ class SalesflowUserAdmin(UserAdmin):
         return ", ".join(team.name for team in user.teams.all())
 
 
+class TeamAdminForm(forms.ModelForm):
+    """A team's parent is checked as the import and the services check it: never a cycle."""
+
+    class Meta:
+        model = Team
+        fields = ["name", "parent"]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        try:
+            team_parent_check(self.instance, data.get("parent"))
+        except ValidationError as error:
+            self.add_error("parent", error.message_dict["parent"])
+        return data
+
+
 @admin.register(Team)
 class TeamAdmin(SalesflowAdmin):
-    list_display = ("name", "member_count", "created_at")
+    form = TeamAdminForm
+    list_display = ("name", "parent", "member_count", "created_at")
+    list_filter = ("parent",)
     search_fields = ("name",)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Team]:

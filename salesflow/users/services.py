@@ -72,33 +72,41 @@ def team_get_or_create(*, name: str, acting_user: Any) -> tuple[Team, bool]:
 
 
 @transaction.atomic
+def team_parent_check(team: Team, parent: Team | None) -> None:
+    """Refuse a parent that is the team itself or one of the teams below it: the tree would
+    become a cycle, and a manager's teams would never end. (The admin site's team form asks
+    it too.)"""
+    if parent is None or team.pk is None:
+        return
+    parent_of = dict(Team.objects.values_list("pk", "parent_id"))
+    chain, current = [parent.pk], parent_of.get(parent.pk)
+    while current is not None and current not in chain:
+        chain.append(current)
+        current = parent_of.get(current)
+    if team.pk in chain:
+        names = dict(Team.objects.filter(pk__in=chain).values_list("pk", "name"))
+        path = " → ".join(names[pk] for pk in reversed(chain[: chain.index(team.pk) + 1]))
+        raise ValidationError(
+            {
+                "parent": f"Team {team.name!r} cannot be placed under {parent.name!r}: "
+                f"{parent.name!r} is already below it ({path} → {parent.name}), so the "
+                "teams would form a cycle."
+                if parent.pk != team.pk
+                else f"Team {team.name!r} cannot be its own parent team."
+            }
+        )
+
+
 def team_parent_set(team: Team, *, parent: Team | None, acting_user: Any) -> bool:
     """Put the team under `parent` (None: at the top); whether it changed.
 
-    Refused when the parent is the team itself or one of the teams below it: the tree would
-    become a cycle, and a manager's teams would never end.
+    Refused when the parent is the team itself or one of the teams below it
+    (`team_parent_check`).
     """
     _require_admin(acting_user, "change teams")
     if (parent.pk if parent else None) == team.parent_id:
         return False
-    if parent is not None:
-        parent_of = dict(Team.objects.values_list("pk", "parent_id"))
-        chain, current = [parent.pk], parent_of.get(parent.pk)
-        while current is not None and current not in chain:
-            chain.append(current)
-            current = parent_of.get(current)
-        if team.pk in chain:
-            names = dict(Team.objects.filter(pk__in=chain).values_list("pk", "name"))
-            path = " → ".join(names[pk] for pk in reversed(chain[: chain.index(team.pk) + 1]))
-            raise ValidationError(
-                {
-                    "parent": f"Team {team.name!r} cannot be placed under {parent.name!r}: "
-                    f"{parent.name!r} is already below it ({path} → {parent.name}), so the "
-                    "teams would form a cycle."
-                    if parent.pk != team.pk
-                    else f"Team {team.name!r} cannot be its own parent team."
-                }
-            )
+    team_parent_check(team, parent)
     team.parent = parent
     team.save(update_fields=["parent", "updated_at"])
     return True

@@ -153,3 +153,21 @@ def test_only_an_admin_may_change_the_tree(region, manager):
         team_parent_set(region["nantes"], parent=None, acting_user=manager)
 
     assert Team.objects.get(name="Nantes").parent == region["west"]
+
+
+def test_the_admin_site_sets_a_parent_team_but_never_a_cycle(admin_user):
+    from conftest import client_for
+    from salesflow.users.models import Team
+
+    west = Team.objects.create(name="West")
+    lyon = Team.objects.create(name="Lyon")
+    client = client_for(admin_user)
+    moved = client.post(f"/admin/users/team/{lyon.pk}/change/", {"name": "Lyon", "parent": west.pk})
+    assert moved.status_code == 302
+    lyon.refresh_from_db()
+    assert lyon.parent == west
+
+    cycle = client.post(f"/admin/users/team/{west.pk}/change/", {"name": "West", "parent": lyon.pk})
+    assert "would form a cycle" in cycle.content.decode()
+    west.refresh_from_db()
+    assert west.parent is None
