@@ -127,6 +127,7 @@ def mapping_for(header: list[str]) -> dict:
             "lost_reason": "lost_reason",
             "owner": "owner",
             "created_at": "created_at",
+            "expected_close_on": "expected_close_on",
             "product": "product",
             "quantity": "quantity",
         },
