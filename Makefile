@@ -12,7 +12,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 VENDOR := salesflow/static/vendor
 
-.PHONY: run test lint format install assets demo clean
+.PHONY: run test lint format install assets demo clean bench-analytics
 
 # uv itself lives in a small private virtualenv, pinned, so nothing global is required.
 $(UV):
@@ -52,6 +52,11 @@ test: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest
+
+# Slow, run by hand: every deal report on 1,000,000 deals (DEALS=20000 for a quick look).
+DEALS ?= 1000000
+bench-analytics: install
+	$(BIN)/python bench/analytics_at_scale.py --deals $(DEALS)
 
 lint: install
 	$(BIN)/ruff check .
