@@ -118,12 +118,12 @@ def build(deals: int, seed: int) -> tuple[Any, int]:
             for _ in range(min(BATCH, deals - offset)):
                 owner, team = rng.choice(reps)
                 created = start + dt.timedelta(minutes=rng.randrange(0, 5 * 365 * 24 * 60))
-                depth = rng.randint(1, len(open_stages))
+                depth = rng.randint(2, len(open_stages))
                 moment, path = created, []
                 for stage in open_stages[:depth]:
                     path.append((stage, moment))
                     moment += dt.timedelta(days=rng.randint(2, 30))
-                if rng.random() < 0.08 and depth > 2:  # a backward move: a detour
+                if rng.random() < 0.15 and depth > 2:  # a backward move: a detour
                     path.append((open_stages[depth - 2], moment))
                     moment += dt.timedelta(days=rng.randint(2, 20))
                 outcome = rng.choices(["won", "lost", "open"], weights=[3, 4, 3])[0]

@@ -27,13 +27,9 @@ def choices_literal(
 VisibilityIn = choices_literal(Visibility)
 
 
-class InputSchema(Schema):
-    """Request bodies refuse unknown fields, so a misspelt field is an error, not a no-op.
-
-    Moments are kept in UTC: an offset Python accepts but PostgreSQL does not (+23:12) never
-    reaches the database."""
-
-    model_config = ConfigDict(extra="forbid")
+class UtcMoments(Schema):
+    """Moments are kept in UTC: an offset Python accepts but PostgreSQL does not (+23:12) never
+    reaches the database, whether it came in a body or in a query string."""
 
     @model_validator(mode="after")
     def _moments_in_utc(self) -> Any:
@@ -45,6 +41,12 @@ class InputSchema(Schema):
                 except OverflowError:
                     raise ValueError(f"{name}: the moment is out of range.") from None
         return self
+
+
+class InputSchema(UtcMoments):
+    """Request bodies refuse unknown fields, so a misspelt field is an error, not a no-op."""
+
+    model_config = ConfigDict(extra="forbid")
 
 
 class PatchSchema(InputSchema):
@@ -83,7 +85,7 @@ def phone_normalised(*names: str) -> Any:
     return field_validator(*names)(classmethod(_normalised(normalize_phone)))
 
 
-class PageQuery(Schema):
+class PageQuery(UtcMoments):
     limit: int = Field(50, ge=1, le=200, description="At most 200 rows per page.")
     # Bounded: databases refuse offsets past 64-bit integers (SQLite with a 500, not a 422).
     offset: int = Field(0, ge=0, le=1_000_000_000)

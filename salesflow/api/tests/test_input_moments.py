@@ -18,3 +18,16 @@ def test_a_moment_with_an_offset_postgresql_does_not_take_is_stored_in_utc(api_a
     assert response.status_code == 201, response.content
     stored = Activity.objects.get(subject="Call back").due_at
     assert stored == dt.datetime(2026, 3, 1, 0, 18, tzinfo=dt.UTC)
+
+
+def test_a_query_moment_with_such_an_offset_filters_in_utc(api_as, rep):
+    deal = DealFactory(owner=rep)
+    api = api_as(rep)
+    api.post(
+        "/activities",
+        {"type": "task", "subject": "Early", "due_at": "2026-03-01T00:00:00Z", "deal_id": deal.pk},
+    )
+    # 2026-03-01T23:30+23:12 is 00:18 UTC: the task due at midnight is before it.
+    response = api.get("/activities", {"due_before": "2026-03-01T23:30:00+23:12"})
+    assert response.status_code == 200, response.content
+    assert [item["subject"] for item in response.json()["items"]] == ["Early"]
