@@ -123,7 +123,7 @@ def build(deals: int, seed: int) -> tuple[Any, int]:
                 for stage in open_stages[:depth]:
                     path.append((stage, moment))
                     moment += dt.timedelta(days=rng.randint(2, 30))
-                if rng.random() < 0.15 and depth > 2:  # a backward move: a detour
+                if rng.random() < 0.3 and depth > 2:  # a backward move: a detour
                     path.append((open_stages[depth - 2], moment))
                     moment += dt.timedelta(days=rng.randint(2, 20))
                 outcome = rng.choices(["won", "lost", "open"], weights=[3, 4, 3])[0]
