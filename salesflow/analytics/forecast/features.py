@@ -178,9 +178,33 @@ DEAL_SPEC = FeatureSpec(
 CLOSED_FOR_TRAINING = (*WON_OUTCOMES, Outcome.LOST)
 
 
-def _deal_table(rows: QuerySet, deal: str) -> FeatureTable:
+def deal_spec(*, exclude: Sequence[str] = ()) -> FeatureSpec:
+    """The deal features: DEAL_SPEC, plus the deal's number, yes/no and choice custom fields
+    that are not archived and not marked as recording the outcome (`custom_features`)."""
+    numeric, categorical, value_labels = custom_features(RecordKind.DEAL, exclude=exclude)
+    return FeatureSpec(
+        "deal",
+        [*DEAL_SPEC.numeric, *numeric],
+        [*DEAL_SPEC.categorical, *categorical],
+        value_labels,
+    )
+
+
+def _custom_values(features: dict[str, Any], spec: FeatureSpec, custom: dict[str, Any]) -> None:
+    """Fill the spec's custom features of one record from its `custom` values."""
+    for key, _ in spec.numeric:
+        if key.startswith("custom."):
+            features[key] = _number(custom.get(key.removeprefix("custom.")))
+    for key, _ in spec.categorical:
+        if key.startswith("custom."):
+            features[key] = _text(custom.get(key.removeprefix("custom.")))
+
+
+def _deal_table(rows: QuerySet, deal: str, spec: FeatureSpec | None = None) -> FeatureTable:
     """The deal feature table of `rows` (deals, or stage changes reaching deals through
-    `deal`), annotated with `cutoff`, `f_stage` and `f_probability` by the caller."""
+    `deal`), annotated with `cutoff`, `f_stage` and `f_probability` by the caller. Custom
+    values have no history: a training row reads the deal's values as they are now."""
+    spec = spec or deal_spec()
     path = f"{deal}__" if deal else ""
     outer = f"{deal}_id" if deal else "pk"
     rows = rows.annotate(
@@ -221,29 +245,30 @@ def _deal_table(rows: QuerySet, deal: str) -> FeatureTable:
         d_owner=F(f"{path}owner__username"),
         d_industry=F(f"{path}account__industry"),
         d_tier=F(f"{path}account__tier"),
+        d_custom=F(f"{path}custom"),
     )
-    table = FeatureTable(DEAL_SPEC, [], [], [], [], [])
+    table = FeatureTable(spec, [], [], [], [], [])
     for row in rows:
         amount = _number(row["d_amount"])
         table.ids.append(row["f_deal"])
-        table.rows.append(
-            {
-                "age_days": max(_number(row["f_age"]), 0.0),
-                "log_amount": math.log1p(amount) if not math.isnan(amount) else math.nan,
-                "activities": float(row["f_activities"]),
-                "stakeholders": float(row["f_stakeholders"]),
-                "decision_maker": float(row["f_decision_makers"] > 0),
-                "objections": float(row["f_objections"]),
-                "bant": float(bool(row["f_bant"])),
-                "stage": _text(row["f_stage"]),
-                "source": _text(row["d_source"]),
-                "channel": _text(row["d_channel"]),
-                "owner": _text(row["d_owner"]),
-                "industry": _text(row["d_industry"]),
-                "tier": _text(row["d_tier"]),
-                "currency": _text(row["d_currency"]),
-            }
-        )
+        features: dict[str, Any] = {
+            "age_days": max(_number(row["f_age"]), 0.0),
+            "log_amount": math.log1p(amount) if not math.isnan(amount) else math.nan,
+            "activities": float(row["f_activities"]),
+            "stakeholders": float(row["f_stakeholders"]),
+            "decision_maker": float(row["f_decision_makers"] > 0),
+            "objections": float(row["f_objections"]),
+            "bant": float(bool(row["f_bant"])),
+            "stage": _text(row["f_stage"]),
+            "source": _text(row["d_source"]),
+            "channel": _text(row["d_channel"]),
+            "owner": _text(row["d_owner"]),
+            "industry": _text(row["d_industry"]),
+            "tier": _text(row["d_tier"]),
+            "currency": _text(row["d_currency"]),
+        }
+        _custom_values(features, spec, row["d_custom"] or {})
+        table.rows.append(features)
         outcome = row["d_outcome"]
         table.outcomes.append(
             None if outcome not in CLOSED_FOR_TRAINING else outcome in WON_OUTCOMES
@@ -255,7 +280,9 @@ def _deal_table(rows: QuerySet, deal: str) -> FeatureTable:
     return table
 
 
-def deal_features(deals: QuerySet, *, now: dt.datetime) -> FeatureTable:
+def deal_features(
+    deals: QuerySet, *, now: dt.datetime, spec: FeatureSpec | None = None
+) -> FeatureTable:
     """The feature table of `deals` as they stand now (one row each, in one query). A closed
     deal is described as it stood when it closed: its last open stage, its age then, what
     happened before."""
@@ -282,10 +309,10 @@ def deal_features(deals: QuerySet, *, now: dt.datetime) -> FeatureTable:
         )
         .order_by("cutoff", "pk")
     )
-    return _deal_table(rows, "")
+    return _deal_table(rows, "", spec)
 
 
-def deal_snapshots(deals: QuerySet) -> FeatureTable:
+def deal_snapshots(deals: QuerySet, spec: FeatureSpec | None = None) -> FeatureTable:
     """The training table of closed `deals`: one row each time a deal entered an open stage
     before it closed, described as it stood at that moment (the stage entered, its age then,
     the activities, stakeholders and objections before then), with the deal's final outcome.
@@ -309,7 +336,7 @@ def deal_snapshots(deals: QuerySet) -> FeatureTable:
         )
         .order_by("deal__closed_at", "deal_id", "changed_at", "pk")
     )
-    table = _deal_table(changes, "deal")
+    table = _deal_table(changes, "deal", spec)
     table.groups = list(table.ids)
     return table
 
@@ -340,18 +367,21 @@ NUMBER_TYPES = (FieldType.NUMBER, FieldType.DECIMAL, FieldType.MONEY)
 CATEGORY_TYPES = (FieldType.CHOICE, FieldType.YES_NO)
 
 
-def lead_spec(*, exclude: Sequence[str] = ()) -> FeatureSpec:
-    """The lead features: the lead's own fields, plus its number, yes/no and choice custom
-    fields that are not archived and not marked as recording the outcome. `exclude` names
-    custom fields (by key) to leave out as well (the X Education backtest leaves out
-    `last_activity`, see docs/forecast.md)."""
+def custom_features(
+    kind: str, *, exclude: Sequence[str] = ()
+) -> tuple[list[tuple[str, str]], list[tuple[str, str]], dict[str, dict[str, str]]]:
+    """The custom fields of `kind` a model may learn from: number, yes/no and one choice, not
+    archived, not marked as recording the outcome, not named in `exclude`; as (numeric,
+    categorical, value labels)."""
     fields = CustomField.objects.filter(
-        kind=RecordKind.LEAD,
+        kind=kind,
         archived_at__isnull=True,
         is_outcome=False,
         type__in=[*NUMBER_TYPES, *CATEGORY_TYPES],
     ).exclude(key__in=list(exclude))
-    numeric, categorical, value_labels = list(LEAD_BASE_NUMERIC), list(LEAD_BASE_CATEGORICAL), {}
+    numeric: list[tuple[str, str]] = []
+    categorical: list[tuple[str, str]] = []
+    value_labels: dict[str, dict[str, str]] = {}
     for custom in fields.order_by("position", "pk"):
         key = f"custom.{custom.key}"
         if custom.type in NUMBER_TYPES:
@@ -364,7 +394,20 @@ def lead_spec(*, exclude: Sequence[str] = ()) -> FeatureSpec:
                 }
             else:
                 value_labels[key] = {"True": "yes", "False": "no"}
-    return FeatureSpec("lead", numeric, categorical, value_labels)
+    return numeric, categorical, value_labels
+
+
+def lead_spec(*, exclude: Sequence[str] = ()) -> FeatureSpec:
+    """The lead features: the lead's own fields, plus its custom fields a model may learn from
+    (`custom_features`). `exclude` names custom fields (by key) to leave out as well (the X
+    Education backtest leaves out `last_activity`, see docs/forecast.md)."""
+    numeric, categorical, value_labels = custom_features(RecordKind.LEAD, exclude=exclude)
+    return FeatureSpec(
+        "lead",
+        [*LEAD_BASE_NUMERIC, *numeric],
+        [*LEAD_BASE_CATEGORICAL, *categorical],
+        value_labels,
+    )
 
 
 def lead_features(
@@ -402,8 +445,6 @@ def lead_features(
         )
         .order_by("cutoff", "pk")
     )
-    custom_numeric = [key for key, _ in spec.numeric if key.startswith("custom.")]
-    custom_categorical = [key for key, _ in spec.categorical if key.startswith("custom.")]
     table = FeatureTable(spec, [], [], [], [], [])
     for row in rows:
         custom = row["custom"] or {}
@@ -418,10 +459,7 @@ def lead_features(
             "size_band": _text(row["size_band"]),
             "region": _text(row["region"]),
         }
-        for key in custom_numeric:
-            features[key] = _number(custom.get(key.removeprefix("custom.")))
-        for key in custom_categorical:
-            features[key] = _text(custom.get(key.removeprefix("custom.")))
+        _custom_values(features, spec, custom)
         table.ids.append(row["pk"])
         table.rows.append(features)
         status = row["status"]

@@ -8,6 +8,7 @@ model of their kind, or say why there is none.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import io
 from dataclasses import dataclass, field
 from typing import Any
@@ -128,7 +129,7 @@ def trained_model_latest(kind: str) -> TrainedModel | None:
 
 
 # The newest model of each kind, unpickled once per process: {kind: (which row, model)}.
-_LOADED: dict[str, tuple[tuple[int, str], LearnedModel]] = {}
+_LOADED: dict[str, tuple[tuple[int, str, str], LearnedModel]] = {}
 
 
 def learned_model_load(row: TrainedModel | None) -> LearnedModel | None:
@@ -136,7 +137,9 @@ def learned_model_load(row: TrainedModel | None) -> LearnedModel | None:
     version (the code changed since: train again)."""
     if row is None or row.metrics.get("features", {}).get("version") != FEATURES_VERSION:
         return None
-    key = (row.pk, row.trained_at.isoformat())
+    # The bytes' digest too: a database restored from a backup (or a test database) may give
+    # another model the same id and moment.
+    key = (row.pk, row.trained_at.isoformat(), hashlib.sha256(bytes(row.pipeline)).hexdigest())
     cached = _LOADED.get(row.kind)
     if cached is None or cached[0] != key:
         # Safe only because our own trainer wrote these bytes (see TrainedModel.pipeline).
@@ -187,7 +190,7 @@ def deal_predictions(
     state = state or model_state(ModelKind.DEAL)
     if state.learned is None:
         return {}
-    table = deal_features(deals, now=now or timezone.now())
+    table = deal_features(deals, now=now or timezone.now(), spec=state.learned.spec)
     return _predict(state.learned, table)
 
 

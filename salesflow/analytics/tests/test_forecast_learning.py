@@ -274,3 +274,37 @@ def test_metrics_are_those_of_sklearn():
         ("10-20 %", 2, 0.5),
         ("90-100 %", 1, 1.0),
     ]
+
+
+def test_the_deal_model_learns_from_deal_custom_fields_but_never_outcome_ones(rep, admin_user):
+    """Issue 15 point 4: a team's own deal field drives wins; a field filled at the close is
+    never offered."""
+    from salesflow.analytics.forecast.features import deal_spec
+    from salesflow.customfields.models import FieldType, RecordKind
+    from salesflow.customfields.services import custom_field_create
+
+    plan = custom_field_create(
+        acting_user=admin_user, kind=RecordKind.DEAL, key="plan", label="Plan",
+        type=FieldType.CHOICE, choices=["Enterprise", "Starter"],
+    )  # fmt: skip
+    custom_field_create(
+        acting_user=admin_user, kind=RecordKind.DEAL, key="signed_value", label="Signed value",
+        type=FieldType.NUMBER, is_outcome=True,
+    )  # fmt: skip
+    enterprise, starter = (choice["key"] for choice in plan.choices)
+    for i in range(80):
+        big = i % 2 == 0
+        won = big != (i % 10 in (3, 8))
+        history_deal(
+            rep,
+            [("Prospecting", day(4 * i)), ("Won" if won else "Lost", day(4 * i + 20))],
+            outcome=Outcome.WON if won else Outcome.LOST,
+            custom={"plan": enterprise if big else starter, "signed_value": 9 if won else 0},
+        )
+    assert "custom.plan" in deal_spec().keys and "custom.signed_value" not in deal_spec().keys
+
+    model = forecast_model_train(ModelKind.DEAL).model
+    assert model is not None and model.metrics["backtest"]["model"]["auc"] > 0.7
+    deal = history_deal(rep, [("Prospecting", "2026-01-10")], custom={"plan": enterprise})
+    (prediction,) = deal_predictions(Deal.objects.filter(pk=deal.pk)).values()
+    assert str(prediction.factors[0]) == "Plan: Enterprise (+)"
