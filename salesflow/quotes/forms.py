@@ -16,7 +16,7 @@ from salesflow.quotes.selectors import products_active
 MORE_THAN_ZERO = "Enter a quantity greater than zero."
 
 
-def _percent(label: str, *, required: bool = False) -> forms.DecimalField:
+def percent_field(label: str, *, required: bool = False) -> forms.DecimalField:
     return forms.DecimalField(
         label=label,
         required=required,
@@ -28,7 +28,7 @@ def _percent(label: str, *, required: bool = False) -> forms.DecimalField:
     )
 
 
-def _money(label: str, *, required: bool = False) -> forms.DecimalField:
+def money_field(label: str, *, required: bool = False) -> forms.DecimalField:
     return forms.DecimalField(
         label=label,
         required=required,
@@ -39,12 +39,19 @@ def _money(label: str, *, required: bool = False) -> forms.DecimalField:
     )
 
 
-def _quantity() -> forms.DecimalField:
+def _more_than_zero(quantity: Decimal) -> None:
+    if quantity is not None and quantity <= 0:
+        raise forms.ValidationError(MORE_THAN_ZERO)
+
+
+def quantity_field() -> forms.DecimalField:
+    """A line's quantity (quotes and deals): above zero, said in the sales words."""
     return forms.DecimalField(
         label="Quantity",
         max_digits=12,
         decimal_places=2,
         initial=1,
+        validators=[_more_than_zero],
         widget=forms.NumberInput(attrs={"step": "any"}),
     )
 
@@ -63,16 +70,10 @@ class VersionedQuoteForm(ActionForm):
         self.quote = quote
         self.fields["version"].initial = quote.version
 
-    def clean_quantity(self) -> Decimal:
-        quantity = self.cleaned_data["quantity"]
-        if quantity is not None and quantity <= 0:
-            raise forms.ValidationError(MORE_THAN_ZERO)
-        return quantity
-
 
 class QuoteTermsForm(VersionedQuoteForm):
     prefix = "terms"
-    discount_percent = _percent("Quote discount (%)")
+    discount_percent = percent_field("Quote discount (%)")
     valid_until = forms.DateField(required=False, widget=DateInput(), label="Valid until")
     notes = forms.CharField(
         required=False,
@@ -110,10 +111,10 @@ class QuoteLineAddForm(VersionedQuoteForm):
     description = forms.CharField(
         required=False, help_text="The product's name when empty.", max_length=2000
     )
-    quantity = _quantity()
-    unit_price = _money("Unit price")
-    discount_percent = _percent("Discount (%)")
-    tax_rate = _percent("Tax rate (%)")
+    quantity = quantity_field()
+    unit_price = money_field("Unit price")
+    discount_percent = percent_field("Discount (%)")
+    tax_rate = percent_field("Tax rate (%)")
 
     def __init__(self, *args: Any, quote: Quote, **kwargs: Any) -> None:
         super().__init__(*args, quote=quote, **kwargs)
@@ -143,10 +144,10 @@ class QuoteLineAddForm(VersionedQuoteForm):
 class QuoteLineEditForm(VersionedQuoteForm):
     line = forms.ModelChoiceField(queryset=None, widget=forms.HiddenInput)
     description = forms.CharField(max_length=2000)
-    quantity = _quantity()
-    unit_price = _money("Unit price", required=True)
-    discount_percent = _percent("Discount (%)", required=True)
-    tax_rate = _percent("Tax rate (%)", required=True)
+    quantity = quantity_field()
+    unit_price = money_field("Unit price", required=True)
+    discount_percent = percent_field("Discount (%)", required=True)
+    tax_rate = percent_field("Tax rate (%)", required=True)
 
     def __init__(self, *args: Any, quote: Quote, row: Any = None, **kwargs: Any) -> None:
         row_id = row.pk if row is not None else (args[0].get("line") if args else "")

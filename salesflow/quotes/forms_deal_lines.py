@@ -8,7 +8,7 @@ from django import forms
 
 from salesflow.core.forms import ActionForm
 from salesflow.pipeline.models import Deal
-from salesflow.quotes.forms import MORE_THAN_ZERO, _money, _percent, _quantity
+from salesflow.quotes.forms import money_field, percent_field, quantity_field
 from salesflow.quotes.models import Product
 from salesflow.quotes.selectors import products_active
 
@@ -23,12 +23,6 @@ class VersionedDealForm(ActionForm):
         self.deal = deal
         self.fields["version"].initial = deal.version
 
-    def clean_quantity(self) -> Any:
-        quantity = self.cleaned_data["quantity"]
-        if quantity is not None and quantity <= 0:
-            raise forms.ValidationError(MORE_THAN_ZERO)
-        return quantity
-
 
 def deal_product_label(product: Product) -> str:
     price = f"{product.currency} {product.unit_price:,.2f}"
@@ -39,9 +33,9 @@ def deal_product_label(product: Product) -> str:
 class DealLineAddForm(VersionedDealForm):
     prefix = "dealline"
     product = forms.ModelChoiceField(queryset=Product.objects.none(), empty_label="Choose…")
-    quantity = _quantity()
-    unit_price = _money("Unit price")
-    discount_percent = _percent("Discount (%)")
+    quantity = quantity_field()
+    unit_price = money_field("Unit price")
+    discount_percent = percent_field("Discount (%)")
 
     def __init__(self, *args: Any, deal: Deal, **kwargs: Any) -> None:
         super().__init__(*args, deal=deal, **kwargs)
@@ -59,9 +53,9 @@ class DealLineAddForm(VersionedDealForm):
 
 class DealLineEditForm(VersionedDealForm):
     line = forms.ModelChoiceField(queryset=None, widget=forms.HiddenInput)
-    quantity = _quantity()
-    unit_price = _money("Unit price", required=True)
-    discount_percent = _percent("Discount (%)", required=True)
+    quantity = quantity_field()
+    unit_price = money_field("Unit price", required=True)
+    discount_percent = percent_field("Discount (%)", required=True)
 
     def __init__(self, *args: Any, deal: Deal, row: Any = None, **kwargs: Any) -> None:
         row_id = row.pk if row is not None else (args[0].get("line") if args else "")

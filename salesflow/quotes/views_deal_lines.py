@@ -3,18 +3,14 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.http import require_http_methods
 
 from salesflow.core.errors import ConflictError
 from salesflow.core.forms import form_add_service_error
-from salesflow.pipeline.models import Deal
 from salesflow.pipeline.selectors import deal_get_for_user
 from salesflow.pipeline.views import deal_page, deal_panel_done
 from salesflow.quotes import services
@@ -26,10 +22,6 @@ from salesflow.quotes.forms_deal_lines import (
 )
 
 PANEL = "products"
-
-
-def _refused(request: HttpRequest, deal: Deal, form: Form, key: Any) -> HttpResponse:
-    return deal_page(request, deal, panel=PANEL, forms={key: form})
 
 
 @login_required
@@ -50,7 +42,7 @@ def line_add(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, f"{line.product.name} added.")
             return deal_panel_done(request, deal, PANEL)
-    return _refused(request, deal, form, "dealline")
+    return deal_page(request, deal, panel=PANEL, forms={"dealline": form})
 
 
 @login_required
@@ -75,7 +67,8 @@ def line_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if "line" in form.errors:
         messages.error(request, "That line is not on this deal (any more).")
         return deal_panel_done(request, deal, PANEL)
-    return _refused(request, deal, form, ("dealline", form.cleaned_data["line"].pk))
+    key = ("dealline", form.cleaned_data["line"].pk)
+    return deal_page(request, deal, panel=PANEL, forms={key: form})
 
 
 @login_required

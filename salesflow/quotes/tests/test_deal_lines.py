@@ -189,3 +189,15 @@ def test_the_api_changes_products_and_deal_lines(deal, rep, admin_user, outsider
     assert archived.json()["is_active"] is False
     assert gadget_id not in {p["id"] for p in api.get("/products").json()["items"]}
     assert api.delete(f"/deal-lines/{line_id}").json()["items"] == []
+
+
+def test_a_second_tab_with_a_stale_deal_is_told_and_adds_nothing(deal, rep, widget):
+    client = client_for(rep)
+    stale = deal.version
+    first = {"dealline-product": widget.pk, "dealline-quantity": "1", "dealline-version": stale}
+    client.post(f"/quotes/deal/{deal.pk}/products/add/", first)
+    second = client.post(
+        f"/quotes/deal/{deal.pk}/products/add/", {**first, "dealline-quantity": "5"}
+    )
+    assert "changed by someone else" in second.content.decode()
+    assert [line.quantity for line in DealLine.objects.all()] == [Decimal(1)]
