@@ -64,8 +64,15 @@ def _events_sql(history: str) -> str:
     """  # noqa: S608 - table names and fixed SQL; values are parameters
 
 
-def detours_grouped(deals: QuerySet, by: str | None) -> list[dict[str, Any]]:
-    """The detour figures of `deals` summed per group (`by` a GROUP_KEYS key), or in total."""
+# The deal list shows the deals whose detours cost most, not every deal of a large history.
+DEAL_ROWS = 500
+
+
+def detours_grouped(
+    deals: QuerySet, by: str | None, *, limit: int | None = None
+) -> list[dict[str, Any]]:
+    """The detour figures of `deals` summed per group (`by` a GROUP_KEYS key), or in total;
+    `limit`: only the groups with the most extra days."""
     history, params = history_sql(deals)
     key = GROUP_KEYS[by] if by else "NULL"
     group = f"GROUP BY {key}" if by else ""
@@ -76,6 +83,8 @@ def detours_grouped(deals: QuerySet, by: str | None) -> list[dict[str, Any]]:
         FROM events e JOIN {Deal._meta.db_table} d ON d.id = e.deal_id
         {group}
     """  # noqa: S608 - table names and fixed SQL; values are parameters
+    if limit is not None:
+        sql += f" ORDER BY extra_days DESC, backward_moves DESC, group_key LIMIT {int(limit)}"
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         names = [column[0] for column in cursor.description]
@@ -102,7 +111,7 @@ def extra_days_left_out(deals: QuerySet) -> int:
 def detours(viewer: Any, filters: ReportFilters, options: dict[str, str]) -> Report:
     by = options["by"]
     deals = deals_reported(viewer, filters, by=BY_CREATED)
-    found = detours_grouped(deals, by)
+    found = detours_grouped(deals, by, limit=DEAL_ROWS if by == "deal" else None)
     labels = _labels(by, {row["group_key"] for row in found})
     rows = []
     for row in found:
@@ -161,7 +170,13 @@ def detours(viewer: Any, filters: ReportFilters, options: dict[str, str]) -> Rep
         chart=None if by == "deal" else Chart("bar", "label", ["extra_days"]),
         notes=[
             "Deals created in the period, with their whole history; only deals with a detour "
-            "are listed.",
+            "are listed"
+            + (
+                f", the {DEAL_ROWS} that cost most extra days of {totals['deals']:,} (the totals "
+                "count them all)."
+                if by == "deal" and totals["deals"] > DEAL_ROWS
+                else "."
+            ),
             "Backward move: a move of an open deal to an earlier stage (counted at the stage it "
             "left). Reopened: a won, lost or suspended deal made open again (counted at the "
             "stage it reopened in). Stage skipped: each open stage a forward move jumped over, "

@@ -288,3 +288,19 @@ def test_the_deal_list_takes_the_same_few_queries_however_many_deals(
     with django_assert_max_num_queries(4):
         report = run(rep)
     assert len(report.rows) == 5
+
+
+def test_the_deal_list_shows_the_costliest_detours_and_says_how_many_there_are(rep, monkeypatch):
+    from salesflow.analytics.reports import detours as module
+
+    monkeypatch.setattr(module, "DEAL_ROWS", 1)
+    short = [("Prospecting", "2026-01-01"), ("Qualification", "2026-01-05"),
+             ("Prospecting", "2026-01-07"), ("Qualification", "2026-01-08")]  # fmt: skip
+    long = [("Prospecting", "2026-01-01"), ("Qualification", "2026-01-05"),
+            ("Prospecting", "2026-01-07"), ("Qualification", "2026-01-30")]  # fmt: skip
+    history_deal(rep, short, name="Short detour")
+    history_deal(rep, long, name="Long detour")
+    report = report_run(report_get("detours"), rep, {"by": "deal"})
+    assert [row["deal"] for row in report.rows] == ["Long detour"]
+    assert report.summary["deals_with_detours"] == 2
+    assert "the 1 that cost most extra days of 2" in report.notes[0]
