@@ -8,7 +8,7 @@ and the API returns as it is.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -75,19 +75,6 @@ def money_text(amounts: Mapping[str, str] | None) -> str:
 
 def percent_text(value: float | None) -> str:
     return "—" if value is None else f"{value * 100:.1f}%"
-
-
-def merge_rows(
-    keys: Iterable[Any], *parts: Mapping[Any, Mapping[str, Any]]
-) -> list[dict[str, Any]]:
-    """One row per key holding the fields each grouped query gave for it."""
-    rows = []
-    for key in keys:
-        row: dict[str, Any] = {}
-        for part in parts:
-            row.update(part.get(key, {}))
-        rows.append(row)
-    return rows
 
 
 class DaysBetween(Func):

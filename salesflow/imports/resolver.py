@@ -21,6 +21,7 @@ from salesflow.leads.models import Campaign
 from salesflow.pipeline.models import LostReason, Pipeline, Stage, StageKind
 from salesflow.pipeline.selectors import pipeline_default, stage_resolve
 from salesflow.quotes.models import Product
+from salesflow.quotes.selectors import products_named
 from salesflow.quotes.services import product_create
 from salesflow.users import policy
 from salesflow.users.models import Team, User
@@ -338,16 +339,14 @@ class Resolver:
         cache = self._cache("product")
         if key in cache:
             return cache[key]
-        product = Product.objects.filter(sku=text.strip()).first()
-        if product is None:
-            matches = list(Product.objects.filter(name_key=key).order_by("-is_active", "pk")[:3])
-            if len(matches) > 1:
-                codes = ", ".join(p.sku or f"#{p.pk}" for p in matches)
-                raise RowProblem(
-                    "product",
-                    f"Several products are called {text!r} (codes {codes}); name it by its code.",
-                )
-            product = matches[0] if matches else None
+        matches = products_named(text)
+        if len(matches) > 1:
+            codes = ", ".join(p.sku or f"#{p.pk}" for p in matches)
+            raise RowProblem(
+                "product",
+                f"Several products are called {text!r} (codes {codes}); name it by its code.",
+            )
+        product = matches[0] if matches else None
         if product is None:
             if "product" not in self.create_missing:
                 raise RowProblem(

@@ -184,16 +184,17 @@ def quote_sent_missing(deal: Deal) -> list[dict[str, str]]:
 # Products on deals -----------------------------------------------------------------------------
 
 
-def product_find(text: str) -> Product | None:
-    """The product a person or a file names: by code (SKU) exactly, else by name ignoring case
-    and spacing; active products first."""
+def products_named(text: str) -> list[Product]:
+    """The products a person or a file means by `text`: the one with that code (SKU), else
+    those with that name ignoring case and spacing, active ones first. More than one is
+    ambiguous: the caller names them."""
     text = (text or "").strip()
     if not text:
-        return None
+        return []
     by_code = Product.objects.filter(sku=text).first()
     if by_code is not None:
-        return by_code
-    return Product.objects.filter(name_key=name_key(text)).order_by("-is_active", "pk").first()
+        return [by_code]
+    return list(Product.objects.filter(name_key=name_key(text)).order_by("-is_active", "pk"))
 
 
 def deal_lines_of(deal: Deal) -> QuerySet[DealLine]:

@@ -128,3 +128,13 @@ def test_create_missing_products_adds_them_to_the_catalogue_for_an_admin(admin_u
     job = run_import(admin_user, content, kind="deals", mapping=mapping)
     assert errors_of(job) == []
     assert Deal.objects.get().lines.get().product.name == "Zeta Max"
+
+
+def test_a_name_two_products_share_is_an_error_naming_their_codes(admin_user, catalogue):
+    ProductFactory(name="gtx  pro", sku="GTX-P2")
+    content = "ID,Account,Stage,Product,Seats,Value\nD1,Acme,Qualification,GTX Pro,1,100\n"
+    job = run_import(admin_user, content, kind="deals", mapping=DEALS)
+    ((row, column, message),) = errors_of(job)
+    assert (row, column) == (2, "Product")
+    assert "GTX-P" in message and "GTX-P2" in message
+    assert not Deal.objects.exists()

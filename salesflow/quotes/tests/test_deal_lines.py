@@ -11,7 +11,7 @@ from conftest import client_for
 from salesflow.api.tests.conftest import ApiClient, invalid_fields
 from salesflow.core.errors import AccessDenied, ConflictError
 from salesflow.quotes.models import DealLine, Product
-from salesflow.quotes.selectors import deal_lines_total, product_find
+from salesflow.quotes.selectors import deal_lines_total, products_named
 from salesflow.quotes.services import (
     deal_amount_follow_lines,
     deal_line_add,
@@ -107,9 +107,9 @@ def _admin():
 
 
 def test_products_are_found_by_code_or_by_name_ignoring_case_and_spacing(widget):
-    assert product_find("WP-1") == widget
-    assert product_find("  widget   PRO ") == widget
-    assert product_find("Widget") is None
+    assert products_named("WP-1") == [widget]
+    assert products_named("  widget   PRO ") == [widget]
+    assert products_named("Widget") == []
 
 
 def test_codes_are_optional_but_unique(admin_user, widget):
