@@ -21,8 +21,8 @@ from salesflow.analytics.filters import (
     leads_reported,
     report_scope_q,
 )
+from salesflow.analytics.labels import team_labels, user_labels
 from salesflow.analytics.registry import Chart, Column, Option, Report, ReportSpec, report_register
-from salesflow.analytics.reports.win_rates import team_labels, user_labels
 from salesflow.pipeline.models import WON_OUTCOMES
 
 # Invitations (inviting a customer to a meeting, a demo, an event) are not recorded yet. When

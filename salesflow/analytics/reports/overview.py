@@ -9,9 +9,9 @@ from django.db.models import Avg, Count, F, Q
 
 from salesflow.analytics.figures import DaysBetween, amounts_by, amounts_total, rate
 from salesflow.analytics.filters import BY_CLOSED, ReportFilters, deals_reported
+from salesflow.analytics.labels import team_labels, user_labels
 from salesflow.analytics.registry import Chart, Column, Option, Report, ReportSpec, report_register
 from salesflow.pipeline.models import WON_OUTCOMES, Outcome
-from salesflow.users.models import Team, User
 
 GROUPS = {"team": ("team", "team__name"), "owner": ("owner", None)}
 
@@ -37,7 +37,7 @@ def overview(viewer: Any, filters: ReportFilters, options: dict[str, str]) -> Re
     won_amounts = amounts_by(closed.filter(won), key)
     open_amounts = amounts_by(open_, key)
     keys = set(closed_counts) | set(open_counts)
-    labels = _labels(options["by"], keys)
+    labels = (team_labels if options["by"] == "team" else user_labels)(keys)
     rows = []
     for group in sorted(keys, key=lambda k: (k is None, labels.get(k, ""))):
         counts = closed_counts.get(group, {})
@@ -103,15 +103,6 @@ def overview(viewer: Any, filters: ReportFilters, options: dict[str, str]) -> Re
 
 def _days(value: float | None) -> float | None:
     return None if value is None else round(value, 1)
-
-
-def _labels(by: str, keys: set[Any]) -> dict[Any, str]:
-    ids = [k for k in keys if k is not None]
-    if by == "team":
-        return dict(Team.objects.filter(pk__in=ids).values_list("pk", "name"))
-    return {
-        user.pk: user.get_full_name() or user.username for user in User.objects.filter(pk__in=ids)
-    }
 
 
 SPEC = report_register(

@@ -18,6 +18,7 @@ from django.db.models.functions import NullIf
 
 from salesflow.analytics.figures import amounts_by, amounts_total, rate
 from salesflow.analytics.filters import BY_CLOSED, ReportFilters, deals_for_report, deals_reported
+from salesflow.analytics.labels import team_labels, user_labels
 from salesflow.analytics.registry import Chart, Column, Option, Report, ReportSpec, report_register
 from salesflow.customers.models import Tier
 from salesflow.customfields.models import FieldType, RecordKind
@@ -25,21 +26,8 @@ from salesflow.customfields.selectors import PREFIX, custom_field_get, custom_fi
 from salesflow.leads.models import Channel, Source
 from salesflow.pipeline.models import WON_OUTCOMES, Competitor, LostReason, Outcome
 from salesflow.quotes.models import DealLine, Product
-from salesflow.users.models import Team, User
 
 WON = Q(outcome__in=WON_OUTCOMES)
-
-
-def user_labels(ids: Iterable[Any]) -> dict[Any, str]:
-    """Each user's full name (else their username), by id."""
-    users = User.objects.filter(pk__in=[pk for pk in ids if pk is not None])
-    return {user.pk: user.get_full_name() or user.username for user in users}
-
-
-def team_labels(ids: Iterable[Any]) -> dict[Any, str]:
-    return dict(
-        Team.objects.filter(pk__in=[pk for pk in ids if pk is not None]).values_list("pk", "name")
-    )
 
 
 def _choice_labels(choices: Any) -> Callable[[Iterable[Any]], dict[Any, str]]:
