@@ -67,6 +67,10 @@ INSTALLED_APPS = [
     "salesflow.imports",
     "salesflow.pages",
     "salesflow.analytics",
+    "salesflow.followup",
+    "salesflow.outreach",
+    "salesflow.coaching",
+    "salesflow.referrals",
 ]
 
 MIDDLEWARE = [
@@ -253,6 +257,10 @@ TASKS = {
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
 EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "30"))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "salesflow@localhost")
 
 # Region used to read phone numbers written without a country code.

@@ -27,5 +27,9 @@ urlpatterns = [
     path("quotes/", include("salesflow.quotes.urls")),
     path("imports/", include("salesflow.imports.urls")),
     path("analytics/", include("salesflow.analytics.urls")),
+    path("follow-up/", include("salesflow.followup.urls")),
+    path("outreach/", include("salesflow.outreach.urls")),
+    path("coaching/", include("salesflow.coaching.urls")),
+    path("referrals/", include("salesflow.referrals.urls")),
     path("", include("salesflow.pages.urls")),
 ]

@@ -16,7 +16,6 @@ A refusal is 403 or 404 with none of the record's data in the body.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
@@ -34,21 +33,19 @@ from tests.factories import (
     LeadFactory,
     default_pipeline,
 )
+from tests.permission_rules import merged
+from tests.permission_rules.rule import Rule
 
 MARKER = "Zebrafinch"  # in every record's name: must never reach someone refused
 
 
-@dataclass(frozen=True)
-class Rule:
-    access: str  # signed_in | read | write | admin
-    kind: str | None = None  # the record kind of the URL's id parameter
-    method: str = "GET"
-    body: dict[str, Any] = field(default_factory=dict)
-    lists: str | None = None  # a list page/operation of this kind: check what it shows
+EXTRA_RECORDS = merged("RECORDS")
 
 
 def _record(kind: str, owner: Any, visibility: str = Visibility.TEAM) -> Any:
     name = f"{MARKER} {kind}"
+    if kind in EXTRA_RECORDS:
+        return EXTRA_RECORDS[kind](name, owner, visibility)
     match kind:
         case "account":
             return AccountFactory(owner=owner, visibility=visibility, name=name)
@@ -338,6 +335,7 @@ PAGE_RULES: dict[str, Rule] = {
     "imports:job-errors": Rule("own", "import_job"),
     "imports:job-run-for-real": Rule("own", "import_job", method="POST"),
 }
+PAGE_RULES.update(merged("PAGE_RULES"))
 # Not pages of their own: sign-in/out, Django's admin site (staff only, tested below) and the
 # API (its operations have their own rules).
 SKIPPED_NAMESPACES = {"admin", "api"}
@@ -686,6 +684,7 @@ API_RULES: dict[str, Rule] = {
     "GET /imports/{job_id}": Rule("own", "import_job"),
     "GET /imports/{job_id}/errors.csv": Rule("own", "import_job"),
 }
+API_RULES.update(merged("API_RULES"))
 # Open to anyone by design (documentation of the API itself).
 # The web-to-lead capture form posts without a token (salesflow/api/tests/test_capture.py).
 PUBLIC_OPERATIONS: set[str] = {"POST /public/forms/{form_key}"}

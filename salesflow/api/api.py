@@ -17,16 +17,20 @@ from salesflow.api.routers import (
     analytics_forecast,
     analytics_wins,
     capture,
+    coaching,
     contacts,
     custom_fields,
     deals,
+    followup,
     imports,
     lead_settings,
     leads,
+    outreach,
     pipelines,
     playbooks,
     products,
     quotes,
+    referrals,
     stakeholders,
     users,
 )
@@ -69,6 +73,10 @@ ROUTERS = (
     analytics_flow,
     analytics_wins,
     analytics_forecast,
+    followup,
+    outreach,
+    coaching,
+    referrals,
 )
 for module in ROUTERS:
     api.add_router("/", module.router)

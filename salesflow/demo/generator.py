@@ -30,6 +30,7 @@ from salesflow.customers.models import Account, Contact, SizeBand, Tier
 from salesflow.demo import words
 from salesflow.demo.activities import ActivityPlanner
 from salesflow.demo.dice import HISTORY_DAYS, Dice
+from salesflow.demo.features import features_populate
 from salesflow.leads.models import (
     SOURCE_CHANNEL,
     Campaign,
@@ -249,6 +250,7 @@ class _DemoBuilder(Dice):
             self.create_activities()
         # Grades and scores as the lead list shows them, from the facts and activities above.
         leads_rescore_all(now=self.now)
+        extra = features_populate(self)
         return {
             "users": len(self.users),
             "teams": len(self.teams),
@@ -263,6 +265,7 @@ class _DemoBuilder(Dice):
             "stage changes": self.stage_change_count,
             "stakeholders": self.stakeholder_count,
             "activities": self.activity_count,
+            **extra,
         }
 
     def load_reference_data(self) -> None:

@@ -10,6 +10,7 @@ from django.test import Client
 from salesflow.api.tests.conftest import BASE, ApiClient, invalid_fields
 from salesflow.leads.models import Lead
 from salesflow.users.services import token_create, token_revoke
+from tests.permission_rules import routes as permission_routes
 
 # Every route as the schema names it; the ids are filled with 1 to call them.
 EVERY_ROUTE = [
@@ -163,6 +164,8 @@ EVERY_ROUTE = [
     ("get", "/analytics/forecast"),
     ("get", "/analytics/forecast-backtest"),
 ]
+# The later features list their routes beside their permission rules.
+EVERY_ROUTE += permission_routes()
 # Open to anyone by design: the web-to-lead capture form (tested in test_capture.py).
 PUBLIC_ROUTES = [("post", "/public/forms/{form_key}")]
 
