@@ -78,3 +78,21 @@ def pytest_terminal_summary(terminalreporter) -> None:
             f"schemathesis: {sent['count']} generated API requests, "
             f"{sent['server_errors']} failed with a server error"
         )
+
+
+@pytest.fixture
+def smtp_server(settings):
+    """A real local SMTP server (aiosmtpd) that Django's SMTP backend sends to (tests/smtp.py)."""
+    from tests.smtp import SmtpServer
+
+    server = SmtpServer()
+    server.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = server.port
+    settings.EMAIL_HOST_USER = ""
+    settings.EMAIL_HOST_PASSWORD = ""
+    settings.EMAIL_USE_TLS = False
+    settings.EMAIL_TIMEOUT = 5
+    yield server
+    server.stop()
