@@ -145,6 +145,14 @@ class ActivityFactory(OwnedFactory):
     deal = factory.SubFactory(DealFactory, owner=factory.SelfAttribute("..owner"))
     account = factory.LazyAttribute(lambda a: a.deal.account if a.deal else None)
 
+    @factory.post_generation
+    def next_step(obj: Activity, create: bool, extracted: object, **kwargs: object) -> None:
+        """Keep the deal's next-step columns as the services would."""
+        if create and obj.deal_id:
+            from salesflow.activities.next_steps import deals_next_step_refresh
+
+            deals_next_step_refresh([obj.deal_id])
+
 
 def lost_reason(name: str = "Price too high") -> LostReason:
     return LostReason.objects.get(name=name)

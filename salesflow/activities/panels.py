@@ -7,10 +7,13 @@ from collections.abc import Callable
 from typing import Any
 
 from salesflow.activities.selectors import activities_timeline, activities_visible_to
-from salesflow.core.panels import Panel, PanelCall
+from salesflow.core.panels import Panel, PanelCall, PanelRegistry
 from salesflow.customers.panels import account_panels, contact_panels
 from salesflow.leads.panels import lead_panels
 from salesflow.pipeline.panels import deal_panels
+
+# The panels of an activity's own page: apps above register theirs (the call review).
+activity_panels = PanelRegistry("activity")
 
 TIMELINE_LIMIT = 50
 TEMPLATE = "activities/panels.html"

@@ -7,7 +7,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from salesflow.activities.hooks import activity_changed
 from salesflow.activities.models import Activity
+from salesflow.activities.next_steps import deals_next_step_refresh
 from salesflow.core.services import fields_assign, instance_save_versioned
 from salesflow.customfields.services import custom_assign
 from salesflow.leads.scoring import lead_activity_recorded, lead_rescore
@@ -35,6 +37,18 @@ def _links_check(acting_user: Any, data: dict[str, Any]) -> None:
         data["account"] = deal.account
 
 
+def _changed(
+    activity: Activity,
+    *,
+    acting_user: Any,
+    deleted: bool = False,
+    previous_deal_id: int | None = None,
+) -> None:
+    """After every change: the deal's next step (and the deal it left), then the hooks."""
+    deals_next_step_refresh([activity.deal_id, previous_deal_id])
+    activity_changed(activity, acting_user=acting_user, deleted=deleted)
+
+
 @transaction.atomic
 def activity_create(*, acting_user: Any, **data: Any) -> Activity:
     if not any(data.get(name) for name in LINKS):
@@ -47,6 +61,7 @@ def activity_create(*, acting_user: Any, **data: Any) -> Activity:
     activity.full_clean()
     activity.save()
     lead_activity_recorded(activity)
+    _changed(activity, acting_user=acting_user)
     return activity
 
 
@@ -62,6 +77,7 @@ def activity_update(
     _links_check(acting_user, data)
     owner_change_check(acting_user=acting_user, record=activity, data=data)
     previous_lead = activity.lead if "lead" in data else None
+    previous_deal_id = activity.deal_id
     changed = custom_assign(activity, data, kind="activity")
     changed += fields_assign(activity, data, allowed=ACTIVITY_FIELDS)
     instance_save_versioned(activity, changed=changed, expected_version=expected_version)
@@ -69,6 +85,7 @@ def activity_update(
         if previous_lead is not None and previous_lead.pk != activity.lead_id:
             lead_rescore(previous_lead)
         lead_activity_recorded(activity)
+        _changed(activity, acting_user=acting_user, previous_deal_id=previous_deal_id)
     return activity
 
 
@@ -86,6 +103,7 @@ def activity_complete(
         changed.append("outcome")
     instance_save_versioned(activity, changed=changed)
     lead_activity_recorded(activity)
+    _changed(activity, acting_user=acting_user)
     return activity
 
 
@@ -94,6 +112,9 @@ def activity_delete(activity: Activity, *, acting_user: Any) -> None:
     """Delete an activity and rescore the lead it was on (its engagement points go with it)."""
     record_require_write(acting_user, activity)
     lead = activity.lead
+    pk = activity.pk
     activity.delete()
+    activity.pk = pk  # the hooks see which activity went, with its links
     if lead is not None:
         lead_rescore(lead)
+    _changed(activity, acting_user=acting_user, deleted=True)

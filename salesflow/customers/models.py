@@ -118,6 +118,11 @@ class Contact(OwnedModel, VersionedModel, TimeStampedModel):
     achievements = models.TextField(blank=True)
     places_visited = models.TextField(blank=True)
     cultural_background = models.TextField(blank=True)
+    topics = models.TextField(
+        "topics to talk about",
+        blank=True,
+        help_text="What this person likes to talk about: an opener for the next call or visit.",
+    )
     notes = models.TextField(blank=True)
     has_consent = models.BooleanField(
         default=False, help_text="Agreed to receive marketing communication."

@@ -223,6 +223,11 @@ class Deal(OwnedModel, VersionedModel, TimeStampedModel):
         max_length=16, choices=ClosingTechnique.choices, blank=True
     )
     external_id = models.CharField(max_length=100, blank=True, db_index=True)
+    # The deal's next step, kept by the activity services (salesflow.activities): how many of its
+    # activities are still to do, and when the earliest dated one is due. No open activity means
+    # no next step; a due moment in the past means an overdue one.
+    open_activity_count = models.PositiveIntegerField(default=0, editable=False)
+    next_activity_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     # Values of the custom fields admins define for this kind of record (salesflow.customfields).
     custom = models.JSONField(default=dict, blank=True)
@@ -246,6 +251,10 @@ class Deal(OwnedModel, VersionedModel, TimeStampedModel):
             models.Index(fields=["owner", "team", "visibility"], name="deal_access_idx"),
             models.Index(fields=["pipeline", "stage", "outcome"], name="deal_board_idx"),
             models.Index(fields=["closed_at"], name="deal_closed_at_idx"),
+            models.Index(
+                fields=["outcome", "open_activity_count", "next_activity_at"],
+                name="deal_next_step_idx",
+            ),
         ]
 
     def __str__(self) -> str:
