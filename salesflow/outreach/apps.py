@@ -8,3 +8,9 @@ from django.apps import AppConfig
 class OutreachConfig(AppConfig):
     name = "salesflow.outreach"
     label = "outreach"
+    verbose_name = "Email campaigns"
+
+    def ready(self) -> None:
+        from salesflow.outreach.panels import panels_register
+
+        panels_register()
