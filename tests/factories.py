@@ -139,6 +139,7 @@ class DealFactory(OwnedFactory):
 class ActivityFactory(OwnedFactory):
     class Meta:
         model = Activity
+        skip_postgeneration_save = True
 
     type = ActivityType.CALL
     subject = factory.Faker("sentence", nb_words=4)

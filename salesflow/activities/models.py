@@ -1,7 +1,10 @@
 from __future__ import annotations
 
-from django.db import models
+from typing import Any
+
+from django.db import models, transaction
 from django.db.models import Q
+from django.urls import reverse
 
 from salesflow.core.models import TimeStampedModel, VersionedModel
 from salesflow.customers.models import Account, Contact
@@ -18,6 +21,50 @@ class ActivityType(models.TextChoices):
     DEMO = "demo", "Demo"
     NOTE = "note", "Note"
     TASK = "task", "Task"
+    INVITATION = "invitation", "Invitation"
+
+
+# Completing one of these asks for the next step (or why there is none).
+NEXT_STEP_TYPES = (
+    ActivityType.CALL,
+    ActivityType.MEETING,
+    ActivityType.VISIT,
+    ActivityType.DEMO,
+)
+
+
+class InvitationOutcome(models.TextChoices):
+    ACCEPTED = "accepted", "Accepted"
+    DECLINED = "declined", "Declined"
+    NO_ANSWER = "no_answer", "No answer"
+    RESCHEDULED = "rescheduled", "Rescheduled"
+
+
+class InvitationReason(TimeStampedModel):
+    """Why a customer is invited (a new case study in their industry, a free assessment): rows
+    admins keep; a reason in use is retired (inactive), never deleted."""
+
+    name = models.CharField(max_length=120, unique=True)
+    is_active = models.BooleanField("active", default=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+def cascade_recounting_deals(collector: Any, field: Any, sub_objs: Any, using: str) -> None:
+    """CASCADE for the links other than the deal: deleting a contact, lead or account deletes
+    its activities, some of which may be a deal's next step, so those deals are recounted once
+    the deletion is committed (their columns are kept by `next_steps.deals_next_step_refresh`;
+    the services delete in a transaction)."""
+    deal_ids = {pk for pk in sub_objs.values_list("deal_id", flat=True) if pk is not None}
+    models.CASCADE(collector, field, sub_objs, using)
+    if deal_ids:
+        from salesflow.activities.next_steps import deals_next_step_refresh
+
+        transaction.on_commit(lambda: deals_next_step_refresh(deal_ids), using=using)
 
 
 class Activity(OwnedModel, VersionedModel, TimeStampedModel):
@@ -30,16 +77,43 @@ class Activity(OwnedModel, VersionedModel, TimeStampedModel):
     done_at = models.DateTimeField(null=True, blank=True)
     outcome = models.CharField(max_length=200, blank=True)
     lead = models.ForeignKey(
-        Lead, on_delete=models.CASCADE, null=True, blank=True, related_name="activities"
+        Lead, on_delete=cascade_recounting_deals, null=True, blank=True, related_name="activities"
     )
     deal = models.ForeignKey(
         Deal, on_delete=models.CASCADE, null=True, blank=True, related_name="activities"
     )
     contact = models.ForeignKey(
-        Contact, on_delete=models.CASCADE, null=True, blank=True, related_name="activities"
+        Contact,
+        on_delete=cascade_recounting_deals,
+        null=True,
+        blank=True,
+        related_name="activities",
     )
     account = models.ForeignKey(
-        Account, on_delete=models.CASCADE, null=True, blank=True, related_name="activities"
+        Account,
+        on_delete=cascade_recounting_deals,
+        null=True,
+        blank=True,
+        related_name="activities",
+    )
+
+    # Said when it was completed without planning a next step.
+    no_next_step_reason = models.CharField("why no next step", max_length=200, blank=True)
+    # The activity this one was planned from, when completing it ("next step").
+    follows = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="followed_by"
+    )
+    # Invitations only: why the customer is invited and what they answered.
+    invitation_reason = models.ForeignKey(
+        InvitationReason,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="activities",
+        verbose_name="reason",
+    )
+    invitation_outcome = models.CharField(
+        "answer", max_length=16, choices=InvitationOutcome.choices, blank=True
     )
 
     # Values of the custom fields admins define for this kind of record (salesflow.customfields).
@@ -55,7 +129,12 @@ class Activity(OwnedModel, VersionedModel, TimeStampedModel):
                 | Q(contact__isnull=False)
                 | Q(account__isnull=False),
                 name="activity_linked_to_a_record",
-            )
+            ),
+            models.CheckConstraint(
+                condition=Q(type="invitation")
+                | (Q(invitation_reason__isnull=True) & Q(invitation_outcome="")),
+                name="activity_invitation_fields_on_invitations",
+            ),
         ]
         indexes = [
             models.Index(fields=["owner", "done_at", "due_at"], name="activity_agenda_idx"),
@@ -64,6 +143,9 @@ class Activity(OwnedModel, VersionedModel, TimeStampedModel):
 
     def __str__(self) -> str:
         return self.subject
+
+    def get_absolute_url(self) -> str:
+        return reverse("activities:activity-detail", args=[self.pk])
 
     @property
     def is_done(self) -> bool:

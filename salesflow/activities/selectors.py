@@ -39,7 +39,7 @@ def activities_filtered(
     Open ones first, soonest due first and undated last; done ones after them. NULL ordering is
     spelled out: SQLite and PostgreSQL sort NULLs at opposite ends."""
     activities = activities_visible_to(user).select_related(
-        "owner", "deal", "lead", "contact", "account"
+        "owner", "deal", "lead", "contact", "account", "invitation_reason"
     )
     if q:
         activities = activities.filter(Q(subject__icontains=q) | Q(body__icontains=q))
@@ -57,7 +57,9 @@ def activities_filtered(
 
 
 def activity_get_for_user(user: Any, pk: int, *, write: bool = False) -> Activity:
-    activity = get_object_or_404(activities_visible_to(user), pk=pk)
+    activity = get_object_or_404(
+        activities_visible_to(user).select_related("invitation_reason"), pk=pk
+    )
     if write and not policy.can_write(user, activity):
         raise AccessDenied("You may see this activity but not change it.")
     return activity
@@ -81,6 +83,36 @@ def activities_agenda(
 
 def activities_timeline(queryset: QuerySet[Activity]) -> QuerySet[Activity]:
     """Newest first, with the people and records a timeline row shows."""
-    return queryset.select_related("owner", "deal", "lead", "contact", "account").order_by(
-        "-created_at", "-pk"
+    return queryset.select_related(
+        "owner", "deal", "lead", "contact", "account", "invitation_reason"
+    ).order_by("-created_at", "-pk")
+
+
+def activities_timeline_page(
+    user: Any, *, link: str, record: Any, offset: int, limit: int
+) -> tuple[list[Activity], bool]:
+    """One page of the readable activities on a record (`link` names the activity's field
+    pointing at it), newest first, and whether older ones follow: one query."""
+    activities = activities_timeline(activities_visible_to(user).filter(**{link: record}))
+    rows = list(activities[offset : offset + limit + 1])
+    return rows[:limit], len(rows) > limit
+
+
+def activity_chain(user: Any, activity: Activity) -> dict[str, Any]:
+    """The follow-up chain around an activity, among those the user may read: the one it
+    follows and the ones planned when it was completed."""
+    readable = activities_visible_to(user).select_related("owner")
+    follows = readable.filter(pk=activity.follows_id).first() if activity.follows_id else None
+    followed_by = list(readable.filter(follows=activity).order_by("due_at", "pk"))
+    return {"follows": follows, "followed_by": followed_by}
+
+
+def activity_next_of_deal(user: Any, deal: Any) -> Activity | None:
+    """The deal's next step: its open activity due first (undated ones after dated ones)."""
+    return (
+        activities_visible_to(user)
+        .filter(deal=deal, done_at__isnull=True)
+        .select_related("owner")
+        .order_by(F("due_at").asc(nulls_last=True), "pk")
+        .first()
     )

@@ -13,15 +13,25 @@ from django.views.decorators.http import require_http_methods
 from salesflow.activities import services
 from salesflow.activities.forms import ActivityCompleteForm, ActivityFilterForm, ActivityForm
 from salesflow.activities.models import Activity
-from salesflow.activities.selectors import activities_filtered, activity_get_for_user
+from salesflow.activities.panels import TIMELINE_PAGE, activity_panels
+from salesflow.activities.selectors import (
+    activities_filtered,
+    activities_timeline_page,
+    activity_chain,
+    activity_get_for_user,
+)
 from salesflow.audit.exports import records_export
 from salesflow.core.errors import ConflictError
 from salesflow.core.forms import form_add_service_error
+from salesflow.core.panels import record_page_context
 from salesflow.core.views import error_text, next_url, page_of, render_list
 from salesflow.customers.selectors import account_get_for_user, contact_get_for_user
 from salesflow.customfields.lists import custom_export
 from salesflow.leads.selectors import lead_get_for_user
 from salesflow.pipeline.selectors import deal_get_for_user
+from salesflow.users import policy
+
+FORM_PAGE = "activities/activity_form.html"
 
 # The records an activity can be logged from, each read through its access selector.
 LINK_GETTERS = {
@@ -48,7 +58,10 @@ def record_url(activity: Activity) -> str:
 
 ACTIVITY_EXPORT_COLUMNS = [
     ("id", "id"), ("type", "type"), ("subject", "subject"), ("due_at", "due_at"),
-    ("done_at", "done_at"), ("outcome", "outcome"), ("deal", "deal__name"),
+    ("done_at", "done_at"), ("outcome", "outcome"),
+    ("no_next_step_reason", "no_next_step_reason"), ("follows_id", "follows_id"),
+    ("invitation_reason", "invitation_reason__name"),
+    ("invitation_outcome", "invitation_outcome"), ("deal", "deal__name"),
     ("lead_id", "lead_id"), ("contact_id", "contact_id"), ("account", "account__name"),
     ("owner", "owner__username"), ("created_at", "created_at"),
 ]  # fmt: skip
@@ -97,7 +110,7 @@ def activity_create(request: HttpRequest) -> HttpResponse:
         "parent": record,
         "cancel_url": record.get_absolute_url() if record else reverse("activities:activity-list"),
     }
-    return render(request, "form_page.html", context)
+    return render(request, FORM_PAGE, context)
 
 
 @login_required
@@ -126,7 +139,7 @@ def activity_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "next": next_url(request, ""),
         "cancel_url": next_url(request, record_url(activity)),
     }
-    return render(request, "form_page.html", context)
+    return render(request, FORM_PAGE, context)
 
 
 @login_required
@@ -143,20 +156,93 @@ def activity_delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@require_http_methods(["POST"])
+@require_http_methods(["GET"])
+def activity_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    activity = activity_get_for_user(request.user, pk)
+    can_edit = policy.can_write(request.user, activity)
+    context = {
+        **record_page_context(request, activity, activity_panels, can_edit=can_edit),
+        "chain": activity_chain(request.user, activity),
+    }
+    return render(request, "activities/activity_detail.html", context)
+
+
+def _done_message(completed: services.Completed) -> str:
+    text = f"Done: {completed.activity}."
+    follow_up = completed.follow_up
+    if follow_up is not None:
+        due = timezone.localtime(follow_up.due_at).strftime("%-d %b %Y, %H:%M")
+        text += f" Next step: {follow_up.get_type_display().lower()} “{follow_up}”, due {due}."
+    return text
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
 def activity_complete(request: HttpRequest, pk: int) -> HttpResponse:
+    """Complete an activity: the outcome and the next step (or why there is none) in one form.
+    GET shows the form (only the form for htmx, loaded into a timeline row); POST completes it
+    and goes back to `next`, or shows the form again with what is wrong."""
     activity = activity_get_for_user(request.user, pk, write=True)
-    form = ActivityCompleteForm(request.POST)
-    back = next_url(request, reverse("activities:activity-list"))
-    if not form.is_valid():
-        messages.error(request, "The outcome is too long (200 characters at most).")
+    back = next_url(request, activity.get_absolute_url())
+    form = ActivityCompleteForm(request.POST or None, activity=activity)
+    if request.method == "POST" and form.is_valid():
+        try:
+            completed = services.activity_complete_with_next_step(
+                activity, acting_user=request.user, **form.service_arguments()
+            )
+        except ConflictError as error:
+            form.add_error(None, error.message)
+        except ValidationError as error:
+            if "done_at" in getattr(error, "error_dict", {}):  # done meanwhile
+                messages.error(request, error_text(error))
+                return redirect(back)
+            form_add_service_error(form, error)
+        else:
+            messages.success(request, _done_message(completed))
+            return redirect(back)
+        activity = activity_get_for_user(request.user, pk)  # as saved: nothing was
+    elif activity.is_done:
+        messages.error(request, "This activity is already done.")
         return redirect(back)
-    try:
-        services.activity_complete(
-            activity, acting_user=request.user, outcome=form.cleaned_data["outcome"]
-        )
-    except (ValidationError, ConflictError) as error:
-        messages.error(request, error_text(error))
-    else:
-        messages.success(request, f"Done: {activity}.")
-    return redirect(back)
+    template = "activities/activity_complete.html"
+    if request.htmx and request.method == "GET":
+        template += "#complete-form"
+    return render(request, template, {"activity": activity, "form": form, "next": back})
+
+
+TIMELINE_RECORDS = {"account": account_get_for_user, "contact": contact_get_for_user}
+
+
+def _timeline(request: HttpRequest, link: str, pk: int) -> HttpResponse:
+    record = TIMELINE_RECORDS[link](request.user, pk)
+    given = str(request.GET.get("offset") or "")
+    offset = int(given) if given.isdigit() else 0
+    rows, more = activities_timeline_page(
+        request.user, link=link, record=record, offset=offset, limit=TIMELINE_PAGE
+    )
+    context = {
+        "record": record,
+        "activities": rows,
+        "timeline_more": more,
+        "timeline_next": offset + TIMELINE_PAGE,
+        "timeline_url": reverse(f"activities:{link}-timeline", args=[pk]),
+        "now": timezone.now(),
+    }
+    template = "activities/timeline_page.html"
+    if request.htmx and not request.htmx.history_restore_request:
+        template += "#rows"
+    return render(request, template, context)
+
+
+@login_required
+@require_http_methods(["GET"])
+def account_timeline(request: HttpRequest, pk: int) -> HttpResponse:
+    """Older activities of an account's timeline, a page at a time."""
+    return _timeline(request, "account", pk)
+
+
+@login_required
+@require_http_methods(["GET"])
+def contact_timeline(request: HttpRequest, pk: int) -> HttpResponse:
+    """Older activities of a contact's timeline, a page at a time."""
+    return _timeline(request, "contact", pk)

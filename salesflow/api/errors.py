@@ -34,6 +34,7 @@ API_FIELD_NAMES = {
     "duplicate": "duplicate_id",
     "handover_owner": "handover_owner_id",
     "handover_team": "handover_team_id",
+    "invitation_reason": "invitation_reason_id",
     "item": "item_id",
     "lead": "lead_id",
     "library_response": "library_response_id",

@@ -1,5 +1,6 @@
-"""My day: the signed-in user's open deals by stage and the activities due; a manager sees
-their team's too, or only their own (the "Mine / My team" toggle, remembered in the session)."""
+"""My day: the signed-in user's open deals by stage, the activities due and the deals needing a
+next step; a manager sees their team's too, or only their own (the "Mine / My team" toggle,
+remembered in the session)."""
 
 from __future__ import annotations
 
@@ -8,15 +9,21 @@ from typing import Any
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from salesflow.activities.selectors import activities_agenda
 from salesflow.pages.selectors import activities_agenda_of_teams
-from salesflow.pipeline.selectors import deals_open_first_per_stage, deals_open_totals_by_stage
+from salesflow.pipeline.selectors import (
+    deals_needing_next_step,
+    deals_open_first_per_stage,
+    deals_open_totals_by_stage,
+)
 from salesflow.users import policy
 
 AGENDA_LIMIT = 50
 DEALS_PER_STAGE = 5
+NEXT_STEP_LIMIT = 20
 MINE, TEAM = "mine", "team"
 SESSION_SCOPE = "my_day_scope"
 
@@ -74,6 +81,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         team_ids = None
         agenda = activities_agenda(user)
     stages = stage_cards(user, team_ids=team_ids)
+    needing = deals_needing_next_step(user, owner=user, team_ids=team_ids)
+    needing_shown = list(needing[: NEXT_STEP_LIMIT + 1])
     own_teams = policy.team_ids_of(user) if scope == TEAM else []
     context = {
         "scope": scope,
@@ -88,5 +97,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "overdue": agenda["overdue"][:AGENDA_LIMIT],
         "today": agenda["today"][:AGENDA_LIMIT],
         "agenda_limit": AGENDA_LIMIT,
+        "needing_next_step": needing_shown[:NEXT_STEP_LIMIT],
+        "needing_more": len(needing_shown) > NEXT_STEP_LIMIT,
+        "now": timezone.now(),
     }
     return render(request, "pages/dashboard.html", context)

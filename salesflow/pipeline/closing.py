@@ -27,6 +27,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from salesflow.pipeline.models import WON_OUTCOMES, Deal
+from salesflow.pipeline.next_steps import deals_next_step_refresh
 
 DealWonHook = Callable[..., None]
 
@@ -97,6 +98,7 @@ def handover_task_create(deal: Deal, *, at: dt.datetime | None = None) -> Any:
     )
     task.full_clean()
     task.save()
+    deals_next_step_refresh([deal.pk])
     return task
 
 

@@ -21,6 +21,7 @@ from salesflow.leads.models import Lead, LeadStatus
 from salesflow.leads.selectors import accounts_matching_company
 from salesflow.leads.services import bant_missing
 from salesflow.pipeline.models import Deal, Pipeline
+from salesflow.pipeline.next_steps import deals_next_step_refresh
 from salesflow.pipeline.services import deal_create
 from salesflow.users.services import record_require_write
 
@@ -157,6 +158,7 @@ def _convert(
 
     activities = lead.activities.all()
     activities.filter(deal__isnull=True).update(deal=deal)
+    deals_next_step_refresh([deal.pk])
     activities.filter(account__isnull=True).update(account=account)
     if contact is not None:
         activities.filter(contact__isnull=True).update(contact=contact)

@@ -28,7 +28,8 @@ DEAL_EXPORT_COLUMNS: Columns = [
     ("closed_on", "closed_on"), ("closed_at", "closed_at"), ("lost_reason", "lost_reason__name"),
     ("external_id", "external_id"), ("owner", "owner__username"), ("team", "team__name"),
     ("source", "lead__source"), ("source_detail", "lead__source_detail"),
-    ("created_at", "created_at"),
+    ("created_at", "created_at"), ("next_step", "next_step_state"),
+    ("next_activity_at", "next_activity_at"), ("open_activities", "open_activity_count"),
 ]  # fmt: skip
 STAGE_COLUMN = "entered {}"
 
@@ -50,7 +51,11 @@ def deal_export(
     none is given): the first time the deal entered it, or empty. Moments an import had to
     estimate are left empty, so a round trip never turns a guess into a fact.
     """
-    from salesflow.pipeline.selectors import pipeline_default, stages_active
+    from salesflow.pipeline.selectors import (
+        deals_annotate_next_step,
+        pipeline_default,
+        stages_active,
+    )
 
     pipeline = pipeline or pipeline_default()
     columns = list(DEAL_EXPORT_COLUMNS)
@@ -62,7 +67,7 @@ def deal_export(
             filter=Q(stage_changes__to_stage=stage, stage_changes__is_estimated=False),
         )
         columns.append((STAGE_COLUMN.format(stage.name), alias))
-    deals = deals.annotate(**annotations)
+    deals = deals_annotate_next_step(deals.annotate(**annotations))
     for extension in _extensions:
         deals, extra = extension(deals)
         columns += extra

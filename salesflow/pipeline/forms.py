@@ -30,6 +30,7 @@ from salesflow.pipeline.models import (
 from salesflow.pipeline.selectors import (
     BOARD_CLOSED_CHOICES,
     BOARD_CLOSED_PERIOD,
+    NEXT_STEP_CHOICES,
     stage_next_of,
     stages_active,
 )
@@ -188,8 +189,8 @@ class DealReopenForm(ActionForm):
 
 # The deal list's filters in the order of the filter bar; custom fields follow.
 DEAL_FILTER_ORDER = [
-    "q", "pipeline", "stage", "outcome", "owner", "team", "industry", "created_from",
-    "created_to", "closed_from", "closed_to",
+    "q", "pipeline", "stage", "outcome", "next_step", "owner", "team", "industry",
+    "created_from", "created_to", "closed_from", "closed_to",
 ]  # fmt: skip
 
 
@@ -198,6 +199,12 @@ class DealFilterForm(CustomFilterFormMixin, TeamPeriodFilterForm, ListFilterForm
     pipeline = forms.TypedChoiceField(required=False, coerce=int, empty_value=None)
     stage = forms.TypedChoiceField(required=False, coerce=int, empty_value=None)
     outcome = forms.ChoiceField(required=False, choices=with_blank(Outcome.choices, "Any outcome"))
+    next_step = forms.ChoiceField(
+        required=False,
+        label="Next step",
+        choices=with_blank(NEXT_STEP_CHOICES, "Any next step"),
+        help_text="Open deals only.",
+    )
     owner = owner_filter()
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

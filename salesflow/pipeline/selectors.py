@@ -6,7 +6,21 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Sum, Window
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    Exists,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    When,
+    Window,
+)
 from django.db.models.functions import RowNumber
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -39,6 +53,67 @@ def deals_visible_to(user: Any) -> QuerySet[Deal]:
     return Deal.objects.filter(policy.readable_q(user))
 
 
+# A deal's next step (its activities, counted on the deal by the activities app): none planned,
+# one overdue, or one planned. Closed deals need none and have no state.
+NEXT_STEP_NONE, NEXT_STEP_OVERDUE, NEXT_STEP_PLANNED = "none", "overdue", "planned"
+NEXT_STEP_CHOICES = [
+    (NEXT_STEP_NONE, "None planned"),
+    (NEXT_STEP_OVERDUE, "Overdue"),
+    (NEXT_STEP_PLANNED, "Planned"),
+]
+
+
+def deals_next_step_q(state: str, *, now: dt.datetime | None = None) -> Q:
+    """Open deals whose next step is in `state` (none, overdue or planned)."""
+    now = now or timezone.now()
+    is_open = Q(outcome=Outcome.OPEN)
+    if state == NEXT_STEP_NONE:
+        return is_open & Q(open_activity_count=0)
+    if state == NEXT_STEP_OVERDUE:
+        return is_open & Q(open_activity_count__gt=0, next_activity_at__lt=now)
+    if state == NEXT_STEP_PLANNED:
+        return (
+            is_open
+            & Q(open_activity_count__gt=0)
+            & (Q(next_activity_at__isnull=True) | Q(next_activity_at__gte=now))
+        )
+    raise ValueError(f"Unknown next-step state {state!r}.")
+
+
+def deals_needing_next_step_q(*, now: dt.datetime | None = None) -> Q:
+    """Open deals with no next step or an overdue one: the ones the board and My day flag."""
+    return deals_next_step_q(NEXT_STEP_NONE, now=now) | deals_next_step_q(
+        NEXT_STEP_OVERDUE, now=now
+    )
+
+
+def deals_annotate_next_step(deals: QuerySet[Deal], *, now: dt.datetime | None = None) -> Any:
+    """Adds `next_step_state` in SQL (none, overdue, planned; null for closed deals), for a
+    list column or an export."""
+    now = now or timezone.now()
+    return deals.annotate(
+        next_step_state=Case(
+            *(
+                When(deals_next_step_q(state, now=now), then=Value(state))
+                for state in (NEXT_STEP_NONE, NEXT_STEP_OVERDUE, NEXT_STEP_PLANNED)
+            ),
+            default=Value(None),
+            output_field=CharField(),
+        )
+    )
+
+
+def deal_next_step_state(deal: Deal, *, now: dt.datetime | None = None) -> str | None:
+    """The state of one deal's next step from its columns (no query); None when closed."""
+    if deal.outcome != Outcome.OPEN:
+        return None
+    if not deal.open_activity_count:
+        return NEXT_STEP_NONE
+    if deal.next_activity_at is not None and deal.next_activity_at < (now or timezone.now()):
+        return NEXT_STEP_OVERDUE
+    return NEXT_STEP_PLANNED
+
+
 def deals_closed_on_q(*, start: dt.date | None = None, end: dt.date | None = None) -> Q:
     """Deals closed on a day from `start` to `end` (both included, either open). The day is
     `closed_on` (the day the customer decided, which every close fills); deals closed before
@@ -64,13 +139,14 @@ def deals_filtered(
     closed_from: dt.date | None = None,
     closed_to: dt.date | None = None,
     industry: str = "",
+    next_step: str = "",
     **filters: Any,
 ) -> QuerySet[Deal]:
     """The deal list: visible deals matching the search box (deal or account name) and the
     list's filters: field lookups such as `stage`, `owner`, `outcome`; `team` (a team or its
     id, its sub-teams included); the days the deal was created and closed
-    (`deals_closed_on_q`); the account's industry, ignoring case. Filters only narrow what the
-    user may read."""
+    (`deals_closed_on_q`); the account's industry, ignoring case; the state of the next step
+    (`deals_next_step_q`: open deals only). Filters only narrow what the user may read."""
     deals = deals_visible_to(user).select_related("account", "stage", "owner")
     if q:
         deals = deals.filter(Q(name__icontains=q) | accounts_name_key_q(q, prefix="account__"))
@@ -84,7 +160,23 @@ def deals_filtered(
         deals = deals.filter(deals_closed_on_q(start=closed_from, end=closed_to))
     if industry.strip():
         deals = deals.filter(account__industry__iexact=industry.strip())
+    if next_step:
+        deals = deals.filter(deals_next_step_q(next_step))
     return deals.filter(**filters)
+
+
+def deals_needing_next_step(
+    user: Any, *, owner: Any, team_ids: list[int] | None = None, now: dt.datetime | None = None
+) -> QuerySet[Deal]:
+    """Open deals of `owner` (and of the teams `team_ids`) that `user` may see with no next
+    step or an overdue one; those without any first, then the longest overdue."""
+    return (
+        deals_visible_to(user)
+        .filter(_mine_or_teams(owner, team_ids))
+        .filter(deals_needing_next_step_q(now=now))
+        .select_related("account", "owner", "stage")
+        .order_by(F("next_activity_at").asc(nulls_first=True), "pk")
+    )
 
 
 def _mine_or_teams(owner: Any, team_ids: list[int] | None) -> Q:

@@ -64,7 +64,7 @@ def test_list_query_count_does_not_grow(rep_client, rep, rows, django_assert_max
             {"deal": None, "contact": ContactFactory(owner=rep)},
         ][index % 3]
         ActivityFactory(owner=rep, **links)
-    with django_assert_max_num_queries(7):  # +1: custom fields
+    with django_assert_max_num_queries(8):  # +1: custom fields, +1: invitation reasons filter
         assert rep_client.get(url("activity-list")).status_code == 200
 
 
@@ -200,25 +200,30 @@ def test_edit_is_not_found_for_an_outsider(activity, outsider):
     assert client_for(outsider).get(url("activity-edit", activity.pk)).status_code == 404
 
 
+NO_STEP = {"plan": "none", "no_next_step_reason": "They signed elsewhere"}
+
+
 def test_complete_marks_done_and_goes_back(rep_client, activity):
     response = rep_client.post(
-        url("activity-complete", activity.pk), {"next": "/deals/", "outcome": "Agreed a demo"}
+        url("activity-complete", activity.pk),
+        {"next": "/deals/", "outcome": "Agreed a demo", **NO_STEP},
     )
     assert response.status_code == 302 and response["Location"] == "/deals/"
     activity.refresh_from_db()
     assert activity.done_at is not None and activity.outcome == "Agreed a demo"
+    assert activity.no_next_step_reason == "They signed elsewhere"
 
 
 def test_complete_ignores_a_next_pointing_elsewhere(rep_client, activity):
     response = rep_client.post(
-        url("activity-complete", activity.pk), {"next": "https://evil.example/"}
+        url("activity-complete", activity.pk), {"next": "https://evil.example/", **NO_STEP}
     )
-    assert response["Location"] == url("activity-list")
+    assert response["Location"] == url("activity-detail", activity.pk)
 
 
 def test_complete_twice_is_a_message(rep_client, activity):
-    rep_client.post(url("activity-complete", activity.pk))
-    response = rep_client.post(url("activity-complete", activity.pk), follow=True)
+    rep_client.post(url("activity-complete", activity.pk), NO_STEP)
+    response = rep_client.post(url("activity-complete", activity.pk), NO_STEP, follow=True)
     assert "already done" in response.content.decode()
 
 
@@ -232,8 +237,63 @@ def test_complete_is_not_found_for_an_outsider(activity, outsider):
     assert client_for(outsider).post(url("activity-complete", activity.pk)).status_code == 404
 
 
-def test_complete_answers_get_with_405(rep_client, activity):
-    assert rep_client.get(url("activity-complete", activity.pk)).status_code == 405
+def test_complete_shows_the_form_and_htmx_gets_only_the_form(rep_client, activity):
+    page = rep_client.get(url("activity-complete", activity.pk), {"next": "/deals/"})
+    assert page.status_code == 200 and "<html" in page.content.decode()
+    assert 'name="next_subject"' in page.content.decode()
+    inline = rep_client.get(url("activity-complete", activity.pk), **HTMX)
+    assert "<html" not in inline.content.decode() and 'name="plan"' in inline.content.decode()
+
+
+def test_completing_a_call_without_a_next_step_or_a_reason_is_refused(rep_client, activity):
+    response = rep_client.post(url("activity-complete", activity.pk), {"outcome": "Reached"})
+    assert response.status_code == 200
+    assert "Plan the next step, or say why there is none." in response.content.decode()
+    response = rep_client.post(url("activity-complete", activity.pk), {"plan": "none"})
+    assert "Say why there is no next step." in response.content.decode()
+    activity.refresh_from_db()
+    assert activity.done_at is None and activity.outcome == ""
+
+
+def test_completing_with_a_next_step_plans_the_follow_up_on_the_same_deal(
+    rep_client, rep, activity, deal
+):
+    due = timezone.now() + dt.timedelta(days=2)
+    response = rep_client.post(
+        url("activity-complete", activity.pk),
+        {
+            "next": deal.get_absolute_url(),
+            "outcome": "Wants a demo",
+            "plan": "plan",
+            "next_type": "demo",
+            "next_subject": "Demo for the buyer",
+            "next_due_at": timezone.localtime(due).strftime("%Y-%m-%dT%H:%M"),
+        },
+        follow=True,
+    )
+    follow_up = Activity.objects.get(follows=activity)
+    assert (follow_up.type, follow_up.subject, follow_up.deal, follow_up.owner) == (
+        "demo",
+        "Demo for the buyer",
+        deal,
+        rep,
+    )
+    assert "Next step: demo “Demo for the buyer”" in response.content.decode()
+    deal.refresh_from_db()
+    assert deal.open_activity_count == 1
+    assert deal.next_activity_at == due.replace(second=0, microsecond=0)
+
+
+def test_a_refused_next_step_leaves_the_activity_open(rep_client, activity):
+    response = rep_client.post(
+        url("activity-complete", activity.pk),
+        {"plan": "plan", "next_type": "call", "next_subject": "", "next_due_at": ""},
+    )
+    assert response.status_code == 200
+    assert "Required for the next step." in response.content.decode()
+    activity.refresh_from_db()
+    assert activity.done_at is None
+    assert not Activity.objects.filter(follows=activity).exists()
 
 
 def test_delete_after_confirmation(rep_client, activity, deal):

@@ -25,10 +25,8 @@ from salesflow.analytics.labels import team_labels, user_labels
 from salesflow.analytics.registry import Chart, Column, Option, Report, ReportSpec, report_register
 from salesflow.pipeline.models import WON_OUTCOMES
 
-# Invitations (inviting a customer to a meeting, a demo, an event) are not recorded yet. When
-# they are, their success rate (accepted / sent, per rep) belongs here as one more grouped
-# query merged into the rows, with a column "Invitations accepted" of kind "rate".
-INVITATIONS_NOTE = "Invitation success rate will appear once invitations are recorded."
+# Invitations have their own report (reports/invitations.py): success rate per rep and reason.
+INVITATIONS_NOTE = "Invitation success rates per rep and per reason: see the Invitations report."
 
 
 def activities_reported(viewer: Any, filters: ReportFilters) -> QuerySet[Activity]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
@@ -40,8 +40,10 @@ from salesflow.pipeline.models import (
     StageKind,
 )
 from salesflow.pipeline.selectors import (
+    NEXT_STEP_CHOICES,
     deal_get_for_user,
     deal_move_blockers,
+    deal_next_step_state,
     deals_filtered,
     pipeline_default,
     stage_resolve,
@@ -101,6 +103,9 @@ class DealPatch(VersionedPatch):
     visibility: VisibilityIn = Field(None)
 
 
+NextStepState = Literal[tuple(state for state, _ in NEXT_STEP_CHOICES)]  # type: ignore[misc]
+
+
 class DealOut(OwnedOut):
     custom: dict[str, Any] = Field(default_factory=dict, description=CUSTOM_OUT_DESCRIPTION)
     name: str
@@ -121,11 +126,23 @@ class DealOut(OwnedOut):
     closed_at: dt.datetime | None
     closed_on: dt.date | None
     external_id: str
+    next_activity_at: dt.datetime | None = Field(
+        description="When the deal's earliest open activity is due (undated ones aside)."
+    )
+    open_activity_count: int = Field(description="The deal's activities not done yet.")
+    next_step: NextStepState | None = Field(
+        description="none: no open activity; overdue: the next one is past due; planned. "
+        "Null for a closed deal."
+    )
     version: int
 
     @staticmethod
     def resolve_account_name(deal: Any) -> str | None:
         return deal.account.name if deal.account_id else None
+
+    @staticmethod
+    def resolve_next_step(deal: Any) -> str | None:
+        return deal_next_step_state(deal)
 
 
 class DealList(Schema):
@@ -149,6 +166,9 @@ class DealQuery(TeamPeriodQuery):
     outcome: OutcomeIn | None = None
     owner_id: int | None = None
     account_id: int | None = None
+    next_step: NextStepState | None = Field(
+        None, description="Open deals whose next step is none, overdue or planned."
+    )
 
 
 OVERRIDE = "A manager or admin moves on despite unmet exit criteria by saying why."
@@ -222,7 +242,7 @@ def _stage(pipeline: Pipeline, value: StageRef) -> Stage:
 )
 def deal_list(request: HttpRequest, query: Query[DealQuery]) -> dict[str, Any]:
     deals = filtered(
-        deals_filtered(request.auth, **team_period_filters(query)),
+        deals_filtered(request.auth, next_step=query.next_step or "", **team_period_filters(query)),
         name__icontains=query.q,
         pipeline_id=query.pipeline_id,
         stage_id=query.stage_id,

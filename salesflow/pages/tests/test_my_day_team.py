@@ -106,5 +106,14 @@ def test_team_view_query_count_does_not_grow(manager, rep, rows, django_assert_m
         ActivityFactory(owner=rep, deal=deal, due_at=NOON - dt.timedelta(hours=index + 1))
     client = client_for(manager)
     client.get(DAY)
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(9):  # +1: deals needing a next step
         assert client.get(DAY).status_code == 200
+
+
+def test_deals_needing_a_next_step_follow_the_mine_or_team_choice(manager, team_work):
+    # Every deal of team_work has an overdue call: each needs its next step.
+    client = client_for(manager)
+    team = client.get(DAY, {"scope": "team"}).context["needing_next_step"]
+    assert {deal.name for deal in team} == {"Manager deal", "Rep deal", "Desk deal"}
+    mine = client.get(DAY, {"scope": "mine"}).context["needing_next_step"]
+    assert [deal.name for deal in mine] == ["Manager deal"]

@@ -49,19 +49,51 @@ def test_dashboard_lists_overdue_and_today_with_done_buttons(rep_client, rep, no
     assert [a.subject for a in response.context["today"]] == ["Call at three"]
     content = response.content.decode()
     assert "Next week" not in content and "Already done" not in content
-    assert content.count('action="/activities/') == 2
+    assert content.count('aria-label="Done: ') == 2
 
 
 def test_done_button_completes_and_returns_to_the_dashboard(rep_client, rep, noon):
     activity = ActivityFactory(owner=rep, subject="Late call", due_at=noon - dt.timedelta(days=1))
+    complete = reverse("activities:activity-complete", args=[activity.pk])
+    form = rep_client.get(complete, {"next": reverse("pages:dashboard")}, HTTP_HX_REQUEST="true")
+    assert "<html" not in form.content.decode() and "Why no next step" in form.content.decode()
     response = rep_client.post(
-        reverse("activities:activity-complete", args=[activity.pk]),
-        {"next": reverse("pages:dashboard")},
+        complete,
+        {
+            "next": reverse("pages:dashboard"),
+            "outcome": "Reached them",
+            "plan": "plan",
+            "next_type": "meeting",
+            "next_subject": "Meet the buyer",
+            "next_due_at": (noon + dt.timedelta(hours=4)).strftime("%Y-%m-%dT%H:%M"),
+        },
         follow=True,
     )
     assert response.redirect_chain[-1][0] == reverse("pages:dashboard")
     assert "Done: Late call" in response.content.decode()
+    assert [a.subject for a in response.context["today"]] == ["Meet the buyer"]
     assert list(response.context["overdue"]) == []
+
+
+def test_my_day_lists_my_deals_needing_a_next_step(rep_client, rep, teammate, noon):
+    DealFactory(owner=rep, name="Nothing planned")
+    late = DealFactory(owner=rep, name="Late one")
+    ActivityFactory(owner=rep, deal=late, due_at=noon - dt.timedelta(days=3))
+    fine = DealFactory(owner=rep, name="On track")
+    ActivityFactory(owner=rep, deal=fine, due_at=noon + dt.timedelta(days=3))
+    DealFactory(owner=teammate, name="Teammate's deal")
+    closed = DealFactory(owner=rep, name="Closed one")
+    deal_close(closed, outcome=Outcome.LOST, acting_user=rep, lost_reason=lost_reason())
+
+    response = rep_client.get(reverse("pages:dashboard"))
+
+    assert [d.name for d in response.context["needing_next_step"]] == [
+        "Nothing planned",
+        "Late one",
+    ]
+    section = response.content.decode().split('id="next-steps"')[1].split("</section>")[0]
+    assert "No next step" in section and "Next step overdue" in section
+    assert "On track" not in section and "Teammate" not in section
 
 
 def test_dashboard_shows_the_page_shell(rep_client, rep, admin_user):
@@ -87,7 +119,7 @@ def test_dashboard_query_count_does_not_grow(
     for index in range(rows):
         deal = DealFactory(owner=rep, stage=stages[index % 3], account=AccountFactory(owner=rep))
         ActivityFactory(owner=rep, deal=deal, due_at=noon - dt.timedelta(hours=index))
-    with django_assert_max_num_queries(7):
+    with django_assert_max_num_queries(8):  # +1: deals needing a next step
         assert rep_client.get(reverse("pages:dashboard")).status_code == 200
 
 
