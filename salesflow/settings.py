@@ -278,12 +278,34 @@ SALESFLOW_IMPORT_FILE_DAYS = int(os.environ.get("SALESFLOW_IMPORT_FILE_DAYS", "3
 # checkout unless set (an installed copy points it at its own folder).
 SALESFLOW_IMPORT_PRESETS_DIR = os.environ.get("SALESFLOW_IMPORT_PRESETS_DIR") or None
 
+# The site's own address for links in emails and calendar feeds (unsubscribe, digest, ICS);
+# empty: the address of the request that started the work (http://127.0.0.1:8000 when none).
+SALESFLOW_SITE_URL = os.environ.get("SALESFLOW_SITE_URL", "")
+# Customer communications (docs/outreach.md): campaign emails per minute (one batch a minute),
+# and minutes to wait before trying again after the mail server was down.
+SALESFLOW_EMAIL_RATE_PER_MINUTE = int(os.environ.get("SALESFLOW_EMAIL_RATE_PER_MINUTE", "60"))
+SALESFLOW_EMAIL_RETRY_MINUTES = int(os.environ.get("SALESFLOW_EMAIL_RETRY_MINUTES", "5"))
+
+# The daily digest (docs/followup.md) goes out from this hour on, local time (TIME_ZONE).
+SALESFLOW_DIGEST_HOUR = int(os.environ.get("SALESFLOW_DIGEST_HOUR", "7"))
+# Call review (docs/coaching.md): the largest call recording accepted.
+SALESFLOW_RECORDING_MAX_BYTES = int(os.environ.get("SALESFLOW_RECORDING_MAX_BYTES", "52428800"))
+# Won deals (docs/customers.md): days after the win the owner is asked to request a referral.
+SALESFLOW_REFERRAL_ASK_AFTER_DAYS = int(os.environ.get("SALESFLOW_REFERRAL_ASK_AFTER_DAYS", "7"))
+
 # Tasks `salesflow worker` runs on its own, every so many hours: (dotted path of the task, hours).
 # The schedule lives in the database queue, so several workers never run a task twice as often.
 SALESFLOW_WORKER_SCHEDULE = [
     ("salesflow.imports.tasks.imports_cleanup_task", 6),
     # Learn the win and conversion probabilities again from the newest closed deals and leads.
     ("salesflow.analytics.tasks.forecast_train_task", 24),
+    # Campaigns whose next batch is over 30 minutes late (a worker died, the mail server was
+    # down) are started again; nobody gets the same email twice.
+    ("salesflow.outreach.tasks.mailings_restart_task", 1),
+    # Follow-up: tier rules, contact dates, a task for each account due for contact.
+    ("salesflow.followup.tasks.followup_daily_task", 24),
+    # The daily digest: runs hourly, sends once a day from SALESFLOW_DIGEST_HOUR on.
+    ("salesflow.followup.tasks.digest_task", 1),
 ]
 
 LOGGING = {

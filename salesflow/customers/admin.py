@@ -17,19 +17,51 @@ from salesflow.core.normalize import (
     normalize_phone,
     person_name_key,
 )
-from salesflow.customers.models import Account, Contact
+from salesflow.customers.models import Account, Contact, TierLevel, active_tiers
+from salesflow.customers.services import account_contact_due_refresh, accounts_contact_due_refresh
+
+
+class AccountAdminForm(forms.ModelForm):
+    """The tier is one of the tiers admins defined (the account keeps a retired one)."""
+
+    tier = forms.ChoiceField(choices=())
+
+    class Meta:
+        model = Account
+        fields = "__all__"  # noqa: DJ007 (the admin's fieldsets choose what is shown)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        choices = active_tiers.choices
+        current = self.instance.tier if self.instance.pk else ""
+        if current and current not in dict(choices):
+            choices.append((current, f"{current} (retired)"))
+        self.fields["tier"].choices = choices
+
+
+@admin.register(TierLevel)
+class TierLevelAdmin(VersionedAdmin):
+    list_display = ("code", "name", "position", "contact_every_days", "channel", "is_active")
+    list_filter = ("is_active", "channel")
+    ordering = ("position", "code")
+
+    def save_model(self, request: Any, obj: TierLevel, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        accounts_contact_due_refresh(tiers=[obj.code])  # as tier_update does
 
 
 @admin.register(Account)
 class AccountAdmin(VersionedAdmin):
+    form = AccountAdminForm
     list_display = ("name", "industry", "size_band", "region", "tier", "owner", "team")
-    list_display += ("visibility", "updated_at")
-    list_filter = owned_list_filters("tier", "size_band", "region", "industry")
+    list_display += ("next_contact_due_on", "visibility", "updated_at")
+    list_filter = owned_list_filters("tier", "tier_by_hand", "size_band", "region", "industry")
     list_select_related = ("owner", "team")
     search_fields = ("name", "website")
     autocomplete_fields = ("owner", "team")
     fieldsets = (
-        (None, {"fields": ("name", "industry", "size_band", "region", "website", "tier", "notes")}),
+        (None, {"fields": ("name", "industry", "size_band", "region", "website", "notes")}),
+        ("Tier and contact", {"fields": ("tier", "tier_by_hand")}),
         OWNERSHIP_FIELDSET,
         RECORD_FIELDSET,
     )
@@ -37,6 +69,7 @@ class AccountAdmin(VersionedAdmin):
     def save_model(self, request: Any, obj: Account, form: Any, change: bool) -> None:
         obj.name_key = name_key(obj.name)  # as account_create/account_update do
         super().save_model(request, obj, form, change)
+        account_contact_due_refresh(obj)
 
 
 class ContactAdminForm(forms.ModelForm):

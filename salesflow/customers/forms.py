@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django import forms
+from django.utils import timezone
 
 from salesflow.core.forms import (
     ContactFieldsMixin,
@@ -11,7 +13,7 @@ from salesflow.core.forms import (
     VersionedServiceForm,
     with_blank,
 )
-from salesflow.customers.models import Account, Contact, Tier
+from salesflow.customers.models import Account, Contact, TierLevel, active_tiers
 from salesflow.customers.selectors import accounts_visible_to
 from salesflow.customfields.forms import CustomFieldsFormMixin
 from salesflow.customfields.lists import CustomFilterFormMixin
@@ -20,9 +22,29 @@ from salesflow.users.forms import OwnerFieldMixin, owner_filter
 OWNERSHIP = ("Owner and sharing", ["owner", "visibility"])
 
 
+BY_RULES = "By the tier rules"
+
+
+def tier_choices(current: str = "") -> list[tuple[str, str]]:
+    """The active tiers, plus the record's own retired tier so saving keeps it."""
+    choices = active_tiers.choices
+    if current and current not in dict(choices):
+        name = TierLevel.objects.filter(code=current).values_list("name", flat=True).first()
+        choices.append((current, f"{name or current} (retired)"))
+    return choices
+
+
 class AccountForm(CustomFieldsFormMixin, OwnerFieldMixin, VersionedServiceForm):
     custom_kind = "account"
     website = forms.URLField(required=False, max_length=200, assume_scheme="https")
+    tier = forms.ChoiceField(
+        required=False,
+        help_text=(
+            "Choose a tier to set it by hand: the tier rules never change it then. "
+            f"“{BY_RULES}” hands it back to the rules (an account they don't place gets the "
+            "lowest tier)."
+        ),
+    )
 
     fieldsets = [
         ("Company", ["name", "industry", "size_band", "region", "website", "tier"]),
@@ -49,6 +71,27 @@ class AccountForm(CustomFieldsFormMixin, OwnerFieldMixin, VersionedServiceForm):
         self.limit_choices("parent", parents)
         self.fields["parent"].empty_label = "No parent account"
         self.fields["currency"].required = False
+        current = self.record.tier if self.record is not None else ""
+        rules_label = BY_RULES
+        if self.record is not None and not self.record.tier_by_hand:
+            rules_label = f"{BY_RULES} (now {self.record.tier})"
+            self.initial["tier"] = ""
+        self.fields["tier"].choices = [("", rules_label), *tier_choices(current)]
+
+    def _tier_data(self, data: dict[str, Any]) -> dict[str, Any]:
+        """A chosen tier is set by hand; "by the rules" hands the tier back to them."""
+        if "tier" in data:
+            tier = data.pop("tier")
+            data["tier_by_hand"] = bool(tier)
+            if tier:
+                data["tier"] = tier
+        return data
+
+    def values(self) -> dict[str, Any]:
+        return self._tier_data(super().values())
+
+    def changes(self) -> dict[str, Any]:
+        return self._tier_data(super().changes())
 
     def clean_currency(self) -> str:
         # Left blank, the revenue keeps its currency (a new account: the model's default).
@@ -67,7 +110,7 @@ class ContactForm(CustomFieldsFormMixin, OwnerFieldMixin, ContactFieldsMixin, Ve
     fieldsets = [
         ("Person", ["first_name", "last_name", "position", "account", "email", "phone"]),
         ("Consent", ["has_consent", "do_not_contact"]),
-        ("Personal profile", PROFILE),
+        ("Personal profile", [*PROFILE, "topics"]),
         OWNERSHIP,
         ("Notes", ["notes"]),
     ]
@@ -76,10 +119,11 @@ class ContactForm(CustomFieldsFormMixin, OwnerFieldMixin, ContactFieldsMixin, Ve
         model = Contact
         fields = [
             "first_name", "last_name", "position", "account", "email", "phone", "has_consent",
-            "do_not_contact", *PROFILE, "owner", "visibility", "notes",
+            "do_not_contact", *PROFILE, "topics", "owner", "visibility", "notes",
         ]  # fmt: skip
         widgets = {
             **{name: forms.Textarea(attrs={"rows": 2}) for name in PROFILE},
+            "topics": forms.Textarea(attrs={"rows": 3}),
             "birthday": DateInput(),
             "phone": forms.TelInput(),
             "notes": forms.Textarea(attrs={"rows": 4}),
@@ -99,15 +143,37 @@ class ContactForm(CustomFieldsFormMixin, OwnerFieldMixin, ContactFieldsMixin, Ve
 
 class AccountFilterForm(CustomFilterFormMixin, ListFilterForm):
     custom_kind = "account"
-    tier = forms.ChoiceField(required=False, choices=with_blank(Tier.choices, "Any tier"))
+    tier = forms.ChoiceField(required=False)
     industry = forms.ChoiceField(required=False)
     region = forms.ChoiceField(required=False)
     owner = owner_filter()
+    contact = forms.ChoiceField(
+        required=False,
+        label="Contact due",
+        choices=[
+            ("", "Any"),
+            ("overdue", "Overdue for contact"),
+            ("week", "Due within 7 days"),
+        ],
+    )
 
     def __init__(self, data: Any, *, user: Any, industries: list[str], regions: list[str]) -> None:
         super().__init__(data, user=user)
+        every_tier = TierLevel.objects.order_by("position", "code").values_list("code", "name")
+        self.fields["tier"].choices = with_blank(list(every_tier), "Any tier")
         self.fields["industry"].choices = with_blank([(i, i) for i in industries], "Any industry")
         self.fields["region"].choices = with_blank([(r, r) for r in regions], "Any region")
+
+    def filters(self) -> dict[str, Any]:
+        """The list's filters; "contact due" as a lookup on the next contact due day."""
+        filters = super().filters()
+        contact = filters.pop("contact", "")
+        today = timezone.localdate()
+        if contact == "overdue":
+            filters["next_contact_due_on__lt"] = today
+        elif contact == "week":
+            filters["next_contact_due_on__lte"] = today + dt.timedelta(days=7)
+        return filters
 
 
 class ContactFilterForm(CustomFilterFormMixin, ListFilterForm):

@@ -19,9 +19,86 @@ class SizeBand(models.TextChoices):
 
 
 class Tier(models.TextChoices):
+    """The tiers a new installation starts with (seeded as `TierLevel` rows by a migration).
+
+    Admins add, rename, reorder and retire tiers (`TierLevel`); `Account.tier` holds a tier's
+    code and the services check it against the active tiers (`active_tiers`).
+    """
+
     A = "A", "A (key account)"
     B = "B", "B"
     C = "C", "C"
+
+
+class ContactChannel(models.TextChoices):
+    """How a tier's accounts are preferably contacted: the activity types of a contact."""
+
+    CALL = "call", "Call"
+    EMAIL = "email", "Email"
+    MEETING = "meeting", "Meeting"
+    VISIT = "visit", "Visit"
+    DEMO = "demo", "Demo"
+
+
+class TierLevel(VersionedModel, TimeStampedModel):
+    """A tier of accounts (A, B, C ... as admins define them) with its contact cadence: an
+    account of the tier is due for contact `contact_every_days` after its last contact."""
+
+    code = models.CharField(
+        max_length=16, unique=True, help_text="Short, as accounts and imports name the tier."
+    )
+    name = models.CharField(max_length=100)
+    position = models.PositiveSmallIntegerField(default=0, help_text="1 is the top tier.")
+    contact_every_days = models.PositiveSmallIntegerField(
+        "contact every (days)", default=30, validators=[MinValueValidator(1)]
+    )
+    channel = models.CharField(
+        "preferred channel",
+        max_length=16,
+        choices=ContactChannel.choices,
+        default=ContactChannel.CALL,
+    )
+    is_active = models.BooleanField(
+        default=True, help_text="A retired tier is no longer offered; its accounts keep it."
+    )
+
+    class Meta:
+        ordering = ["position", "code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(contact_every_days__gte=1), name="tier_contact_every_positive"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name or self.code
+
+
+class ActiveTiers:
+    """The active tiers as `choices` and `values`, read from the database each time: it stands
+    where a `TextChoices` class stood (the account form, imports, the API), so a tier an admin
+    adds is offered at once."""
+
+    @property
+    def choices(self) -> list[tuple[str, str]]:
+        rows = TierLevel.objects.filter(is_active=True).order_by("position", "code")
+        return list(rows.values_list("code", "name"))
+
+    @property
+    def values(self) -> list[str]:
+        return [code for code, _name in self.choices]
+
+    @property
+    def labels(self) -> list[str]:
+        return [name for _code, name in self.choices]
+
+
+active_tiers = ActiveTiers()
+
+
+def tier_names() -> dict[str, str]:
+    """Every tier's name by code, retired ones included (old accounts and reports name them)."""
+    return dict(TierLevel.objects.values_list("code", "name"))
 
 
 # Year founded: no company we sell to is older than this, and none is founded in the future
@@ -40,7 +117,19 @@ class Account(OwnedModel, VersionedModel, TimeStampedModel):
     size_band = models.CharField(max_length=16, choices=SizeBand.choices, blank=True)
     region = models.CharField(max_length=100, blank=True)
     website = models.URLField(blank=True)
-    tier = models.CharField(max_length=1, choices=Tier.choices, default=Tier.C)
+    # The code of a `TierLevel`; checked against the active tiers by the services.
+    tier = models.CharField(max_length=16, default=Tier.C)
+    # Set by hand: the tier rules (salesflow.followup) never change it.
+    tier_by_hand = models.BooleanField(
+        "tier set by hand",
+        default=False,
+        help_text="The tier rules never change a tier set by hand.",
+    )
+    # Kept by salesflow.followup: the latest done contact (call, email, meeting, visit, demo,
+    # invitation) on the account, its contacts or its deals; and the day the next one is due
+    # (last contact, or the account's creation, plus the tier's cadence).
+    last_contact_at = models.DateTimeField(null=True, blank=True, editable=False)
+    next_contact_due_on = models.DateField(null=True, blank=True, editable=False)
     annual_revenue = models.DecimalField(
         max_digits=16, decimal_places=2, null=True, blank=True, validators=[MinValueValidator(0)]
     )
@@ -75,6 +164,7 @@ class Account(OwnedModel, VersionedModel, TimeStampedModel):
             models.Index(fields=["name"], name="account_name_idx"),
             models.Index(fields=["name_key"], name="account_name_key_idx"),
             models.Index(fields=["owner", "team", "visibility"], name="account_access_idx"),
+            models.Index(fields=["next_contact_due_on"], name="account_contact_due_idx"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -1,10 +1,13 @@
 from __future__ import annotations
 
-from collections.abc import Mapping
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 
 from salesflow.core.errors import AccessDenied
 from salesflow.core.normalize import name_key
@@ -134,3 +137,59 @@ def contact_get_for_user(user: Any, pk: int, *, write: bool = False) -> Contact:
     if write and not policy.can_write(user, contact):
         raise AccessDenied("You may see this contact but not change it.")
     return contact
+
+
+# Customer 360: the personal profile ------------------------------------------------------------
+
+# The account page lists its contacts' birthdays this many days ahead.
+BIRTHDAYS_AHEAD_DAYS = 30
+
+
+@dataclass(frozen=True)
+class Birthday:
+    """A birthday seen from `today`: the age now, and the next one (today counts as next)."""
+
+    born_on: dt.date
+    age: int
+    next_on: dt.date
+    days_until: int
+
+    @property
+    def next_age(self) -> int:
+        return self.age if self.days_until == 0 else self.age + 1
+
+
+def _anniversary(born_on: dt.date, year: int) -> dt.date:
+    """The birthday in `year`; one on 29 February falls on the 28th in other years."""
+    try:
+        return born_on.replace(year=year)
+    except ValueError:
+        return dt.date(year, 2, 28)
+
+
+def birthday_of(born_on: dt.date | None, *, today: dt.date | None = None) -> Birthday | None:
+    """Age and next birthday of someone born on `born_on` (None for no birthday)."""
+    if born_on is None:
+        return None
+    today = today or timezone.localdate()
+    this_year = _anniversary(born_on, today.year)
+    age = today.year - born_on.year - (1 if this_year > today else 0)
+    next_on = this_year if this_year >= today else _anniversary(born_on, today.year + 1)
+    return Birthday(born_on, max(age, 0), next_on, (next_on - today).days)
+
+
+def contacts_birthdays_upcoming(
+    contacts: Iterable[Contact],
+    *,
+    today: dt.date | None = None,
+    days: int = BIRTHDAYS_AHEAD_DAYS,
+) -> list[tuple[Contact, Birthday]]:
+    """The contacts (already fetched, e.g. an account's) whose birthday comes within `days`,
+    soonest first."""
+    today = today or timezone.localdate()
+    found = []
+    for contact in contacts:
+        birthday = birthday_of(contact.birthday, today=today)
+        if birthday is not None and birthday.days_until <= days:
+            found.append((contact, birthday))
+    return sorted(found, key=lambda pair: (pair[1].days_until, pair[0].full_name))

@@ -1,39 +1,77 @@
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone
 
 from salesflow.core.normalize import name_key, normalize_contact_fields, person_name_key
 from salesflow.core.services import fields_assign, instance_save_versioned
-from salesflow.customers.models import Account, Contact
+from salesflow.customers.models import Account, Contact, Tier, TierLevel, active_tiers
 from salesflow.customfields.services import custom_assign
 from salesflow.users.services import owner_change_check, ownership_defaults, record_require_write
 
 ACCOUNT_FIELDS = {
-    "name", "industry", "size_band", "region", "website", "tier", "notes",
+    "name", "industry", "size_band", "region", "website", "tier", "tier_by_hand", "notes",
     "annual_revenue", "currency", "employee_count", "founded_year", "parent",
     "owner", "team", "visibility",
 }  # fmt: skip
 CONTACT_FIELDS = {
     "account", "first_name", "last_name", "position", "email", "phone", "birthday", "family",
     "hobbies", "education", "achievements", "places_visited", "cultural_background", "notes",
-    "has_consent", "consent_at", "do_not_contact", "owner", "team", "visibility",
+    "has_consent", "consent_at", "do_not_contact", "topics", "owner", "team", "visibility",
 }  # fmt: skip
+
+
+# Called as `hook(account, changed=[field names])` after an account is created or changed
+# through the services, inside their transaction: salesflow.followup sets the tier by its rules
+# when the facts they read changed, or the tier was handed back to them.
+account_changed_hooks: list[Callable[..., None]] = []
+
+
+def account_changed_hook_register(hook: Callable[..., None]) -> None:
+    if hook not in account_changed_hooks:
+        account_changed_hooks.append(hook)
+
+
+def _account_changed(account: Account, changed: list[str]) -> None:
+    for hook in list(account_changed_hooks):
+        hook(account, changed=changed)
+
+
+def tier_default() -> str:
+    """The tier of a new account nobody chose one for: the lowest active tier."""
+    code = (
+        TierLevel.objects.filter(is_active=True)
+        .order_by("-position", "-code")
+        .values_list("code", flat=True)
+        .first()
+    )
+    return code or Tier.C
 
 
 @transaction.atomic
 def account_create(*, acting_user: Any, **data: Any) -> Account:
     data = ownership_defaults(acting_user=acting_user, data=data)
+    if data.get("tier"):
+        # A tier a person chose is kept from the rules, unless they say otherwise.
+        data.setdefault("tier_by_hand", True)
+    else:
+        data["tier"] = tier_default()
     account = Account()
     custom_assign(account, data, kind="account")
     fields_assign(account, data, allowed=ACCOUNT_FIELDS)
     account.name_key = name_key(account.name)
     account_company_check(account)
+    account_tier_check(account)
     account.full_clean()
     account.save()
+    account_contact_due_refresh(account)
+    _account_changed(account, list(data))
     return account
 
 
@@ -48,8 +86,192 @@ def account_update(
     if "name" in changed:
         account.name_key = name_key(account.name)
         changed.append("name_key")
+    if "tier" in changed:
+        account_tier_check(account)
+        # A tier a person chose is theirs: the rules leave it alone, unless the same change
+        # hands it back to them (tier_by_hand=False).
+        if "tier_by_hand" not in data and not account.tier_by_hand:
+            account.tier_by_hand = True
+            changed.append("tier_by_hand")
     account_company_check(account)
-    return instance_save_versioned(account, changed=changed, expected_version=expected_version)
+    instance_save_versioned(account, changed=changed, expected_version=expected_version)
+    if "tier" in changed:
+        account_contact_due_refresh(account)
+    if changed:
+        _account_changed(account, changed)
+    return account
+
+
+def account_tier_check(account: Account) -> None:
+    """An account's tier is one of the active tiers (a retired tier it has already is kept)."""
+    if account.tier in active_tiers.values:
+        return
+    if account.pk is not None:
+        kept = Account.objects.filter(pk=account.pk).values_list("tier", flat=True).first()
+        if kept == account.tier:
+            return
+    offered = ", ".join(active_tiers.values) or "none (add a tier in the settings first)"
+    raise ValidationError({"tier": f"Choose one of the tiers: {offered}."})
+
+
+# Contact cadence -------------------------------------------------------------------------------
+
+
+def tier_cadences() -> dict[str, int]:
+    """Days between contacts by tier code, retired tiers included (their accounts keep them)."""
+    return dict(TierLevel.objects.values_list("code", "contact_every_days"))
+
+
+def contact_due_on(
+    *, last_contact_at: dt.datetime | None, created_at: dt.datetime | None, every_days: int | None
+) -> dt.date | None:
+    """The day the next contact is due: the last contact (or, never contacted, the account's
+    creation) plus the tier's cadence; None for a tier without one."""
+    start = last_contact_at or created_at
+    if start is None or not every_days:
+        return None
+    return timezone.localdate(start) + dt.timedelta(days=every_days)
+
+
+def account_contact_due_refresh(account: Account) -> None:
+    """Recompute one account's next contact due from its tier and last contact."""
+    due = contact_due_on(
+        last_contact_at=account.last_contact_at,
+        created_at=account.created_at,
+        every_days=tier_cadences().get(account.tier),
+    )
+    if due != account.next_contact_due_on:
+        account.next_contact_due_on = due
+        Account.objects.filter(pk=account.pk).update(next_contact_due_on=due)
+
+
+BATCH = 500
+
+
+def accounts_contact_set(last_contacts: Mapping[int, dt.datetime | None]) -> int:
+    """Store the last contact of the given accounts (id -> moment, None: never contacted) and
+    their next contact due; answer how many accounts changed. Used by salesflow.followup, which
+    computes the last contacts from the activities."""
+    cadences = tier_cadences()
+    changed: list[Account] = []
+    ids = list(last_contacts)
+    for start in range(0, len(ids), BATCH):
+        rows = Account.objects.filter(pk__in=ids[start : start + BATCH]).only(
+            "pk", "tier", "created_at", "last_contact_at", "next_contact_due_on"
+        )
+        for account in rows:
+            last = last_contacts[account.pk]
+            due = contact_due_on(
+                last_contact_at=last,
+                created_at=account.created_at,
+                every_days=cadences.get(account.tier),
+            )
+            if (account.last_contact_at, account.next_contact_due_on) != (last, due):
+                account.last_contact_at = last
+                account.next_contact_due_on = due
+                changed.append(account)
+    Account.objects.bulk_update(
+        changed, ["last_contact_at", "next_contact_due_on"], batch_size=BATCH
+    )
+    return len(changed)
+
+
+def accounts_contact_due_refresh(*, tiers: Iterable[str] | None = None) -> int:
+    """Recompute the next contact due of every account (of the given tier codes): after a
+    tier's cadence changed, or tiers were set in bulk. Answers how many changed."""
+    accounts = Account.objects.all()
+    if tiers is not None:
+        accounts = accounts.filter(tier__in=list(tiers))
+    last = dict(accounts.values_list("pk", "last_contact_at"))
+    return accounts_contact_set(last)
+
+
+@transaction.atomic
+def accounts_tier_set(account_ids: Iterable[int], *, tier: str) -> int:
+    """Give accounts a tier in one update (the tier rules do; never hand-set accounts), then
+    recompute their next contact due. Answers how many accounts changed tier."""
+    rows = Account.objects.filter(pk__in=list(account_ids), tier_by_hand=False).exclude(tier=tier)
+    ids = list(rows.values_list("pk", flat=True))
+    if not ids:
+        return 0
+    Account.objects.filter(pk__in=ids).update(tier=tier, updated_at=timezone.now())
+    accounts_contact_set(
+        dict(Account.objects.filter(pk__in=ids).values_list("pk", "last_contact_at"))
+    )
+    return len(ids)
+
+
+# Tiers (admins) --------------------------------------------------------------------------------
+
+TIER_FIELDS = {"code", "name", "position", "contact_every_days", "channel", "is_active"}
+
+
+def _tier_require_admin(acting_user: Any) -> None:
+    from salesflow.users import policy
+
+    policy.require_admin(acting_user)
+
+
+@transaction.atomic
+def tier_create(*, acting_user: Any, **data: Any) -> TierLevel:
+    _tier_require_admin(acting_user)
+    tier = TierLevel()
+    fields_assign(tier, data, allowed=TIER_FIELDS)
+    tier.code = (tier.code or "").strip()
+    if not tier.position:
+        last = TierLevel.objects.aggregate(last=Max("position"))["last"] or 0
+        tier.position = last + 1
+    _tier_code_check(tier)
+    tier.full_clean(validate_constraints=False, validate_unique=False)
+    tier.save()
+    accounts_contact_due_refresh(tiers=[tier.code])  # accounts already named by this code
+    return tier
+
+
+@transaction.atomic
+def tier_update(
+    tier: TierLevel, *, acting_user: Any, expected_version: int | None = None, **data: Any
+) -> TierLevel:
+    """Change a tier. Its code cannot change once accounts have it; a new cadence moves the
+    next contact due of its accounts."""
+    _tier_require_admin(acting_user)
+    old_code = tier.code
+    changed = fields_assign(tier, data, allowed=TIER_FIELDS)
+    if "code" in changed:
+        tier.code = (tier.code or "").strip()
+        if Account.objects.filter(tier=old_code).exists():
+            raise ValidationError(
+                {"code": "Accounts have this tier: its code cannot change (rename it instead)."}
+            )
+        _tier_code_check(tier)
+    others_active = TierLevel.objects.filter(is_active=True).exclude(pk=tier.pk)
+    if "is_active" in changed and not tier.is_active and not others_active.exists():
+        raise ValidationError({"is_active": "Keep at least one active tier."})
+    instance_save_versioned(tier, changed=changed, expected_version=expected_version)
+    if "contact_every_days" in changed or "code" in changed:
+        accounts_contact_due_refresh(tiers=[tier.code])
+    return tier
+
+
+def _tier_code_check(tier: TierLevel) -> None:
+    if not tier.code:
+        raise ValidationError({"code": "Give the tier a short code, such as A."})
+    if TierLevel.objects.filter(code__iexact=tier.code).exclude(pk=tier.pk).exists():
+        raise ValidationError({"code": f"There is a tier with the code {tier.code} already."})
+
+
+@transaction.atomic
+def tier_move(tier: TierLevel, *, acting_user: Any, direction: str) -> None:
+    """Move a tier one place up (towards the top tier) or down; positions are renumbered."""
+    _tier_require_admin(acting_user)
+    tiers = list(TierLevel.objects.select_for_update().order_by("position", "code"))
+    index = next(i for i, row in enumerate(tiers) if row.pk == tier.pk)
+    other = index - 1 if direction == "up" else index + 1
+    if 0 <= other < len(tiers):
+        tiers[index], tiers[other] = tiers[other], tiers[index]
+    for position, row in enumerate(tiers, 1):
+        if row.position != position:
+            TierLevel.objects.filter(pk=row.pk).update(position=position)
 
 
 def account_company_check(account: Account) -> None:

@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from salesflow.audit.exports import records_export
@@ -20,7 +21,9 @@ from salesflow.customers.selectors import (
     account_parent_for_user,
     account_values_visible_to,
     accounts_filtered,
+    birthday_of,
     contact_get_for_user,
+    contacts_birthdays_upcoming,
     contacts_filtered,
     contacts_visible_to,
 )
@@ -30,6 +33,8 @@ from salesflow.users import policy
 ACCOUNT_EXPORT_COLUMNS = [
     ("id", "id"), ("name", "name"), ("industry", "industry"), ("size_band", "size_band"),
     ("region", "region"), ("website", "website"), ("tier", "tier"),
+    ("tier_by_hand", "tier_by_hand"), ("last_contact_at", "last_contact_at"),
+    ("next_contact_due_on", "next_contact_due_on"),
     ("annual_revenue", "annual_revenue"), ("currency", "currency"),
     ("employee_count", "employee_count"), ("founded_year", "founded_year"),
     ("parent", "parent__name"), ("owner", "owner__username"), ("team", "team__name"),
@@ -66,6 +71,7 @@ def account_list(request: HttpRequest) -> HttpResponse:
         "form": form,
         "page_obj": page_of(request, accounts),
         "custom_columns": form.custom_columns,
+        "today": timezone.localdate(),
     }
     return render_list(request, "customers/account_list.html", context)
 
@@ -74,8 +80,10 @@ def account_list(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET"])
 def account_detail(request: HttpRequest, pk: int) -> HttpResponse:
     account = account_get_for_user(request.user, pk)
+    contacts = list(contacts_visible_to(request.user).filter(account=account))
     context = {
-        "contacts": contacts_visible_to(request.user).filter(account=account),
+        "contacts": contacts,
+        "birthdays": contacts_birthdays_upcoming(contacts),
         "parent": account_parent_for_user(request.user, account),
         "children": account_children_visible_to(request.user, account),
         **record_page_context(
@@ -161,7 +169,10 @@ def contact_list(request: HttpRequest) -> HttpResponse:
 def contact_detail(request: HttpRequest, pk: int) -> HttpResponse:
     contact = contact_get_for_user(request.user, pk)
     can_edit = policy.can_write(request.user, contact)
-    context = record_page_context(request, contact, contact_panels, can_edit=can_edit)
+    context = {
+        "birthday": birthday_of(contact.birthday),
+        **record_page_context(request, contact, contact_panels, can_edit=can_edit),
+    }
     return render(request, "customers/contact_detail.html", context)
 
 

@@ -8,3 +8,25 @@ from django.apps import AppConfig
 class FollowupConfig(AppConfig):
     name = "salesflow.followup"
     label = "followup"
+
+    def ready(self) -> None:
+        from salesflow.activities.hooks import activity_changed_hook_register
+        from salesflow.core.panels import Panel
+        from salesflow.customers.panels import account_panels
+        from salesflow.customers.services import account_changed_hook_register
+        from salesflow.followup import panels, services
+        from salesflow.pipeline.closing import deal_won_hook_register
+
+        activity_changed_hook_register(services.activity_contact_hook)
+        account_changed_hook_register(services.account_rules_hook)
+        deal_won_hook_register(services.deal_won_rules_hook)
+        account_panels.register(
+            Panel(
+                name="followup",
+                template="followup/account_panel.html#panel-followup",
+                context=panels.account_followup_context,
+                slot="aside",
+                order=20,
+                label="Follow-up",
+            )
+        )

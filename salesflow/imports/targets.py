@@ -9,7 +9,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import models
 
-from salesflow.customers.models import SizeBand, Tier
+from salesflow.customers.models import SizeBand, active_tiers
 from salesflow.imports.models import ImportKind
 from salesflow.leads.models import Channel, LeadStatus, Source
 from salesflow.pipeline.models import Outcome
@@ -169,7 +169,8 @@ TARGETS: dict[str, tuple[Target, ...]] = {
         _t("size_band", "choice", "company size", "employees", "size", choices=SizeBand),
         _t("region", "text", "country", "territory", "location"),
         _t("website", "url", "web site", "url", "homepage", "domain"),
-        _t("tier", "choice", "account tier", "segment", choices=Tier),
+        # The tiers admins defined, read when a file is checked (salesflow.customers).
+        _t("tier", "choice", "account tier", "segment", choices=active_tiers),  # type: ignore[arg-type]
         *ACCOUNT_FACTS,
         _t("parent", "ref", "parent account", "parent company", "group", "holding",
            help="the name of an account imported before it"),

@@ -11,6 +11,8 @@ from __future__ import annotations
 from functools import partial
 from typing import Any
 
+from django.db.models import Count, F, Q, QuerySet, Sum
+
 from salesflow.core.panels import Panel, PanelCall, PanelRegistry
 from salesflow.customers.panels import account_panels, contact_panels
 from salesflow.leads.panels import lead_panels
@@ -27,6 +29,7 @@ from salesflow.pipeline.forms_stakeholders import (
     StakeholderAddForm,
     StakeholderEditForm,
 )
+from salesflow.pipeline.models import WON_OUTCOMES, Deal, DealStakeholder, Outcome
 from salesflow.pipeline.selectors import (
     deal_competitors_of,
     deals_visible_to,
@@ -92,14 +95,80 @@ def _lead_convert(call: PanelCall) -> dict[str, Any]:
     return {"convert_form": call.forms.get("convert_form") or ConvertForm(lead=call.record)}
 
 
+# How many closed deals the account and contact pages list (the totals count all of them).
+CLOSED_SHOWN = 10
+# How many stakeholder roles the account page lists.
+STAKEHOLDERS_SHOWN = 200
+
+
+def _deals_panel(call: PanelCall, deals: QuerySet[Deal]) -> dict[str, Any]:
+    """Open deals with their stage and next step, the latest closed ones, and per currency the
+    open, won and lost totals (one grouped query)."""
+    deals = deals.select_related("account", "stage", "owner", "lost_reason")
+    totals = (
+        deals.order_by()
+        .values("currency")
+        .annotate(
+            open_count=Count("pk", filter=Q(outcome=Outcome.OPEN)),
+            open_amount=Sum("amount", filter=Q(outcome=Outcome.OPEN)),
+            won_count=Count("pk", filter=Q(outcome__in=WON_OUTCOMES)),
+            won_amount=Sum("amount", filter=Q(outcome__in=WON_OUTCOMES)),
+            lost_count=Count("pk", filter=Q(outcome=Outcome.LOST)),
+            lost_amount=Sum("amount", filter=Q(outcome=Outcome.LOST)),
+            other_count=Count("pk", filter=Q(outcome=Outcome.SUSPENDED)),
+        )
+        .order_by("currency")
+    )
+    closed = deals.exclude(outcome=Outcome.OPEN).order_by(
+        F("closed_at").desc(nulls_last=True), "-pk"
+    )
+    return {
+        "deals_open": list(
+            deals.filter(outcome=Outcome.OPEN).order_by(
+                F("expected_close_on").asc(nulls_last=True), "pk"
+            )
+        ),
+        "deals_closed": list(closed[:CLOSED_SHOWN]),
+        "deal_totals": list(totals),
+    }
+
+
 def _account_deals(call: PanelCall) -> dict[str, Any]:
-    deals = deals_visible_to(call.user).filter(account=call.record)
-    return {"deals": deals.select_related("stage", "owner")}
+    return _deals_panel(call, deals_visible_to(call.user).filter(account=call.record))
+
+
+def _account_stakeholders(call: PanelCall) -> dict[str, Any]:
+    """Each person of the account (or on its deals) with the roles they play on which of its
+    deals the user may read."""
+    rows = (
+        DealStakeholder.objects.filter(
+            deal__in=deals_visible_to(call.user).filter(account=call.record).values("pk")
+        )
+        .select_related("contact", "deal")
+        .order_by("contact__last_name", "contact__first_name", "contact_id", "deal__name")
+    )
+    groups: dict[int, tuple[Any, list[DealStakeholder]]] = {}
+    for row in rows[:STAKEHOLDERS_SHOWN]:
+        groups.setdefault(row.contact_id, (row.contact, []))[1].append(row)
+    return {"stakeholder_groups": list(groups.values())}
 
 
 def _contact_deals(call: PanelCall) -> dict[str, Any]:
-    deals = deals_visible_to(call.user).filter(primary_contact=call.record)
-    return {"deals": deals.select_related("account", "stage")}
+    """The deals the person is on, as primary contact or stakeholder, with their roles."""
+    contact = call.record
+    roles = DealStakeholder.objects.filter(
+        contact=contact, deal__in=deals_visible_to(call.user).values("pk")
+    )
+    deals = deals_visible_to(call.user).filter(
+        Q(primary_contact=contact) | Q(pk__in=roles.values("deal_id"))
+    )
+    context = _deals_panel(call, deals)
+    by_deal: dict[int, list[DealStakeholder]] = {}
+    for row in roles:
+        by_deal.setdefault(row.deal_id, []).append(row)
+    for deal in context["deals_open"] + context["deals_closed"]:
+        deal.contact_roles = by_deal.get(deal.pk, [])
+    return context
 
 
 def panels_register() -> None:
@@ -125,5 +194,8 @@ def panels_register() -> None:
     lead_panels.register(Panel("deals", f"{panels}#lead-deals", _lead_deals, order=50))
     lead_panels.register(Panel("convert", f"{panels}#lead-convert", _lead_convert, slot="aside",
                                order=20))  # fmt: skip
-    account_panels.register(Panel("deals", f"{panels}#account-deals", _account_deals, order=20))
-    contact_panels.register(Panel("deals", f"{panels}#contact-deals", _contact_deals, order=20))
+    customer = "pipeline/customer_panels.html"
+    account_panels.register(Panel("deals", f"{customer}#account-deals", _account_deals, order=20))
+    account_panels.register(Panel("stakeholders", f"{customer}#account-stakeholders",
+                                  _account_stakeholders, order=25))  # fmt: skip
+    contact_panels.register(Panel("deals", f"{customer}#contact-deals", _contact_deals, order=20))

@@ -12,6 +12,8 @@ class PlaybooksConfig(AppConfig):
     def ready(self) -> None:
         from salesflow.playbooks.criteria import criteria_register
         from salesflow.playbooks.panels import panels_register
+        from salesflow.playbooks.panels_customers import panels_register as customer_panels
 
         criteria_register()
         panels_register()
+        customer_panels()

@@ -12,9 +12,11 @@ class QuotesConfig(AppConfig):
         from salesflow.pipeline.exports import deal_export_extension_register
         from salesflow.quotes.exports import deal_product_columns
         from salesflow.quotes.panels import panels_register
+        from salesflow.quotes.panels_customers import panels_register as customer_panels_register
 
         self.exit_criterion_register()
         panels_register()
+        customer_panels_register()
         deal_export_extension_register(deal_product_columns)
 
     @staticmethod

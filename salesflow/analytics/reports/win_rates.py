@@ -20,7 +20,7 @@ from salesflow.analytics.figures import amounts_by, amounts_total, rate
 from salesflow.analytics.filters import BY_CLOSED, ReportFilters, deals_for_report, deals_reported
 from salesflow.analytics.labels import team_labels, user_labels
 from salesflow.analytics.registry import Chart, Column, Option, Report, ReportSpec, report_register
-from salesflow.customers.models import Tier
+from salesflow.customers.models import tier_names
 from salesflow.customfields.models import FieldType, RecordKind
 from salesflow.customfields.selectors import PREFIX, custom_field_get, custom_fields_of
 from salesflow.leads.models import Channel, Source
@@ -74,7 +74,7 @@ GROUPS: dict[str, Group] = {
     "channel": Group("Channel", F("lead__channel"), _choice_labels(Channel), "Unknown"),
     "industry": Group("Industry", _blank_is_unknown("account__industry"), _same_labels, "Unknown"),
     "region": Group("Region", _blank_is_unknown("account__region"), _same_labels, "Unknown"),
-    "tier": Group("Tier", F("account__tier"), _choice_labels(Tier), "Unknown"),
+    "tier": Group("Tier", F("account__tier"), lambda ids: tier_names(), "Unknown"),
     # A deal with two competitors counts in both rows (DealCompetitor is unique per deal and
     # competitor, so never twice in one row).
     "competitor": Group(

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 from typing import Any
 
+from django.db.models import Q
 from django.http import HttpRequest
+from django.utils import timezone
 from ninja import Query, Router, Schema, Status
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from salesflow.api.lookups import LINKS, links_resolve
 from salesflow.api.schemas import (
@@ -26,16 +29,30 @@ from salesflow.api.schemas import (
     filtered,
     page,
 )
-from salesflow.customers.models import SizeBand, Tier
+from salesflow.customers.models import SizeBand, TierLevel, active_tiers
 from salesflow.customers.selectors import account_get_for_user, accounts_visible_to
 from salesflow.customers.services import account_create, account_delete, account_update
 
 router = Router(tags=["accounts"])
 
-TierIn = choices_literal(Tier)
+# A tier's code: one of the active tiers admins define (GET /tiers); the services check it
+# and answer 422 naming `tier` otherwise.
+TIER_DESCRIPTION = "The code of an active tier (GET /tiers)."
 SizeBandIn = choices_literal(SizeBand, blank=True)
 # A parent account is named by id, looked up among the accounts the user may read.
 ACCOUNT_LINKS = {**LINKS, "parent_id": accounts_visible_to}
+
+
+def _tier_known(cls: type, value: Any) -> Any:
+    """A tier code that names no tier answers 422 with the other fields' errors (whether a
+    retired tier may be set is the services' call)."""
+    if value is not None and not TierLevel.objects.filter(code=value).exists():
+        offered = ", ".join(active_tiers.values)
+        raise ValueError(f"Unknown tier {value!r}; choose one of: {offered}.")
+    return value
+
+
+tier_known = field_validator("tier")(classmethod(_tier_known))
 
 
 class AccountIn(InputSchema):
@@ -45,7 +62,14 @@ class AccountIn(InputSchema):
     size_band: SizeBandIn = ""
     region: str = Field("", max_length=100)
     website: str = Field("", max_length=200)
-    tier: TierIn = "C"
+    tier: str = Field(
+        None,
+        max_length=16,
+        description=TIER_DESCRIPTION + " Left out: the tier rules place the account (else the "
+        "lowest tier); given: set by hand unless `tier_by_hand` is false.",
+    )
+    tier_by_hand: bool = Field(None, description="true: the tier rules never change the tier.")
+    _tier = tier_known
     annual_revenue: Decimal | None = Field(None, ge=0, max_digits=16, decimal_places=2)
     currency: str = Field("EUR", min_length=3, max_length=3, description="Of the revenue.")
     employee_count: int | None = Field(None, ge=0)
@@ -63,7 +87,14 @@ class AccountPatch(VersionedPatch):
     size_band: SizeBandIn = Field(None)
     region: str = Field(None, max_length=100)
     website: str = Field(None, max_length=200)
-    tier: TierIn = Field(None)
+    tier: str = Field(
+        None,
+        max_length=16,
+        description=TIER_DESCRIPTION + " Changing it sets it by hand unless `tier_by_hand` "
+        "is false.",
+    )
+    tier_by_hand: bool = Field(None, description="false: hand the tier back to the tier rules.")
+    _tier = tier_known
     annual_revenue: Decimal | None = Field(None, ge=0, max_digits=16, decimal_places=2)
     currency: str = Field(None, min_length=3, max_length=3)
     employee_count: int | None = Field(None, ge=0)
@@ -82,6 +113,14 @@ class AccountOut(OwnedOut):
     region: str
     website: str
     tier: str
+    tier_by_hand: bool = Field(description="true: the tier rules never change the tier.")
+    last_contact_at: dt.datetime | None = Field(
+        description="The latest done call, email, meeting, visit, demo or invitation on the "
+        "account, its contacts or its deals."
+    )
+    next_contact_due_on: dt.date | None = Field(
+        description="Last contact (or the account's creation) plus the tier's cadence."
+    )
     annual_revenue: Decimal | None
     currency: str
     employee_count: int | None
@@ -98,7 +137,8 @@ class AccountList(Schema):
 
 class AccountQuery(PageQuery):
     q: str | None = Field(None, description="Part of the name.")
-    tier: TierIn | None = None
+    tier: str | None = Field(None, max_length=16, description="A tier's code.")
+    overdue: bool | None = Field(None, description="true: only accounts overdue for contact.")
     industry: str | None = None
     region: str | None = None
     owner_id: int | None = None
@@ -109,6 +149,9 @@ class AccountQuery(PageQuery):
 )
 def account_list(request: HttpRequest, query: Query[AccountQuery]) -> dict[str, Any]:
     accounts = accounts_visible_to(request.auth)
+    if query.overdue is not None:
+        overdue = Q(next_contact_due_on__lt=timezone.localdate())
+        accounts = accounts.filter(overdue if query.overdue else ~overdue)
     accounts = filtered(
         accounts,
         name__icontains=query.q,

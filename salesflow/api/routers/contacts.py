@@ -49,6 +49,7 @@ class ContactIn(InputSchema):
     achievements: str = ""
     places_visited: str = ""
     cultural_background: str = ""
+    topics: str = Field("", description="Topics to talk about: an opener for the next call.")
     notes: str = ""
     has_consent: bool = False
     consent_at: dt.datetime | None = None
@@ -75,6 +76,7 @@ class ContactPatch(VersionedPatch):
     achievements: str = Field(None)
     places_visited: str = Field(None)
     cultural_background: str = Field(None)
+    topics: str = Field(None)
     notes: str = Field(None)
     has_consent: bool = Field(None)
     consent_at: dt.datetime | None = None
@@ -102,6 +104,7 @@ class ContactOut(OwnedOut):
     achievements: str
     places_visited: str
     cultural_background: str
+    topics: str
     notes: str
     has_consent: bool
     consent_at: dt.datetime | None

@@ -10,6 +10,8 @@ from ninja.errors import ValidationError as NinjaValidationError
 from pydantic import Field
 
 from salesflow.api.schemas import READ_ERRORS, PageQuery, choices_literal, page
+from salesflow.followup.ics import feed_url
+from salesflow.followup.selectors import calendar_feed_of
 from salesflow.users.models import Role
 from salesflow.users.policy import team_ids_of
 from salesflow.users.selectors import team_tree_ids, users_listed_to
@@ -29,10 +31,19 @@ class MeOut(Schema):
     is_admin: bool
     is_manager: bool
     team_ids: list[int]
+    calendar_url: str | None = Field(
+        description="Your calendar feed (ICS) address; null until you create one "
+        "(POST /calendar/token, or the Calendar page)."
+    )
 
     @staticmethod
     def resolve_team_ids(user: Any) -> list[int]:
         return sorted(team_ids_of(user))
+
+    @staticmethod
+    def resolve_calendar_url(user: Any) -> str | None:
+        feed = calendar_feed_of(user)
+        return feed_url(feed.token) if feed is not None else None
 
 
 @router.get("/me", response={200: MeOut, **READ_ERRORS})

@@ -226,6 +226,7 @@ def test_me_describes_the_tokens_user(api_as, rep, north):
         "is_admin": False,
         "is_manager": False,
         "team_ids": [north.pk],
+        "calendar_url": None,
     }
 
 

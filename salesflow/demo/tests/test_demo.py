@@ -66,9 +66,11 @@ def test_demo_loads_every_kind_of_record_and_prints_the_logins():
         "Lead": 100,
         "Deal": 30,
         "StageChange": counts["StageChange"],
-        "Activity": 400,
+        "Activity": counts["Activity"],
     }
     assert counts["StageChange"] > 30
+    # The planner's 400, plus the follow-up features' own (invitations, chains, referral asks).
+    assert counts["Activity"] > 400
     assert re.search(r"Demo data loaded in \d+\.\d seconds", output)
     for user in DEMO_USERS:
         assert re.search(rf"{user.username}\s+{user.role}\s+{user.team or '-'}\s+demo1234", output)
