@@ -115,6 +115,21 @@ class ActivityFilterForm(CustomFilterFormMixin, ListFilterForm):
 
 PLAN, NO_PLAN = "plan", "none"
 
+# The type the next step is offered as, after completing one of these; any other type offers
+# its own again. An invitation asks the customer to meet, so a meeting follows it; a note is
+# not a step, so a call follows it. Never an invitation by default: an invitation needs a
+# reason, which the rep has to pick.
+NEXT_TYPE_AFTER = {
+    ActivityType.INVITATION: ActivityType.MEETING,
+    ActivityType.NOTE: ActivityType.CALL,
+}
+
+
+def next_type_after(completed: str) -> str:
+    """The type offered for the step that follows a completed activity of type `completed`."""
+    offered = NEXT_TYPE_AFTER.get(completed, completed)
+    return ActivityType.CALL if offered == ActivityType.INVITATION else offered
+
 
 class ActivityCompleteForm(ActionForm):
     """Done: what came of it, and the next step planned in the same form (or why there is
@@ -157,7 +172,9 @@ class ActivityCompleteForm(ActionForm):
             del self.fields["invitation_outcome"]
         if not self.is_bound:
             self.initial.setdefault("plan", PLAN)
-            self.initial.setdefault("next_type", activity.type)
+            self.initial.setdefault("next_type", next_type_after(activity.type))
+            if activity.invitation_outcome:  # the answer already recorded stays chosen
+                self.initial.setdefault("invitation_outcome", activity.invitation_outcome)
 
     def service_arguments(self) -> dict[str, Any]:
         """What `activity_complete_with_next_step` takes."""

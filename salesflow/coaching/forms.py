@@ -19,7 +19,7 @@ SCORE_CHOICES = [(str(n), str(n)) for n in range(SCORE_MIN, SCORE_MAX + 1)]
 
 class RecordingForm(ActionForm):
     recording = forms.FileField(
-        label="Recording",
+        label="Audio file",
         allow_empty_file=True,  # refused by the service, naming the file
         widget=forms.ClearableFileInput(attrs={"accept": ACCEPT}),
     )

@@ -11,6 +11,7 @@ class FollowupConfig(AppConfig):
 
     def ready(self) -> None:
         from salesflow.activities.hooks import activity_changed_hook_register
+        from salesflow.activities.panels import activity_panels
         from salesflow.core.panels import Panel
         from salesflow.customers.panels import account_panels
         from salesflow.customers.services import account_changed_hook_register
@@ -28,5 +29,17 @@ class FollowupConfig(AppConfig):
                 slot="aside",
                 order=20,
                 label="Follow-up",
+            )
+        )
+        activity_panels.register(
+            # No section-nav label: the panel draws nothing on calls, emails, notes and tasks.
+            Panel(
+                name="followup-ics",
+                template="followup/activity_panel.html#panel-followup-ics",
+                context=panels.activity_ics_context,
+                # In the main column: an activity page whose aside is empty spreads its main
+                # column over the whole width, and this panel's hidden anchor would stop that.
+                slot="main",
+                order=10,
             )
         )

@@ -27,7 +27,7 @@ from django.utils import timezone
 
 from salesflow.activities.models import Activity
 from salesflow.customers.models import Account, Contact
-from salesflow.followup.ics import absolute, base_url
+from salesflow.followup.ics import absolute, base_url, title_of
 from salesflow.followup.models import DigestSent
 from salesflow.followup.selectors import contacts_with_birthdays
 from salesflow.pipeline.models import WON_OUTCOMES, Deal, Outcome
@@ -102,7 +102,7 @@ def digest_build(user: Any, *, day: dt.date) -> Digest:
     due = Activity.objects.filter(owner=user, done_at__isnull=True, due_at__lt=end)
     due_rows = [
         {
-            "text": f"{activity.get_type_display()}: {activity.subject}",
+            "text": title_of(activity),
             "when": activity.due_at,
             "overdue": activity.due_at < at,
             "url": absolute(_activity_path(activity)),
@@ -257,6 +257,7 @@ class DigestRun:
     sent: int = 0
     failed: int = 0
     nothing_due: int = 0
+    already_sent: int = 0  # users who had the day's digest before this run
 
 
 def digest_hour() -> int:
@@ -274,9 +275,9 @@ def digests_send(*, day: dt.date | None = None, respect_hour: bool = False) -> D
     if respect_hour and day == now.date() and now.hour < digest_hour():
         return run
     already = DigestSent.objects.filter(day=day).values("user_id")
-    users = (
-        User.objects.filter(is_active=True).exclude(email="").exclude(pk__in=already).order_by("pk")
-    )
+    reachable = User.objects.filter(is_active=True).exclude(email="")
+    run.already_sent = reachable.filter(pk__in=already).count()
+    users = reachable.exclude(pk__in=already).order_by("pk")
     connection = get_connection()
     try:
         for user in users:

@@ -68,7 +68,7 @@ def calendar(request: HttpRequest) -> HttpResponse:
     feed = selectors.calendar_feed_of(request.user)
     context = {
         "feed": feed,
-        "feed_url": ics.feed_url(feed.token) if feed else "",
+        "feed_url": ics.feed_url(feed.token, base=ics.base_url(request)) if feed else "",
         "types": ", ".join(ics.FEED_TYPES),
     }
     return render(request, "followup/calendar.html", context)
@@ -106,7 +106,10 @@ def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
         raise Http404("No such calendar.")
     now = timezone.now()
     body = ics.calendar_of(
-        ics.feed_activities(feed.user, now=now), name=f"Salesflow: {feed.user}", stamp=now
+        ics.feed_activities(feed.user, now=now),
+        name=f"Salesflow: {feed.user}",
+        stamp=now,
+        base=ics.base_url(request),
     )
     return HttpResponse(body, content_type="text/calendar; charset=utf-8")
 
@@ -118,7 +121,9 @@ def activity_ics(request: HttpRequest, pk: int) -> HttpResponse:
     activity = activity_get_for_user(request.user, pk)
     if activity.type not in ics.DOWNLOAD_TYPES or activity.due_at is None:
         raise Http404("Only a dated meeting, visit or demo has a calendar file.")
-    body = ics.calendar_of([activity], name=str(activity), stamp=timezone.now())
+    body = ics.calendar_of(
+        [activity], name=str(activity), stamp=timezone.now(), base=ics.base_url(request)
+    )
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{activity.type}-{activity.pk}.ics"'
     return response

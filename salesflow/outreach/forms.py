@@ -46,6 +46,23 @@ class SegmentForm(ActionForm):
         super().__init__(*args, **kwargs)
         self.fields["owner"].queryset = policy.users_visible_to(user).order_by("username")
 
+    @staticmethod
+    def initial_of(segment: Any) -> dict[str, Any]:
+        """The form's fields filled from a saved segment (its edit page)."""
+        filters = segment.filters or {}
+        consent = filters.get("has_consent")
+        return {
+            "name": segment.name,
+            "description": segment.description,
+            "visibility": segment.visibility,
+            "industry": ", ".join(filters.get("industry") or []),
+            "region": ", ".join(filters.get("region") or []),
+            "size_band": filters.get("size_band") or [],
+            "tier": filters.get("tier") or [],
+            "owner": filters.get("owner_id"),
+            "has_consent": "" if consent is None else ("yes" if consent else "no"),
+        }
+
     def values(self) -> dict[str, Any]:
         data = self.cleaned_data
         filters: dict[str, Any] = {
@@ -82,6 +99,11 @@ class TemplateForm(ActionForm):
     )
     visibility = forms.ChoiceField(choices=Visibility.choices, initial=Visibility.TEAM)
 
+    @staticmethod
+    def initial_of(template: Any) -> dict[str, Any]:
+        fields = ("name", "subject", "body_text", "body_html", "visibility")
+        return {field: getattr(template, field) for field in fields}
+
     def values(self) -> dict[str, Any]:
         return dict(self.cleaned_data)
 
@@ -102,13 +124,23 @@ class MailingForm(ActionForm):
         return dict(self.cleaned_data)
 
 
+class RecipientChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        label = f"{obj} <{obj.email}>" if obj.email else f"{obj} (no email address)"
+        return f"{label} (do not contact)" if obj.do_not_contact else label
+
+
 class EmailForm(ActionForm):
-    """One email to one contact; with a template, its subject and body are used."""
+    """One email to one contact: what the rep typed is sent; a template fills the subject and
+    body ("Use template" shows them in the form first; an empty field is filled on sending)."""
 
     wide_fields = ("body",)
-    contact = forms.ModelChoiceField(queryset=None, required=True, empty_label=None)
+    contact = RecipientChoiceField(queryset=None, required=True, empty_label=None, label="To")
     template = forms.ModelChoiceField(
-        queryset=None, required=False, help_text="Leave empty to write your own."
+        queryset=None,
+        required=False,
+        help_text="Press \u201cUse template\u201d to fill in its subject and message, then "
+        "change them as you like. Leave empty to write your own.",
     )
     subject = forms.CharField(max_length=200, required=False)
     body = forms.CharField(widget=forms.Textarea(attrs={"rows": 10}), required=False)

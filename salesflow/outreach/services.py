@@ -135,6 +135,60 @@ def template_create(
     return _owned_create(EmailTemplate, acting_user=acting_user, data=data)
 
 
+_UNSET: Any = object()
+
+
+@transaction.atomic
+def segment_update(
+    segment: Segment,
+    *,
+    acting_user: Any,
+    name: str = _UNSET,
+    description: str = _UNSET,
+    filters: Any = _UNSET,
+    visibility: str = _UNSET,
+) -> Segment:
+    """Change a segment (its owner or a writer): the same checks as creating one."""
+    record_require_write(acting_user, segment)
+    segment = Segment.objects.select_for_update().get(pk=segment.pk)
+    if filters is not _UNSET:
+        segment.filters = segment_filters_clean(filters)
+    for field, value in (("name", name), ("description", description), ("visibility", visibility)):
+        if value is not _UNSET:
+            setattr(segment, field, value)
+    segment.full_clean()
+    segment.save()
+    return segment
+
+
+@transaction.atomic
+def template_update(
+    template: EmailTemplate,
+    *,
+    acting_user: Any,
+    name: str = _UNSET,
+    subject: str = _UNSET,
+    body_text: str = _UNSET,
+    body_html: str = _UNSET,
+    visibility: str = _UNSET,
+) -> EmailTemplate:
+    """Change an email template (its owner or a writer): merge fields checked as on create.
+    Campaigns already sent keep what they sent; drafts use the changed template."""
+    record_require_write(acting_user, template)
+    template = EmailTemplate.objects.select_for_update().get(pk=template.pk)
+    changes = {"name": name, "subject": subject, "body_text": body_text}
+    changes.update(body_html=body_html, visibility=visibility)
+    for field, value in changes.items():
+        if value is not _UNSET:
+            setattr(template, field, value)
+    merge_fields_check(
+        subject=template.subject, body_text=template.body_text, body_html=template.body_html
+    )
+    template.full_clean()
+    template.save()
+    return template
+
+
 # ---------------------------------------------------------------- campaigns
 
 
@@ -170,6 +224,41 @@ def mailing_create(
     return _owned_create(Mailing, acting_user=acting_user, data=data)
 
 
+@transaction.atomic
+def mailing_update(
+    mailing: Mailing,
+    *,
+    acting_user: Any,
+    name: str = _UNSET,
+    kind: str = _UNSET,
+    template: EmailTemplate = _UNSET,
+    segment: Segment = _UNSET,
+    visibility: str = _UNSET,
+) -> Mailing:
+    """Change a campaign while it is a draft (once sent, what went out is fixed)."""
+    record_require_write(acting_user, mailing)
+    mailing = Mailing.objects.select_for_update().get(pk=mailing.pk)
+    if mailing.status != MailingStatus.DRAFT:
+        raise ValidationError({"status": "Only a draft campaign can be changed."})
+    errors = {}
+    if kind is not _UNSET and kind not in MailingKind.values:
+        errors["kind"] = f"Choose one of: {', '.join(MailingKind.values)}."
+    if template is not _UNSET and not policy.can_read(acting_user, template):
+        errors["template"] = "You cannot use this template."
+    if segment is not _UNSET and not policy.can_read(acting_user, segment):
+        errors["segment"] = "You cannot use this segment."
+    if errors:
+        raise ValidationError(errors)
+    changes = {"name": name, "kind": kind, "template": template, "segment": segment}
+    changes["visibility"] = visibility
+    for field, value in changes.items():
+        if value is not _UNSET:
+            setattr(mailing, field, value)
+    mailing.full_clean()
+    mailing.save()
+    return mailing
+
+
 def unsubscribed_q() -> Q:
     """Contacts who unsubscribed after they last gave consent."""
     later = Unsubscription.objects.filter(contact=OuterRef("pk")).filter(
@@ -195,6 +284,24 @@ def skip_reason(contact: Contact, *, unsubscribed: bool, seen: set[str] | None =
             return SkipReason.DUPLICATE_EMAIL
         seen.add(address)
     return ""
+
+
+def mailing_send_preview(mailing: Mailing, *, acting_user: Any) -> tuple[int, dict[str, int]]:
+    """What sending the draft would do now: how many get the email, and how many are skipped
+    by reason (the same rules as `mailing_send`; nothing is written)."""
+    contacts = segment_members(acting_user, mailing.segment.filters, strict=True).annotate(
+        is_unsubscribed=unsubscribed_q()
+    )
+    seen: set[str] = set()
+    sending = 0
+    skipped: dict[str, int] = {}
+    for contact in contacts.iterator(chunk_size=1000):
+        reason = skip_reason(contact, unsubscribed=contact.is_unsubscribed, seen=seen)
+        if reason:
+            skipped[reason] = skipped.get(reason, 0) + 1
+        else:
+            sending += 1
+    return sending, skipped
 
 
 @transaction.atomic
@@ -306,8 +413,13 @@ def _message(
 ) -> EmailMultiAlternatives:
     link = unsubscribe_url(contact.pk, mailing, site_url=site_url)
     values = merge_values(contact, sender=sender, unsubscribe_url=link)
-    subject = merge(template.subject if template else subject, values)
-    text = merge(template.body_text if template else body, values)
+    # What the rep typed wins; the template fills only what was left empty.
+    own_body = bool(body.strip())
+    if template is not None:
+        subject = subject if subject.strip() else template.subject
+        body = body if own_body else template.body_text
+    subject = merge(subject, values)
+    text = merge(body, values)
     headers = {}
     if mailing is not None:
         headers["List-Unsubscribe"] = f"<{link}>"
@@ -323,12 +435,26 @@ def _message(
         reply_to=reply_to,
         headers=headers,
     )
-    if template is not None and template.body_html:
+    # The template's HTML body goes along only with its own text (not over the rep's words).
+    same_text = not own_body or body.strip() == (template.body_text.strip() if template else "")
+    if template is not None and template.body_html and same_text:
         html = merge(template.body_html, values, html=True)
         if mailing is not None and link not in html:
             html += f'<p><a href="{link}">Unsubscribe</a></p>'
         message.attach_alternative(html, "text/html")
+    message.unsubscribe_link = link  # type: ignore[attr-defined]
     return message
+
+
+UNSUBSCRIBE_PLACEHOLDER = "[unsubscribe link]"
+
+
+def timeline_body(body: str, unsubscribe_link: str) -> str:
+    """The email's body as recorded on the timeline: the contact's unsubscribe link replaced,
+    so a colleague reading (and clicking) the timeline cannot unsubscribe the customer."""
+    if unsubscribe_link:
+        body = body.replace(unsubscribe_link, UNSUBSCRIBE_PLACEHOLDER)
+    return body
 
 
 def _timeline_record(
@@ -339,6 +465,7 @@ def _timeline_record(
     body: str,
     deal: Any = None,
     by_sender: bool = False,
+    unsubscribe_link: str = "",
 ) -> Any:
     """A done email activity on the contact (and its account, and the deal) for the timeline.
 
@@ -351,7 +478,7 @@ def _timeline_record(
     data: dict[str, Any] = {
         "type": ActivityType.EMAIL,
         "subject": subject[:200],
-        "body": body,
+        "body": timeline_body(body, unsubscribe_link),
         "done_at": timezone.now(),
         "contact": contact,
         "owner": owner,
@@ -496,7 +623,10 @@ def _send_rows(
             _finish(row, status=RecipientStatus.SENT, sent_at=timezone.now(), error="")
             result.sent += 1
             try:
-                _timeline_record(contact, sender=sender, subject=message.subject, body=message.body)
+                _timeline_record(
+                    contact, sender=sender, subject=message.subject, body=message.body,
+                    unsubscribe_link=message.unsubscribe_link,
+                )  # fmt: skip
             except (ValidationError, AccessDenied):
                 logger.warning("Campaign %s: no timeline entry for contact %s", mailing.pk,
                                contact.pk)  # fmt: skip
@@ -597,9 +727,10 @@ def contact_email_send(
     site_url: str = "",
 ) -> Any:
     """A rep's own email to one contact, then a done email activity on its timeline (and the
-    deal's). A one-to-one business email needs no marketing consent; do-not-contact refuses it.
-    It is sent first and recorded only once the mail server took it, so a failure is shown and
-    leaves no record."""
+    deal's). What the rep typed is sent; a template fills only an empty subject or body. A
+    one-to-one business email needs no marketing consent; do-not-contact refuses it. It is sent
+    first and recorded only once the mail server took it, so a failure is shown and leaves no
+    record."""
     if not policy.can_read(acting_user, contact):
         # Seen only as a deal's primary contact: the email could not go on their timeline.
         raise ValidationError({"contact": f"You cannot email {contact} from here."})
@@ -609,12 +740,12 @@ def contact_email_send(
         raise ValidationError({"contact": f"{contact} has no email address."})
     if template is not None and not policy.can_read(acting_user, template):
         raise ValidationError({"template": "You cannot use this template."})
-    if template is None:
+    if template is None:  # with a template, it fills what was left empty
         errors = {}
         if not subject.strip():
-            errors["subject"] = "Write a subject."
+            errors["subject"] = "Write a subject, or choose a template."
         if not body.strip():
-            errors["body"] = "Write a message."
+            errors["body"] = "Write a message, or choose a template."
         if errors:
             raise ValidationError(errors)
     merge_fields_check(subject=subject, body=body)
@@ -636,5 +767,5 @@ def contact_email_send(
     with transaction.atomic():
         return _timeline_record(
             contact, sender=acting_user, subject=message.subject, body=message.body, deal=deal,
-            by_sender=True,
+            by_sender=True, unsubscribe_link=message.unsubscribe_link,
         )  # fmt: skip

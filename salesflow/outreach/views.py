@@ -4,6 +4,7 @@ from a contact or deal page, and the unsubscribe page (no sign-in)."""
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -16,8 +17,9 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from salesflow.core.forms import form_add_service_error
+from salesflow.core.settings_views import settings_form
 from salesflow.core.views import error_text, page_of, record_create
-from salesflow.customers.models import Contact
+from salesflow.customers.models import Contact, SizeBand, Tier
 from salesflow.customers.selectors import contact_get_for_user
 from salesflow.outreach import services
 from salesflow.outreach.forms import (
@@ -42,6 +44,7 @@ from salesflow.outreach.selectors import (
 )
 from salesflow.pipeline.selectors import deal_get_for_user
 from salesflow.users import policy
+from salesflow.users.models import Team, User
 
 SAMPLE_SIZE = 10
 
@@ -70,6 +73,51 @@ def segment_create(request: HttpRequest) -> HttpResponse:
     )  # fmt: skip
 
 
+FILTER_LABELS = {
+    "industry": "Industry",
+    "region": "Region",
+    "size_band": "Size",
+    "tier": "Tier",
+    "owner_id": "Owner",
+    "team_id": "Team",
+    "has_consent": "Consent",
+    "custom": "Contact fields",
+    "account_custom": "Account fields",
+}
+
+
+def _person(user: Any) -> str:
+    return (user.get_full_name() or user.username) if user else "a removed user"
+
+
+def segment_filter_rows(filters: dict[str, Any]) -> list[tuple[str, str]]:
+    """A segment's filter as (label, readable value) rows: "Industry: automotive", "Owner:
+    Sara Rossi" rather than raw keys and ids. Empty lists narrow nothing and are left out."""
+    choices = {"size_band": dict(SizeBand.choices), "tier": dict(Tier.choices)}
+    rows = []
+    for key, value in filters.items():
+        if value in (None, [], {}, ""):
+            continue
+        label = FILTER_LABELS.get(key, key.replace("_", " ").capitalize())
+        if key in choices:
+            text = ", ".join(str(choices[key].get(v, v)) for v in value)
+        elif isinstance(value, list):
+            text = ", ".join(str(v) for v in value)
+        elif key == "owner_id":
+            text = _person(User.objects.filter(pk=value).first())
+        elif key == "team_id":
+            team = Team.objects.filter(pk=value).first()
+            text = team.name if team else "a removed team"
+        elif key == "has_consent":
+            text = "Has consent" if value else "No consent"
+        elif isinstance(value, dict):
+            text = "; ".join(f"{k.removeprefix('custom.')} = {v}" for k, v in value.items())
+        else:
+            text = str(value)
+        rows.append((label, text))
+    return rows
+
+
 @login_required
 @require_http_methods(["GET"])
 def segment_detail(request: HttpRequest, pk: int) -> HttpResponse:
@@ -79,9 +127,33 @@ def segment_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "segment": segment,
         "member_count": members.count(),
         "sample": members[:SAMPLE_SIZE],
+        "filter_rows": segment_filter_rows(segment.filters or {}),
         "can_edit": policy.can_write(request.user, segment),
     }
     return render(request, "outreach/segment_detail.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def segment_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    segment = segment_get_for_user(request.user, pk, write=True)
+    form = SegmentForm(
+        request.POST or None, user=request.user, initial=SegmentForm.initial_of(segment)
+    )
+
+    def save() -> Any:
+        values = form.values()
+        # Filters the form does not show (set through the API) are kept.
+        hidden = ("team_id", "custom", "account_custom")
+        kept = {k: v for k, v in segment.filters.items() if k in hidden}
+        values["filters"] = {**kept, **values["filters"]}
+        return services.segment_update(segment, acting_user=request.user, **values)
+
+    return settings_form(
+        request, form=form, save=save, success_message=f"Segment {segment} saved.",
+        redirect_to=segment.get_absolute_url(),
+        context={"title": f"Edit {segment}", "cancel_url": segment.get_absolute_url()},
+    )  # fmt: skip
 
 
 # ---------------------------------------------------------------- templates
@@ -109,8 +181,25 @@ def template_create(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET"])
 def template_detail(request: HttpRequest, pk: int) -> HttpResponse:
     template = template_get_for_user(request.user, pk)
-    context = {"template": template, "merge_fields": MERGE_FIELDS}
+    context = {
+        "template": template,
+        "merge_fields": [("{{ " + name + " }}", label) for name, label in MERGE_FIELDS.items()],
+        "can_edit": policy.can_write(request.user, template),
+    }
     return render(request, "outreach/template_detail.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def template_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    template = template_get_for_user(request.user, pk, write=True)
+    form = TemplateForm(request.POST or None, initial=TemplateForm.initial_of(template))
+    return settings_form(
+        request, form=form,
+        save=lambda: services.template_update(template, acting_user=request.user, **form.values()),
+        success_message=f"Template {template} saved.", redirect_to=template.get_absolute_url(),
+        context={"title": f"Edit {template}", "cancel_url": template.get_absolute_url()},
+    )  # fmt: skip
 
 
 # ---------------------------------------------------------------- email campaigns
@@ -160,6 +249,27 @@ def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "outreach/campaign_detail.html", context)
 
 
+@login_required
+@require_http_methods(["GET", "POST"])
+def campaign_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """A draft campaign's name, kind, template, segment and visibility."""
+    mailing = mailing_get_for_user(request.user, pk, write=True)
+    if mailing.status != MailingStatus.DRAFT:
+        messages.error(request, "Only a draft campaign can be changed.")
+        return redirect(mailing)
+    fields = ("name", "kind", "template", "segment", "visibility")
+    form = MailingForm(
+        request.POST or None, user=request.user,
+        initial={field: getattr(mailing, field) for field in fields},
+    )  # fmt: skip
+    return settings_form(
+        request, form=form,
+        save=lambda: services.mailing_update(mailing, acting_user=request.user, **form.values()),
+        success_message=f"Campaign {mailing} saved.", redirect_to=mailing.get_absolute_url(),
+        context={"title": f"Edit {mailing}", "cancel_url": mailing.get_absolute_url()},
+    )  # fmt: skip
+
+
 def _campaign_action(request: HttpRequest, pk: int, action: Any, done: str) -> HttpResponse:
     mailing = mailing_get_for_user(request.user, pk, write=True)
     try:
@@ -172,8 +282,23 @@ def _campaign_action(request: HttpRequest, pk: int, action: Any, done: str) -> H
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def campaign_send(request: HttpRequest, pk: int) -> HttpResponse:
+    """GET: the confirmation (how many get it, how many are skipped and why); POST: send."""
+    if request.method == "GET":
+        mailing = mailing_get_for_user(request.user, pk, write=True)
+        if mailing.status != MailingStatus.DRAFT:
+            messages.error(request, "This campaign has been sent already.")
+            return redirect(mailing)
+        sending, skipped = services.mailing_send_preview(mailing, acting_user=request.user)
+        reasons = dict(SkipReason.choices)
+        context = {
+            "mailing": mailing,
+            "sending": sending,
+            "skipped": [(reasons.get(reason, reason), n) for reason, n in skipped.items()],
+            "skipped_total": sum(skipped.values()),
+        }
+        return render(request, "outreach/campaign_send.html", context)
     return _campaign_action(
         request, pk,
         lambda m: services.mailing_send(m, acting_user=request.user, site_url=_site_url(request)),
@@ -208,10 +333,35 @@ def campaign_bounces(request: HttpRequest, pk: int) -> HttpResponse:
 # ---------------------------------------------------------------- a single email
 
 
+def _email_initial(request: HttpRequest, contacts: Any) -> dict[str, Any]:
+    """`?template=<id>` (the "Use template" button) fills the subject and message with the
+    template's, so the rep sees and can change what goes out; `?contact=<id>` keeps the choice."""
+    initial: dict[str, Any] = {}
+    contact_id = request.GET.get("contact", "")
+    if contact_id.isdigit() and contacts.filter(pk=contact_id).exists():
+        initial["contact"] = int(contact_id)
+    template_id = request.GET.get("template", "")
+    if template_id.isdigit():
+        template = templates_visible_to(request.user).filter(pk=template_id).first()
+        if template is not None:
+            initial.update(template=template.pk, subject=template.subject, body=template.body_text)
+    return initial
+
+
 def _email_page(
     request: HttpRequest, *, record: Any, contacts: Any, deal: Any = None
 ) -> HttpResponse:
-    form = EmailForm(request.POST or None, user=request.user, contacts=contacts)
+    if request.method == "POST" and "use_template" in request.POST:
+        query = {
+            key: request.POST.get(key, "")
+            for key in ("contact", "template")
+            if request.POST.get(key, "").isdigit()
+        }
+        return redirect(f"{request.path}?{urlencode(query)}")
+    data = request.POST if request.method == "POST" else None
+    form = EmailForm(
+        data, user=request.user, contacts=contacts, initial=_email_initial(request, contacts)
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -225,15 +375,16 @@ def _email_page(
         else:
             messages.success(request, f"Email sent to {data['contact']}.")
             return redirect(record)
+    recipients = list(contacts.order_by("last_name", "first_name", "pk"))
     context = {
         "form": form,
         "title": f"Email {record}",
         "parent": record,
         "cancel_url": record.get_absolute_url(),
-        "submit_label": "Send",
-        "intro": "The email is sent now and recorded on the contact's timeline.",
+        "recipients": recipients,
+        "single": recipients[0] if len(recipients) == 1 else None,
     }
-    return render(request, "form_page.html", context)
+    return render(request, "outreach/email_form.html", context)
 
 
 @login_required

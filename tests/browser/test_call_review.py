@@ -65,7 +65,7 @@ def test_a_manager_scores_a_call_and_the_rep_sees_the_feedback(
     sign_in(page, "rita")
     page.goto(activity_page_url(call))
     panel = page.get_by_role("region", name="Call review")
-    panel.get_by_label("Recording").set_input_files(str(recording))
+    panel.get_by_label("Audio file").set_input_files(str(recording))
     panel.get_by_role("button", name="Upload recording").click()
     expect(page.get_by_text("Recording attached.")).to_be_visible()
     panel.get_by_label("Format").select_option("lines")

@@ -46,6 +46,7 @@ PAGE_RULES: dict[str, Rule] = {
     "outreach:campaign-list": Rule("signed_in", lists="mailing"),
     "outreach:campaign-create": Rule("signed_in"),
     "outreach:campaign-detail": Rule("read", "mailing"),
+    "outreach:campaign-edit": Rule("write", "mailing"),
     "outreach:campaign-send": Rule("write", "mailing", method="POST"),
     "outreach:campaign-resume": Rule("write", "mailing", method="POST"),
     "outreach:campaign-bounces": Rule(
@@ -54,9 +55,11 @@ PAGE_RULES: dict[str, Rule] = {
     "outreach:segment-list": Rule("signed_in", lists="segment"),
     "outreach:segment-create": Rule("signed_in"),
     "outreach:segment-detail": Rule("read", "segment"),
+    "outreach:segment-edit": Rule("write", "segment"),
     "outreach:template-list": Rule("signed_in", lists="email_template"),
     "outreach:template-create": Rule("signed_in"),
     "outreach:template-detail": Rule("read", "email_template"),
+    "outreach:template-edit": Rule("write", "email_template"),
     "outreach:contact-email": Rule("read", "contact"),
     "outreach:deal-email": Rule("read", "deal"),
 }
@@ -66,11 +69,15 @@ API_RULES: dict[str, Rule] = {
     "POST /segments": Rule("signed_in", method="POST", body={"name": "New segment"}),
     "GET /segments/{segment_id}": Rule("read", "segment"),
     "GET /segments/{segment_id}/preview": Rule("read", "segment"),
+    "PATCH /segments/{segment_id}": Rule("write", "segment", "PATCH", {"description": "x"}),
     "GET /email-templates": Rule("signed_in", lists="email_template"),
     "POST /email-templates": Rule(
         "signed_in", method="POST", body={"name": "T", "subject": "S", "body_text": "B"}
     ),
     "GET /email-templates/{template_id}": Rule("read", "email_template"),
+    "PATCH /email-templates/{template_id}": Rule(
+        "write", "email_template", "PATCH", {"subject": "New subject"}
+    ),
     "GET /email-campaigns": Rule("signed_in", lists="mailing"),
     "POST /email-campaigns": Rule(
         "signed_in",

@@ -123,6 +123,24 @@ def segment_detail(request: HttpRequest, segment_id: int) -> Any:
     return segment_get_for_user(request.auth, segment_id)
 
 
+class SegmentPatch(InputSchema):
+    """Only the given fields change; `filters`, when given, replaces the whole filter."""
+
+    name: str = Field(None, min_length=1, max_length=200)
+    description: str = Field(None)
+    filters: SegmentFilters = Field(None)
+    visibility: VisibilityIn = Field(None)
+
+
+@router.patch("/segments/{segment_id}", response={200: SegmentOut, **WRITE_ERRORS})
+def segment_change(request: HttpRequest, segment_id: int, payload: SegmentPatch) -> Any:
+    segment = segment_get_for_user(request.auth, segment_id, write=True)
+    data = payload.model_dump(exclude_unset=True)
+    if "filters" in data:
+        data["filters"] = payload.filters.model_dump(exclude_none=True)
+    return services.segment_update(segment, acting_user=request.auth, **data)
+
+
 @router.get("/segments/{segment_id}/preview", response={200: SegmentPreview, **READ_ERRORS})
 def segment_preview(request: HttpRequest, segment_id: int) -> dict[str, Any]:
     segment = segment_get_for_user(request.auth, segment_id)
@@ -166,6 +184,23 @@ def template_add(request: HttpRequest, payload: TemplateIn) -> Status[Any]:
 @router.get("/email-templates/{template_id}", response={200: TemplateOut, **READ_ERRORS})
 def template_detail(request: HttpRequest, template_id: int) -> Any:
     return template_get_for_user(request.auth, template_id)
+
+
+class TemplatePatch(InputSchema):
+    """Only the given fields change (merge fields checked as on create)."""
+
+    name: str = Field(None, min_length=1, max_length=200)
+    subject: str = Field(None, min_length=1, max_length=200)
+    body_text: str = Field(None, min_length=1)
+    body_html: str = Field(None)
+    visibility: VisibilityIn = Field(None)
+
+
+@router.patch("/email-templates/{template_id}", response={200: TemplateOut, **WRITE_ERRORS})
+def template_change(request: HttpRequest, template_id: int, payload: TemplatePatch) -> Any:
+    template = template_get_for_user(request.auth, template_id, write=True)
+    data = payload.model_dump(exclude_unset=True)
+    return services.template_update(template, acting_user=request.auth, **data)
 
 
 # ---------------------------------------------------------------- email campaigns
@@ -310,9 +345,11 @@ def mailing_bounces(request: HttpRequest, campaign_id: int, payload: BouncesIn) 
 
 
 class SingleEmailIn(InputSchema):
-    template_id: int | None = Field(None, description="Use this template's subject and body.")
-    subject: str = Field("", max_length=200)
-    body: str = ""
+    template_id: int | None = Field(
+        None, description="A template: it fills the subject and body when they are left empty."
+    )
+    subject: str = Field("", max_length=200, description="Wins over the template's subject.")
+    body: str = Field("", description="Wins over the template's body.")
     deal_id: int | None = Field(None, description="Also record the email on this deal.")
 
 

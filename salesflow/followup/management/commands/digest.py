@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
 
 from salesflow.followup.digest import digests_send
 
@@ -30,9 +31,11 @@ class Command(BaseCommand):
                     f"--date {options['date']!r} is not a date (YYYY-MM-DD)."
                 ) from None
         run = digests_send(day=day)
+        when = "today" if day is None or day == timezone.localdate() else f"for {day:%Y-%m-%d}"
         self.stdout.write(
             f"{run.sent} digest{'s' if run.sent != 1 else ''} sent"
-            f" ({run.nothing_due} with nothing due, {run.failed} failed)."
+            f" ({run.nothing_due} with nothing due, {run.already_sent} already sent {when},"
+            f" {run.failed} failed)."
         )
         if run.failed:
             raise CommandError(f"{run.failed} digest(s) could not be sent; run again to retry.")
