@@ -126,6 +126,16 @@ def activity_update(
     return activity
 
 
+def _already_done_refuse(activity: Activity) -> None:
+    """Refuse to complete an activity done meanwhile, e.g. from another tab that read it open:
+    the row is re-read under a lock so the second of two completions is told why."""
+    done = activity.done_at is not None or (
+        Activity.objects.select_for_update().filter(pk=activity.pk, done_at__isnull=False).exists()
+    )
+    if done:
+        raise ValidationError({"done_at": "This activity is already done."})
+
+
 @transaction.atomic
 def activity_complete(
     activity: Activity,
@@ -140,8 +150,7 @@ def activity_complete(
     """Mark the activity done, with what came of it (and an invitation's answer). People
     complete through `activity_complete_with_next_step`, which also asks for the next step."""
     record_require_write(acting_user, activity)
-    if activity.done_at is not None:
-        raise ValidationError({"done_at": "This activity is already done."})
+    _already_done_refuse(activity)
     activity.done_at = at or timezone.now()
     changed = ["done_at"]
     if outcome:
@@ -215,7 +224,7 @@ def activity_complete_with_next_step(
     visit or demo needs a next step, or `no_next_step_reason` saying why there is none.
     """
     record_require_write(acting_user, activity)
-    if activity.done_at is not None:
+    if activity.done_at is not None:  # activity_complete re-checks it under a lock
         raise ValidationError({"done_at": "This activity is already done."})
     step = {key: value for key, value in (next_step or {}).items() if value not in (None, "")}
     reason = no_next_step_reason.strip()

@@ -45,7 +45,6 @@ from salesflow.pipeline.selectors import (
     board_column_totals,
     board_deals,
     deal_get_for_user,
-    deal_next_step_state,
     deals_warnings,
     stages_active,
 )
@@ -65,7 +64,6 @@ class BoardCard:
     warnings: list[DealWarning]
     can_move: bool
     next_stage_id: int | None  # what the card's Move form offers first
-    next_step: str | None = None  # none, overdue or planned; None for a closed deal
 
     @property
     def is_rotting(self) -> bool:
@@ -97,7 +95,6 @@ def board_cards_of(
             warnings=warnings[deal.pk],
             can_move=policy.can_write(user, deal),
             next_stage_id=_next_stage_id(deal, stages),
-            next_step=deal_next_step_state(deal, now=now),
         )
         for deal in deals
     ]

@@ -117,6 +117,20 @@ def test_a_refused_follow_up_leaves_the_activity_open(rep, deal, call):
     assert _fresh(deal).open_activity_count == 1
 
 
+def test_completing_a_copy_read_before_another_completion_is_refused_as_already_done(rep, call):
+    # Two tabs read the call while it was open; the second completion must not plan a 2nd step.
+    first, second = _fresh(call), _fresh(call)
+    step = {"type": "demo", "subject": "Demo", "due_at": timezone.now() + dt.timedelta(days=1)}
+    activity_complete_with_next_step(first, acting_user=rep, next_step=step)
+    with pytest.raises(ValidationError) as refused:
+        activity_complete_with_next_step(
+            second, acting_user=rep, outcome="Again", next_step={**step, "subject": "Demo 2"}
+        )
+    assert refused.value.message_dict == {"done_at": ["This activity is already done."]}
+    assert list(Activity.objects.filter(follows=call).values_list("subject", flat=True)) == ["Demo"]
+    assert _fresh(call).outcome == ""
+
+
 def test_a_next_step_without_subject_or_date_is_refused_field_by_field(rep, call):
     with pytest.raises(ValidationError) as refused:
         activity_complete_with_next_step(call, acting_user=rep, next_step={"type": "call"})

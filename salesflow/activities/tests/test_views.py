@@ -284,6 +284,37 @@ def test_completing_with_a_next_step_plans_the_follow_up_on_the_same_deal(
     assert deal.next_activity_at == due.replace(second=0, microsecond=0)
 
 
+def test_completing_from_a_second_tab_is_refused_and_plans_no_second_follow_up(
+    rep_client, activity, deal
+):
+    # Both tabs opened the form while the activity was open; the first submit wins.
+    for _tab in ("first", "second"):
+        assert (
+            'name="plan"' in rep_client.get(url("activity-complete", activity.pk)).content.decode()
+        )
+    due = timezone.localtime(timezone.now() + dt.timedelta(days=2)).strftime("%Y-%m-%dT%H:%M")
+    step = {
+        "plan": "plan",
+        "next_type": "demo",
+        "next_due_at": due,
+        "next": deal.get_absolute_url(),
+    }
+    rep_client.post(url("activity-complete", activity.pk), {**step, "next_subject": "Demo"})
+    response = rep_client.post(
+        url("activity-complete", activity.pk),
+        {**step, "outcome": "Second tab", "next_subject": "Demo again"},
+        follow=True,
+    )
+    assert "This activity is already done." in response.content.decode()
+    assert list(Activity.objects.filter(follows=activity).values_list("subject", flat=True)) == [
+        "Demo"
+    ]
+    activity.refresh_from_db()
+    assert activity.outcome != "Second tab"
+    deal.refresh_from_db()
+    assert deal.open_activity_count == 1
+
+
 def test_a_refused_next_step_leaves_the_activity_open(rep_client, activity):
     response = rep_client.post(
         url("activity-complete", activity.pk),

@@ -18,10 +18,10 @@ from salesflow.analytics.figures import rate
 from salesflow.analytics.filters import ReportFilters
 from salesflow.analytics.labels import team_labels, user_labels
 from salesflow.analytics.registry import Chart, Column, Option, Report, ReportSpec, report_register
-from salesflow.analytics.reports.activity import activities_reported
+from salesflow.analytics.reports.activity import _on_days, activities_reported
 
 GROUPS = {"owner": "owner", "reason": "invitation_reason", "team": "team"}
-ANSWERS = [value for value in InvitationOutcome.values]
+ANSWERS = list(InvitationOutcome.values)
 
 
 def _labels(by: str, keys: set[Any]) -> dict[Any, str]:
@@ -47,11 +47,9 @@ def _figures(row: dict[str, Any]) -> dict[str, Any]:
 def invitations(viewer: Any, filters: ReportFilters, options: dict[str, str]) -> Report:
     by = options["by"]
     key = GROUPS[by]
-    sent = activities_reported(viewer, filters).filter(type=ActivityType.INVITATION)
-    if filters.date_from is not None:
-        sent = sent.filter(created_at__date__gte=filters.date_from)
-    if filters.date_to is not None:
-        sent = sent.filter(created_at__date__lte=filters.date_to)
+    sent = activities_reported(viewer, filters).filter(
+        _on_days(filters, "created_at"), type=ActivityType.INVITATION
+    )
     counts = {
         "invitations": Count("pk"),
         **{answer: Count("pk", filter=Q(invitation_outcome=answer)) for answer in ANSWERS},
@@ -63,7 +61,7 @@ def invitations(viewer: Any, filters: ReportFilters, options: dict[str, str]) ->
         {"key": group, "label": labels.get(group, nobody), **_figures(grouped[group])}
         for group in sorted(grouped, key=lambda k: (k is None, labels.get(k, "").casefold()))
     ]
-    totals = _figures(sent.aggregate(**counts))
+    totals = _figures({name: sum(row[name] for row in grouped.values()) for name in counts})
     return Report(
         title="Invitations",
         columns=[

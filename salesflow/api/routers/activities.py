@@ -61,9 +61,9 @@ def invitation_reasons_all(user: Any) -> QuerySet[InvitationReason]:
 
 
 ACTIVITY_LINKS = {**LINKS, "invitation_reason_id": invitation_reasons_all}
-# Service field names as this router's clients spell them.
+# The complete form's next-step field names as this router's clients spell them (the model's
+# own names, `invitation_reason` and the like, are mapped by api/errors.py API_FIELD_NAMES).
 API_NAMES = {
-    "invitation_reason": "invitation_reason_id",
     "next_invitation_reason": "next_step.invitation_reason_id",
     "next_owner": "next_step.owner_id",
     "next_type": "next_step.type",
@@ -206,10 +206,7 @@ def activity_add(request: HttpRequest, payload: ActivityIn) -> Status[Any]:
     data = payload.model_dump(exclude_unset=True)
     links = {**ACTIVITY_LINKS, "invitation_reason_id": invitation_reasons_active}
     data = links_resolve(data, user=request.auth, links=links)
-    try:
-        return Status(201, activity_create(acting_user=request.auth, **data))
-    except ValidationError as error:
-        raise _api_names(error) from error
+    return Status(201, activity_create(acting_user=request.auth, **data))
 
 
 @router.get("/activities/{activity_id}", response={200: ActivityOut, **READ_ERRORS})
@@ -223,10 +220,7 @@ def activity_change(request: HttpRequest, activity_id: int, payload: ActivityPat
     data = payload.model_dump(exclude_unset=True)
     data = links_resolve(data, user=request.auth, links=ACTIVITY_LINKS)
     version = data.pop("version", None)
-    try:
-        return activity_update(activity, acting_user=request.auth, expected_version=version, **data)
-    except ValidationError as error:
-        raise _api_names(error) from error
+    return activity_update(activity, acting_user=request.auth, expected_version=version, **data)
 
 
 @router.delete("/activities/{activity_id}", response={204: None, **WRITE_ERRORS})
@@ -285,7 +279,7 @@ def activity_complete_route(request: HttpRequest, activity_id: int, payload: Com
             step = links_resolve(step, user=request.auth, links=links)
         except ValidationError as error:
             raise ValidationError(
-                {f"next_step.{name}_id": messages for name, messages in error.message_dict.items()}
+                {f"next_step.{name}": messages for name, messages in error.message_dict.items()}
             ) from error
         next_step = {name: value for name, value in step.items() if value is not None}
     try:
