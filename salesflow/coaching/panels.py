@@ -40,6 +40,10 @@ def call_review_context(call: PanelCall) -> dict[str, Any]:
     review_form = None
     if reviewer and not reviewed:
         review_form = call.forms.get("review") or ReviewForm(criteria=criteria)
+    # A review sent again (a second tab) is refused; the form is gone, its reason stays.
+    review_refused = (
+        call.forms["review"].non_field_errors() if reviewed and "review" in call.forms else []
+    )
     rep_name = ""
     if activity.owner_id:
         rep_name = activity.owner.first_name or activity.owner.username
@@ -62,6 +66,7 @@ def call_review_context(call: PanelCall) -> dict[str, Any]:
             "may_review": reviewer,
             "reviewed": reviewed,
             "review_form": review_form,
+            "review_refused": review_refused,
             "reviews": reviews,
             "is_rep": activity.owner_id == user.pk,
         }

@@ -215,14 +215,12 @@ def review_submit(
         errors["comment"] = f"At most {COMMENT_MAX:,} characters."
     if errors:
         raise ValidationError(errors)
-    if Review.objects.filter(call_record=record, reviewer=acting_user).exists():
-        raise ValidationError({"activity": "You have reviewed this call already."})
-    try:
+    try:  # the unique constraint refuses a second review, sent later or at the same moment
         with transaction.atomic():
             review = Review.objects.create(
                 call_record=record, reviewer=acting_user, comment=(comment or "").strip()
             )
-    except IntegrityError:  # a second submission racing the first
+    except IntegrityError:
         raise ValidationError({"activity": "You have reviewed this call already."}) from None
     ReviewScore.objects.bulk_create(
         ReviewScore(

@@ -156,3 +156,27 @@ def test_deleting_the_activity_deletes_its_recording_file(
     with django_capture_on_commit_callbacks(execute=True):
         activity_delete(call, acting_user=rep)
     assert stored_files(media_in_tmp) == []
+
+
+def test_a_recording_goes_with_its_call_when_the_deal_is_deleted(
+    rep, media_in_tmp, django_capture_on_commit_callbacks
+):
+    from tests.factories import DealFactory
+
+    deal = DealFactory(owner=rep)
+    call = ActivityFactory(owner=rep, type="call", deal=deal)
+    recording_attach(call, upload=wav_upload(), acting_user=rep)
+    with django_capture_on_commit_callbacks(execute=True):
+        deal.delete()  # the call record goes by cascade, through no coaching service
+    assert not CallRecord.objects.exists()
+    assert stored_files(media_in_tmp) == []
+
+
+def test_a_rolled_back_deletion_keeps_the_recording_file(call, rep, media_in_tmp):
+    from django.db import transaction
+
+    record = recording_attach(call, upload=wav_upload(), acting_user=rep)
+    with pytest.raises(RuntimeError), transaction.atomic():
+        call.delete()
+        raise RuntimeError("the deletion fails later")
+    assert stored_files(media_in_tmp) == [media_in_tmp / record.recording.name]

@@ -276,3 +276,16 @@ def test_a_manager_of_another_team_may_read_a_shared_call_but_not_review_it(rep)
     assert "Score this call" not in client.get(f"/coaching/calls/{shared.pk}/").content.decode()
     assert client.post(f"/coaching/calls/{shared.pk}/review/", review_post()).status_code == 403
     assert not Review.objects.exists()
+
+
+def test_a_review_sent_again_from_a_second_tab_is_refused_and_the_first_is_kept(call, manager):
+    with_transcript(call)
+    manager_client = client_for(manager)
+    first_tab = manager_client.post(f"/coaching/calls/{call.pk}/review/", review_post(4, "First"))
+    assert first_tab.status_code == 302
+    second_tab = manager_client.post(f"/coaching/calls/{call.pk}/review/", review_post(2, "Again"))
+    assert second_tab.status_code == 200
+    assert "You have reviewed this call already." in second_tab.content.decode()
+    review = Review.objects.get(call_record__activity=call)
+    assert review.comment == "First"
+    assert set(review.scores.values_list("score", flat=True)) == {4}
