@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import smtplib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -138,6 +139,13 @@ def template_create(
 _UNSET: Any = object()
 
 
+def _changes_apply(record: Any, **changes: Any) -> None:
+    """Set the fields the caller gave (those left `_UNSET` keep their value)."""
+    for field, value in changes.items():
+        if value is not _UNSET:
+            setattr(record, field, value)
+
+
 @transaction.atomic
 def segment_update(
     segment: Segment,
@@ -152,10 +160,10 @@ def segment_update(
     record_require_write(acting_user, segment)
     segment = Segment.objects.select_for_update().get(pk=segment.pk)
     if filters is not _UNSET:
-        segment.filters = segment_filters_clean(filters)
-    for field, value in (("name", name), ("description", description), ("visibility", visibility)):
-        if value is not _UNSET:
-            setattr(segment, field, value)
+        filters = segment_filters_clean(filters)
+    _changes_apply(
+        segment, name=name, description=description, filters=filters, visibility=visibility
+    )
     segment.full_clean()
     segment.save()
     return segment
@@ -176,11 +184,10 @@ def template_update(
     Campaigns already sent keep what they sent; drafts use the changed template."""
     record_require_write(acting_user, template)
     template = EmailTemplate.objects.select_for_update().get(pk=template.pk)
-    changes = {"name": name, "subject": subject, "body_text": body_text}
-    changes.update(body_html=body_html, visibility=visibility)
-    for field, value in changes.items():
-        if value is not _UNSET:
-            setattr(template, field, value)
+    _changes_apply(
+        template, name=name, subject=subject, body_text=body_text, body_html=body_html,
+        visibility=visibility,
+    )  # fmt: skip
     merge_fields_check(
         subject=template.subject, body_text=template.body_text, body_html=template.body_html
     )
@@ -249,11 +256,9 @@ def mailing_update(
         errors["segment"] = "You cannot use this segment."
     if errors:
         raise ValidationError(errors)
-    changes = {"name": name, "kind": kind, "template": template, "segment": segment}
-    changes["visibility"] = visibility
-    for field, value in changes.items():
-        if value is not _UNSET:
-            setattr(mailing, field, value)
+    _changes_apply(
+        mailing, name=name, kind=kind, template=template, segment=segment, visibility=visibility
+    )
     mailing.full_clean()
     mailing.save()
     return mailing
@@ -286,17 +291,22 @@ def skip_reason(contact: Contact, *, unsubscribed: bool, seen: set[str] | None =
     return ""
 
 
-def mailing_send_preview(mailing: Mailing, *, acting_user: Any) -> tuple[int, dict[str, int]]:
-    """What sending the draft would do now: how many get the email, and how many are skipped
-    by reason (the same rules as `mailing_send`; nothing is written)."""
+def _segment_recipients(mailing: Mailing, *, acting_user: Any) -> Iterator[tuple[Contact, str]]:
+    """The segment's contacts the user may read, each with why it is skipped ("" to send)."""
     contacts = segment_members(acting_user, mailing.segment.filters, strict=True).annotate(
         is_unsubscribed=unsubscribed_q()
     )
     seen: set[str] = set()
+    for contact in contacts.iterator(chunk_size=1000):
+        yield contact, skip_reason(contact, unsubscribed=contact.is_unsubscribed, seen=seen)
+
+
+def mailing_send_preview(mailing: Mailing, *, acting_user: Any) -> tuple[int, dict[str, int]]:
+    """What sending the draft would do now: how many get the email, and how many are skipped
+    by reason (the same rules as `mailing_send`; nothing is written)."""
     sending = 0
     skipped: dict[str, int] = {}
-    for contact in contacts.iterator(chunk_size=1000):
-        reason = skip_reason(contact, unsubscribed=contact.is_unsubscribed, seen=seen)
+    for _contact, reason in _segment_recipients(mailing, acting_user=acting_user):
         if reason:
             skipped[reason] = skipped.get(reason, 0) + 1
         else:
@@ -316,13 +326,8 @@ def mailing_send(mailing: Mailing, *, acting_user: Any, site_url: str = "") -> M
         raise ValidationError({"template": "You cannot use this template."})
     if not policy.can_read(acting_user, mailing.segment):
         raise ValidationError({"segment": "You cannot use this segment."})
-    contacts = segment_members(acting_user, mailing.segment.filters, strict=True).annotate(
-        is_unsubscribed=unsubscribed_q()
-    )
-    seen: set[str] = set()
     rows = []
-    for contact in contacts.iterator(chunk_size=1000):
-        reason = skip_reason(contact, unsubscribed=contact.is_unsubscribed, seen=seen)
+    for contact, reason in _segment_recipients(mailing, acting_user=acting_user):
         rows.append(
             Recipient(
                 mailing=mailing,
@@ -567,8 +572,12 @@ def _send_rows(
     mailing: Mailing, rows: list[Recipient], *, sender: Any, now: dt.datetime, result: BatchResult
 ) -> str:
     """Send the claimed rows over one connection; the server error that stopped it, or ""."""
-    contacts = Contact.objects.select_related("account", "owner").annotate(
-        is_unsubscribed=unsubscribed_q()
+    # Read once for the batch (not per row): consent or do-not-contact changed since the
+    # campaign started is still honoured, checked again just before each email.
+    contacts = (
+        Contact.objects.select_related("account", "owner")
+        .annotate(is_unsubscribed=unsubscribed_q())
+        .in_bulk([row.contact_id for row in rows])
     )
     connection = get_connection()
     try:
@@ -579,7 +588,7 @@ def _send_rows(
         for row in rows:
             if not _claim(row, now):
                 continue  # another worker has it
-            contact = contacts.filter(pk=row.contact_id).first()
+            contact = contacts.get(row.contact_id)
             reason = (
                 skip_reason(contact, unsubscribed=contact.is_unsubscribed)
                 if contact

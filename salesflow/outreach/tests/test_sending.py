@@ -345,3 +345,18 @@ def test_a_managers_campaign_email_goes_on_the_reps_timeline_as_theirs(
     mailing_send_batch(mailing.pk)
     assert smtp_server.recipients() == {"ada@example.org"}
     assert Activity.objects.get(contact=ada).owner == rep
+
+
+def test_a_batch_reads_its_contacts_once_not_once_per_email(rep, mailing, smtp_server):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for n in range(5):
+        contact(rep, f"n{n}@example.org")
+    mailing_send(mailing, acting_user=rep)
+    with CaptureQueriesContext(connection) as queries:
+        mailing_send_batch(mailing.pk)
+    assert len(smtp_server.received) == 5
+    # The unsubscribe check rides on the contacts' read: one read for the whole batch.
+    reads = [q for q in queries.captured_queries if "outreach_unsubscription" in q["sql"]]
+    assert len(reads) == 1

@@ -144,3 +144,23 @@ def test_a_contact_seen_only_through_a_deal_is_not_offered_nor_emailed(rep, outs
     assert refused.status_code == 200 and "cannot email" in refused.content.decode()
     assert smtp_server.received == []
     assert not Activity.objects.exists()
+
+
+def test_sending_again_from_a_second_tab_sends_nobody_twice(
+    rep, rep_client, mailing, smtp_server, django_capture_on_commit_callbacks
+):
+    from salesflow.outreach.models import Recipient
+    from salesflow.outreach.services import mailing_send_batch
+
+    contact(rep, "once@example.org")
+    url = reverse("outreach:campaign-send", args=[mailing.pk])
+    assert "Send" in rep_client.get(url).content.decode()  # both tabs show the confirmation
+    with django_capture_on_commit_callbacks(execute=True):
+        rep_client.post(url)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = rep_client.post(url, follow=True)
+    assert "sent already" in response.content.decode()
+    assert Recipient.objects.filter(mailing=mailing).count() == 1
+    mailing_send_batch(mailing.pk)
+    mailing_send_batch(mailing.pk)
+    assert [m.envelope_to for m in smtp_server.received] == [["once@example.org"]]
