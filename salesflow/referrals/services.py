@@ -95,10 +95,14 @@ def _duplicate_check(
     *, referrer_contact: Contact | None, referrer_account: Account | None, target: Any
 ) -> None:
     """The same referrer is credited once for a record: not twice for it, and not for a deal
-    they already referred through its lead."""
-    same = Referral.objects.filter(
-        referrer_contact=referrer_contact, referrer_account=referrer_account
-    )
+    they already referred through its lead. A contact is the referrer whether or not an account
+    is named with them (as on the leaderboard); an account alone only without a contact."""
+    if referrer_contact is not None:
+        same = Referral.objects.filter(referrer_contact=referrer_contact)
+    else:
+        same = Referral.objects.filter(
+            referrer_contact__isnull=True, referrer_account=referrer_account
+        )
     field = {Lead: "lead", Account: "account", Deal: "deal"}[type(target)]
     if same.filter(**{field: target}).exists():
         raise ValidationError({"target": f"This referral of the {field} is recorded already."})

@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
+from salesflow.core.forms import form_add_service_error
 from salesflow.core.selectors import site_settings
 from salesflow.customers.selectors import account_get_for_user
 from salesflow.leads.selectors import lead_get_for_user
@@ -29,7 +30,7 @@ def _record(request: HttpRequest, target: Any, field: str) -> HttpResponse:
                 acting_user=request.user, **{field: target}, **form.cleaned_data
             )
         except ValidationError as error:
-            form_errors_add(form, error)
+            form_add_service_error(form, error)
         else:
             messages.success(request, "Referral recorded.")
             return redirect(target.get_absolute_url() + ANCHOR)
@@ -44,12 +45,6 @@ def _record(request: HttpRequest, target: Any, field: str) -> HttpResponse:
         "cancel_url": target.get_absolute_url() + ANCHOR,
     }
     return render(request, "form_page.html", context)
-
-
-def form_errors_add(form: ReferralForm, error: ValidationError) -> None:
-    """A service's refusal shown on the form: on its field, else above the fields."""
-    for field, messages_ in error.message_dict.items():
-        form.add_error(field if field in form.fields else None, messages_)
 
 
 @login_required

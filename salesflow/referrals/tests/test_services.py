@@ -91,6 +91,23 @@ def test_the_same_referrer_is_credited_once(rep):
     assert Referral.objects.count() == 1
 
 
+def test_a_contact_is_credited_once_with_or_without_their_account(rep):
+    """A second tab records the same contact again, this time naming their account too."""
+    lead = LeadFactory(owner=rep)
+    happy = ContactFactory(owner=rep)
+    referral_record(acting_user=rep, referrer_contact=happy, lead=lead)
+    with pytest.raises(ValidationError) as error:
+        referral_record(
+            acting_user=rep, referrer_contact=happy, referrer_account=happy.account, lead=lead
+        )
+    assert "recorded already" in str(error.value)
+    # Their account alone is another referrer, credited once too.
+    referral_record(acting_user=rep, referrer_account=happy.account, lead=lead)
+    with pytest.raises(ValidationError):
+        referral_record(acting_user=rep, referrer_account=happy.account, lead=lead)
+    assert Referral.objects.count() == 2
+
+
 def test_only_a_writer_of_the_target_removes_a_referral(rep, teammate, outsider):
     deal = DealFactory(owner=outsider, visibility=Visibility.EVERYONE)
     referral = Referral.objects.create(
