@@ -23,6 +23,7 @@ from salesflow.analytics.filters import (
 )
 from salesflow.analytics.labels import team_labels, user_labels
 from salesflow.analytics.registry import Chart, Column, Option, Report, ReportSpec, report_register
+from salesflow.leads.selectors import moment_on_days_q
 from salesflow.pipeline.models import WON_OUTCOMES
 
 # Invitations have their own report (reports/invitations.py): success rate per rep and reason.
@@ -46,13 +47,9 @@ def activities_reported(viewer: Any, filters: ReportFilters) -> QuerySet[Activit
     return Activity.objects.filter(q)
 
 
-def _on_days(filters: ReportFilters, path: str) -> Q:
-    q = Q()
-    if filters.date_from is not None:
-        q &= Q(**{f"{path}__date__gte": filters.date_from})
-    if filters.date_to is not None:
-        q &= Q(**{f"{path}__date__lte": filters.date_to})
-    return q
+def on_days_q(filters: ReportFilters, path: str) -> Q:
+    """Activities whose moment `path` falls on the report's days (bounds on the column)."""
+    return moment_on_days_q(path, start=filters.date_from, end=filters.date_to)
 
 
 def _grouped(queryset: QuerySet, key: str, **figures: Any) -> dict[Any, dict[str, Any]]:
@@ -77,7 +74,7 @@ def activity(viewer: Any, filters: ReportFilters, options: dict[str, str]) -> Re
         activities_on_won=Count("pk"),
     )
     done_counts = _grouped(
-        done.filter(_on_days(filters, "done_at")), key, activities_done=Count("pk")
+        done.filter(on_days_q(filters, "done_at")), key, activities_done=Count("pk")
     )
     overdue = _grouped(
         activities.filter(done_at__isnull=True, due_at__lt=now), key, overdue=Count("pk")
@@ -121,7 +118,7 @@ def activity(viewer: Any, filters: ReportFilters, options: dict[str, str]) -> Re
     summary = {
         "won": won_total,
         "activities_per_won": _one_place(rate(on_won_total.count(), won_total)),
-        "activities_done": done.filter(_on_days(filters, "done_at")).count(),
+        "activities_done": done.filter(on_days_q(filters, "done_at")).count(),
         "first_contact_hours_avg": _hours(lead_totals["response"]),
         "leads_not_contacted": lead_totals["leads"] - lead_totals["contacted"],
         "overdue": activities.filter(done_at__isnull=True, due_at__lt=now).count(),

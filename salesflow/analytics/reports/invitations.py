@@ -18,7 +18,7 @@ from salesflow.analytics.figures import rate
 from salesflow.analytics.filters import ReportFilters
 from salesflow.analytics.labels import team_labels, user_labels
 from salesflow.analytics.registry import Chart, Column, Option, Report, ReportSpec, report_register
-from salesflow.analytics.reports.activity import _on_days, activities_reported
+from salesflow.analytics.reports.activity import activities_reported, on_days_q
 
 GROUPS = {"owner": "owner", "reason": "invitation_reason", "team": "team"}
 ANSWERS = list(InvitationOutcome.values)
@@ -48,7 +48,7 @@ def invitations(viewer: Any, filters: ReportFilters, options: dict[str, str]) ->
     by = options["by"]
     key = GROUPS[by]
     sent = activities_reported(viewer, filters).filter(
-        _on_days(filters, "created_at"), type=ActivityType.INVITATION
+        on_days_q(filters, "created_at"), type=ActivityType.INVITATION
     )
     counts = {
         "invitations": Count("pk"),
