@@ -17,6 +17,7 @@ from salesflow.activities.models import (
     InvitationReason,
 )
 from salesflow.activities.next_steps import deals_next_step_refresh
+from salesflow.core.errors import ConflictError
 from salesflow.core.services import fields_assign, instance_save_versioned
 from salesflow.customfields.services import custom_assign
 from salesflow.leads.scoring import lead_activity_recorded, lead_rescore
@@ -127,12 +128,7 @@ def activity_update(
 
 
 def _already_done_refuse(activity: Activity) -> None:
-    """Refuse to complete an activity done meanwhile, e.g. from another tab that read it open:
-    the row is re-read under a lock so the second of two completions is told why."""
-    done = activity.done_at is not None or (
-        Activity.objects.select_for_update().filter(pk=activity.pk, done_at__isnull=False).exists()
-    )
-    if done:
+    if activity.done_at is not None:
         raise ValidationError({"done_at": "This activity is already done."})
 
 
@@ -165,7 +161,14 @@ def activity_complete(
     if no_next_step_reason:
         activity.no_next_step_reason = no_next_step_reason[:200]
         changed.append("no_next_step_reason")
-    instance_save_versioned(activity, changed=changed, expected_version=expected_version)
+    try:
+        instance_save_versioned(activity, changed=changed, expected_version=expected_version)
+    except ConflictError:
+        # The save's version check (under its row lock) saw another write: when that write
+        # completed the activity (another tab, say), say so rather than "changed by someone".
+        if Activity.objects.filter(pk=activity.pk, done_at__isnull=False).exists():
+            raise ValidationError({"done_at": "This activity is already done."}) from None
+        raise
     lead_activity_recorded(activity)
     _changed(activity, acting_user=acting_user)
     return activity
