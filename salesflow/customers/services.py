@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import F, Max, QuerySet
 from django.utils import timezone
 
 from salesflow.core.normalize import name_key, normalize_contact_fields, person_name_key
@@ -186,19 +186,20 @@ def accounts_contact_due_refresh(*, tiers: Iterable[str] | None = None) -> int:
     return accounts_contact_set(last)
 
 
-@transaction.atomic
-def accounts_tier_set(account_ids: Iterable[int], *, tier: str) -> int:
-    """Give accounts a tier in one update (the tier rules do; never hand-set accounts), then
-    recompute their next contact due. Answers how many accounts changed tier."""
-    rows = Account.objects.filter(pk__in=list(account_ids), tier_by_hand=False).exclude(tier=tier)
-    ids = list(rows.values_list("pk", flat=True))
-    if not ids:
-        return 0
-    Account.objects.filter(pk__in=ids).update(tier=tier, updated_at=timezone.now())
-    accounts_contact_set(
-        dict(Account.objects.filter(pk__in=ids).values_list("pk", "last_contact_at"))
-    )
-    return len(ids)
+def accounts_tier_set(accounts: Iterable[int] | QuerySet[Account], *, tier: str) -> int:
+    """Give accounts (ids, or a queryset of accounts) a tier in one update (the tier rules do;
+    never hand-set accounts), then recompute their next contact due. The version moves, so an
+    account form opened before is refused rather than putting the old tier back by hand.
+    Answers how many accounts changed tier."""
+    ids = accounts if isinstance(accounts, QuerySet) else list(accounts)
+    rows = Account.objects.filter(pk__in=ids, tier_by_hand=False).exclude(tier=tier)
+    last = dict(rows.values_list("pk", "last_contact_at"))
+    if not last:
+        return 0  # the common case, without a savepoint
+    with transaction.atomic():
+        rows.update(tier=tier, version=F("version") + 1, updated_at=timezone.now())
+        accounts_contact_set(last)
+    return len(last)
 
 
 # Tiers (admins) --------------------------------------------------------------------------------

@@ -107,11 +107,11 @@ def months_before(day: dt.date, months: int) -> dt.date:
     raise AssertionError("unreachable")
 
 
-def _accounts_meeting(rule: TierRule, accounts: QuerySet[Account], today: dt.date) -> set[int]:
-    """The accounts among `accounts` that meet the rule, aggregated in the database."""
+def _accounts_meeting(rule: TierRule, accounts: QuerySet[Account], today: dt.date) -> Q:
+    """The accounts that meet the rule, as a condition on accounts: a subquery aggregated in
+    the database, never a list of ids in Python."""
     if rule.metric == RuleMetric.ANNUAL_REVENUE:
-        rows = accounts.filter(annual_revenue__gte=rule.threshold).values_list("pk", flat=True)
-        return set(rows)
+        return Q(annual_revenue__gte=rule.threshold)
     deals = Deal.objects.filter(account__in=accounts.values("pk"))
     if rule.metric == RuleMetric.OPEN_PIPELINE:
         deals = deals.filter(outcome=Outcome.OPEN)
@@ -125,9 +125,9 @@ def _accounts_meeting(rule: TierRule, accounts: QuerySet[Account], today: dt.dat
         .values("account")
         .annotate(total=Sum("amount"))
         .filter(total__gte=rule.threshold)
-        .values_list("account", flat=True)
+        .values("account")
     )
-    return set(totals)
+    return Q(pk__in=totals)
 
 
 def tier_rules_active() -> list[TierRule]:
@@ -143,7 +143,8 @@ def tier_rules_apply(
 ) -> dict[str, int]:
     """Set the tier of accounts not set by hand (all, or the given ones) by the active rules:
     the top tier with a rule the account meets, else the lowest active tier. Nothing happens
-    while no rule is active. Answers how many accounts moved into each tier."""
+    while no rule is active. Set-based: one update per tier, whatever the number of accounts.
+    Answers how many accounts moved into each tier."""
     rules = tier_rules_active()
     if not rules:
         return {}
@@ -151,21 +152,24 @@ def tier_rules_apply(
     accounts = Account.objects.filter(tier_by_hand=False)
     if account_ids is not None:
         accounts = accounts.filter(pk__in=list(account_ids))
-    best: dict[int, TierLevel] = {}
-    for rule in rules:  # top tier first: an account keeps the first tier it meets
-        for pk in _accounts_meeting(rule, accounts, today):
-            best.setdefault(pk, rule.tier)
+    meets: dict[str, Q] = {}  # by tier code, top tier first
+    for rule in rules:
+        condition = _accounts_meeting(rule, accounts, today)
+        meets[rule.tier.code] = (
+            meets[rule.tier.code] | condition if rule.tier.code in meets else condition
+        )
     lowest = TierLevel.objects.filter(is_active=True).order_by("-position", "-code").first()
-    by_tier: dict[str, set[int]] = {}
-    for pk in accounts.values_list("pk", flat=True):
-        tier = best.get(pk, lowest)
-        if tier is not None:
-            by_tier.setdefault(tier.code, set()).add(pk)
-    moved = {}
-    for code, ids in by_tier.items():
-        count = accounts_tier_set(ids, tier=code)
+    moved: dict[str, int] = {}
+    claimed = Q(pk__in=[])  # an account keeps the first (top) tier it meets
+    for code, condition in meets.items():
+        count = accounts_tier_set(accounts.filter(condition).exclude(claimed), tier=code)
+        claimed |= condition
         if count:
-            moved[code] = count
+            moved[code] = moved.get(code, 0) + count
+    if lowest is not None:
+        count = accounts_tier_set(accounts.exclude(claimed), tier=lowest.code)
+        if count:
+            moved[lowest.code] = moved.get(lowest.code, 0) + count
     return moved
 
 

@@ -119,3 +119,37 @@ def test_rules_cost_a_query_per_rule_however_many_accounts_and_deals(
 def test_months_before_keeps_the_day_or_the_months_last():
     assert months_before(dt.date(2026, 3, 31), 1) == dt.date(2026, 2, 28)
     assert months_before(dt.date(2026, 1, 15), 12) == dt.date(2025, 1, 15)
+
+
+def test_an_account_form_opened_before_the_rules_moved_its_tier_is_refused(rep):
+    from salesflow.core.errors import ConflictError
+
+    account = AccountFactory(owner=rep, tier="C", annual_revenue=500)
+    opened = Account.objects.get(pk=account.pk).version
+    rule("A", RuleMetric.ANNUAL_REVENUE, 100)
+    tier_rules_apply()
+
+    # The other tab still shows tier C: saving it would pin the old tier by hand.
+    with pytest.raises(ConflictError):
+        account_update(
+            Account.objects.get(pk=account.pk), acting_user=rep, expected_version=opened, tier="C"
+        )
+
+    stored = Account.objects.get(pk=account.pk)
+    assert (stored.tier, stored.tier_by_hand) == ("A", False)
+
+
+def test_rules_set_every_account_by_its_own_facts_in_one_pass(rep):
+    rule("A", RuleMetric.ANNUAL_REVENUE, 1000)
+    rule("B", RuleMetric.OPEN_PIPELINE, 100)
+    key = AccountFactory(owner=rep, tier="C", annual_revenue=5000)
+    both = AccountFactory(owner=rep, tier="C", annual_revenue=5000)
+    DealFactory(owner=rep, account=both, amount=500)
+    growing = AccountFactory(owner=rep, tier="A")
+    DealFactory(owner=rep, account=growing, amount=500)
+    small = AccountFactory(owner=rep, tier="A")
+
+    moved = tier_rules_apply()
+
+    assert [tier_of(a) for a in (key, both, growing, small)] == ["A", "A", "B", "C"]
+    assert moved == {"A": 2, "B": 1, "C": 1}
