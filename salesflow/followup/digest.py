@@ -26,12 +26,18 @@ from django.urls import reverse
 from django.utils import timezone
 
 from salesflow.activities.models import Activity
-from salesflow.customers.models import Account, Contact
+from salesflow.customers.models import Account
+from salesflow.customers.selectors import birthday_of
 from salesflow.followup.ics import absolute, base_url, title_of
 from salesflow.followup.models import DigestSent
 from salesflow.followup.selectors import contacts_with_birthdays
 from salesflow.pipeline.models import WON_OUTCOMES, Deal, Outcome
-from salesflow.pipeline.selectors import deals_warnings
+from salesflow.pipeline.selectors import (
+    NEXT_STEP_NONE,
+    NEXT_STEP_OVERDUE,
+    deal_next_step_state,
+    deals_warnings,
+)
 from salesflow.users.models import User
 
 logger = logging.getLogger(__name__)
@@ -80,17 +86,12 @@ def _section(key: str, title: str, rows: list[dict[str, Any]], count: int | None
 
 
 def _anniversary(first: dt.date, days: list[dt.date]) -> tuple[dt.date, int] | None:
-    for day in days:
-        years = day.year - first.year
-        same = (first.month, first.day) == (day.month, day.day)
-        leap_kept = (first.month, first.day) == (2, 29) and (day.month, day.day) == (2, 28)
-        if years >= 1 and (same or (leap_kept and not _leap(day.year))):
-            return day, years
-    return None
-
-
-def _leap(year: int) -> bool:
-    return year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
+    """The first anniversary (a year or more) of `first` among `days`, and its years: the same
+    rule as a birthday (customers.selectors.birthday_of)."""
+    coming = birthday_of(first, today=days[0])
+    if coming is None or coming.next_on > days[-1] or coming.next_age < 1:
+        return None
+    return coming.next_on, coming.next_age
 
 
 def digest_build(user: Any, *, day: dt.date) -> Digest:
@@ -105,7 +106,7 @@ def digest_build(user: Any, *, day: dt.date) -> Digest:
             "text": title_of(activity),
             "when": activity.due_at,
             "overdue": activity.due_at < at,
-            "url": absolute(_activity_path(activity)),
+            "url": absolute(activity.get_absolute_url()),
         }
         for activity in due.select_related("deal", "account", "contact", "lead").order_by(
             "due_at", "pk"
@@ -143,30 +144,30 @@ def digest_build(user: Any, *, day: dt.date) -> Digest:
         if warning.code == "rotting"
     ]
     sections.append(_section("rotting", "Rotting deals", rotting))
+    states = {deal.pk: deal_next_step_state(deal, now=at) for deal in deals}
     no_step = [
         {
             "text": f"{deal.name}: no next step planned"
-            if deal.open_activity_count == 0
+            if states[deal.pk] == NEXT_STEP_NONE
             else f"{deal.name}: the next step is overdue",
             "url": absolute(deal.get_absolute_url()),
         }
         for deal in deals
-        if deal.open_activity_count == 0
-        or (deal.next_activity_at is not None and deal.next_activity_at < at)
+        if states[deal.pk] in (NEXT_STEP_NONE, NEXT_STEP_OVERDUE)
     ]
     sections.append(_section("next_step", "Deals without a next step (or an overdue one)", no_step))
 
     days = [day + dt.timedelta(days=offset) for offset in range(AHEAD_DAYS)]
     birthdays = []
     for contact in contacts_with_birthdays(user, days):
-        when = _birthday_on(contact, days)
-        age = when.year - contact.birthday.year
+        # The customers app's birthday rule (29 February falls on the 28th in other years).
+        birthday = birthday_of(contact.birthday, today=day)
         birthdays.append(
             {
                 "text": f"{contact.full_name}"
                 + (f" ({contact.account.name})" if contact.account_id else "")
-                + (f" turns {age}" if contact.birthday.year > 1900 else ""),
-                "when": when,
+                + (f" turns {birthday.next_age}" if contact.birthday.year > 1900 else ""),
+                "when": birthday.next_on,
                 "url": absolute(contact.get_absolute_url()),
             }
         )
@@ -195,20 +196,6 @@ def digest_build(user: Any, *, day: dt.date) -> Digest:
     anniversaries.sort(key=lambda row: row["when"])
     sections.append(_section("anniversaries", "Customer anniversaries", anniversaries))
     return Digest(user=user, day=day, sections=sections)
-
-
-def _activity_path(activity: Activity) -> str:
-    try:
-        return activity.get_absolute_url()
-    except Exception:  # pragma: no cover - the activity page exists on main
-        return reverse("activities:activity-list")
-
-
-def _birthday_on(contact: Contact, days: list[dt.date]) -> dt.date:
-    for day in days:
-        if (contact.birthday.month, contact.birthday.day) == (day.month, day.day):
-            return day
-    return next(day for day in days if (day.month, day.day) == (2, 28))
 
 
 def digest_message(digest: Digest, *, connection: Any = None) -> EmailMultiAlternatives:

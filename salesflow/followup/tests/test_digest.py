@@ -149,3 +149,18 @@ def test_salesflow_digest_on_the_demo_data_reaches_each_user_with_due_work(smtp_
     assert smtp_server.recipients() == with_work
     assert f"{len(with_work)} digests sent" in out.getvalue()
     assert all(mail.html() and mail.text() for mail in smtp_server.received)
+
+
+def test_a_customer_won_this_week_has_no_anniversary_yet_and_one_next_year_does(rep):
+    today = timezone.localdate()
+    fresh = AccountFactory(owner=rep, name="Fresh Customer")
+    DealFactory(
+        owner=rep, account=fresh, outcome=Outcome.WON, name="Just signed",
+        closed_at=timezone.now(), closed_on=today,
+    )  # fmt: skip
+    counts = {s.key: s.count for s in digest_build(rep, day=today).sections}
+    assert counts["anniversaries"] == 0
+
+    digest = digest_build(rep, day=today.replace(year=today.year + 1))
+    (section,) = [s for s in digest.sections if s.key == "anniversaries"]
+    assert section.rows[0]["text"] == "Fresh Customer: 1 year a customer"
