@@ -35,6 +35,8 @@ $(VENDOR)/.copied: node_modules/.package-lock.json
 	cp node_modules/htmx.org/dist/htmx.min.js $(VENDOR)/htmx.min.js
 	cp node_modules/sortablejs/Sortable.min.js $(VENDOR)/Sortable.min.js
 	cp node_modules/chart.js/dist/chart.umd.min.js $(VENDOR)/chart.umd.min.js
+	cp node_modules/tom-select/dist/js/tom-select.complete.min.js $(VENDOR)/tom-select.complete.min.js
+	cp node_modules/tom-select/dist/css/tom-select.min.css $(VENDOR)/tom-select.min.css
 	@touch $@
 
 assets: $(VENDOR)/.copied

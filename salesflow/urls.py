@@ -31,5 +31,6 @@ urlpatterns = [
     path("outreach/", include("salesflow.outreach.urls")),
     path("coaching/", include("salesflow.coaching.urls")),
     path("referrals/", include("salesflow.referrals.urls")),
+    path("search/", include("salesflow.search.urls")),
     path("", include("salesflow.pages.urls")),
 ]

@@ -31,6 +31,8 @@ from salesflow.api.routers import (
     products,
     quotes,
     referrals,
+    saved_views,
+    search,
     stakeholders,
     users,
 )
@@ -77,6 +79,8 @@ ROUTERS = (
     outreach,
     coaching,
     referrals,
+    search,
+    saved_views,
 )
 for module in ROUTERS:
     api.add_router("/", module.router)

@@ -1,0 +1,1 @@
+// Keyboard shortcuts and the ? overlay; see docs/everyday.md.
