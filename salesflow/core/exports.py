@@ -8,15 +8,17 @@ from typing import Any
 
 from django.http import StreamingHttpResponse
 
-# A cell starting with one of these is run as a formula by spreadsheet programs.
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+# A cell starting with one of these is run as a formula by spreadsheet programs (the full-width
+# forms too: some programs fold them to the ASCII ones).
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 
 
 def cell_safe(value: Any) -> str:
     """The value as text a spreadsheet will show, never evaluate.
 
     Numbers stay numbers (a negative amount is data, not a formula); any other text that a
-    spreadsheet would read as a formula gets a leading apostrophe.
+    spreadsheet would read as a formula gets a leading apostrophe, also when spaces or line
+    breaks come first (spreadsheet programs skip them before looking for a formula).
     """
     if value is None:
         return ""
@@ -25,7 +27,7 @@ def cell_safe(value: Any) -> str:
     if isinstance(value, int | float) or type(value).__name__ == "Decimal":
         return str(value)
     text = str(value)
-    if text.startswith(FORMULA_PREFIXES):
+    if text.startswith(FORMULA_PREFIXES) or text.lstrip().startswith(FORMULA_PREFIXES):
         return "'" + text
     return text
 

@@ -4,6 +4,7 @@ import csv
 import io
 from decimal import Decimal
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -27,6 +28,20 @@ def test_numbers_and_plain_text_are_unchanged():
 @given(st.text())
 def test_no_text_cell_can_start_a_formula(text):
     assert not cell_safe(text).startswith(FORMULA_PREFIXES)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [" =1+1", '\n=HYPERLINK("http://evil")', "  @SUM(A1)", "\r\n+1", "\u3000-2+3", "\uff1dSUM(A1)"],
+)
+def test_a_formula_after_spaces_or_line_breaks_is_neutralised_too(text):
+    assert cell_safe(text) == "'" + text
+
+
+@given(st.text())
+def test_no_text_cell_starts_a_formula_after_leading_blanks(text):
+    safe = cell_safe(text)
+    assert safe.startswith("'") or not safe.lstrip().startswith(FORMULA_PREFIXES)
 
 
 def test_csv_round_trips_through_a_reader():
