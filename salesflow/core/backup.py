@@ -1,8 +1,11 @@
 """Backup and restore: one file holding a consistent snapshot of the database and uploads.
 
 The archive is a gzip'd tar with `manifest.json`, `data.json` (Django's serialisation with
-natural foreign keys, so it loads into SQLite or PostgreSQL alike) and `media/`. The dump runs
-in one transaction (REPEATABLE READ on PostgreSQL), so it sees one moment of the database.
+natural foreign keys, so it loads into SQLite or PostgreSQL alike) and `media/`. The dump
+sees one moment of the database without holding writers back: on PostgreSQL it runs in one
+REPEATABLE READ transaction; on SQLite, whose Django transactions take the write lock
+(`transaction_mode` IMMEDIATE), it runs in a plain read transaction instead, which in WAL mode
+reads one snapshot while writers go on.
 Restore replaces everything in one transaction: a broken archive leaves the database as it was.
 """
 
@@ -14,6 +17,8 @@ import json
 import shutil
 import tarfile
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from django.apps import apps
@@ -28,6 +33,27 @@ EXCLUDED = ["contenttypes", "auth.permission", "sessions", "admin.logentry", "ax
 
 class BackupError(Exception):
     pass
+
+
+@contextmanager
+def _snapshot() -> Iterator[None]:
+    """One consistent read of the database for the dump, without taking SQLite's write lock."""
+    outermost = not connection.in_atomic_block
+    if connection.vendor == "sqlite" and outermost:
+        connection.ensure_connection()
+        with connection.cursor() as cursor:
+            cursor.execute("BEGIN DEFERRED")  # a read transaction: WAL readers never block writers
+        try:
+            yield
+        finally:
+            with connection.cursor() as cursor:
+                cursor.execute("ROLLBACK")  # it only read
+        return
+    with transaction.atomic():
+        if connection.vendor == "postgresql" and outermost:
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        yield
 
 
 def _model_counts() -> dict[str, int]:
@@ -47,11 +73,7 @@ def backup_create(path: Path) -> dict[str, object]:
     path = Path(path)
     with tempfile.TemporaryDirectory() as tmp:
         data_file = Path(tmp) / "data.json"
-        outermost = not connection.in_atomic_block
-        with transaction.atomic():
-            if connection.vendor == "postgresql" and outermost:
-                with connection.cursor() as cursor:
-                    cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        with _snapshot():
             counts = _model_counts()
             call_command(
                 "dumpdata",

@@ -1,10 +1,11 @@
 from __future__ import annotations
 
 import secrets
+from datetime import timedelta
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import OperationalError, transaction
 from django.utils import timezone
 
 from salesflow.core.errors import AccessDenied
@@ -150,8 +151,13 @@ def token_create(*, user: User, name: str = "") -> tuple[ApiToken, str]:
     return token, key
 
 
+# How precisely a token's last use is kept: a read request writes at most once a minute, so
+# reads do not queue for SQLite's write lock behind an import or a backup.
+TOKEN_LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+
 def token_authenticate(key: str) -> User | None:
-    """The active user behind a bearer token, recording when it was last used."""
+    """The active user behind a bearer token, recording when it was last used (to the minute)."""
     if not key:
         return None
     token = (
@@ -161,7 +167,15 @@ def token_authenticate(key: str) -> User | None:
     )
     if token is None or not token.user.is_active:
         return None
-    ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
+    now = timezone.now()
+    if token.last_used_at is None or now - token.last_used_at >= TOKEN_LAST_USED_RESOLUTION:
+        try:
+            with transaction.atomic():
+                ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        except OperationalError:
+            # The database is busy writing (an import, a backup): this bookkeeping waits for
+            # the token's next request instead of failing the one it authenticates.
+            pass
     return token.user
 
 

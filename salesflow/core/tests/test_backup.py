@@ -1,10 +1,13 @@
 from __future__ import annotations
 
 import tarfile
+import threading
+import time
 
 import pytest
 from auditlog.context import set_actor
 from django.core.management import CommandError, call_command
+from django.db import connection
 
 from salesflow.audit.selectors import record_history
 from salesflow.pipeline.models import Deal, StageChange
@@ -64,3 +67,41 @@ def test_a_broken_backup_is_refused_and_changes_nothing(rep, tmp_path):
 def test_restore_of_a_missing_file_names_it(tmp_path):
     with pytest.raises(CommandError, match="no such file"):
         call_command("restore", str(tmp_path / "nope.tar.gz"), "--yes")
+
+
+def test_writers_go_on_while_a_backup_is_dumped(rep, tmp_path, monkeypatch):
+    """The dump reads a snapshot: a write made meanwhile neither waits nor lands in the backup."""
+    from salesflow.core import backup
+
+    DealFactory(owner=rep, name="Before the backup")
+    written: list[object] = []
+
+    def write_meanwhile() -> None:
+        try:
+            DealFactory(owner=rep, name="Written during the backup")
+            written.append("ok")
+        except Exception as error:
+            written.append(error)
+        finally:
+            connection.close()
+
+    real_call_command = backup.call_command
+
+    def dump_with_a_writer(*args, **kwargs):
+        writer = threading.Thread(target=write_meanwhile)
+        started = time.monotonic()
+        writer.start()
+        writer.join(timeout=30)
+        written.append(time.monotonic() - started)
+        return real_call_command(*args, **kwargs)
+
+    monkeypatch.setattr(backup, "call_command", dump_with_a_writer)
+    archive = tmp_path / "during.tar.gz"
+    call_command("backup", str(archive))
+
+    assert written[0] == "ok", written
+    assert written[1] < 5  # not queued behind the backup (SQLite would wait 20 s, then fail)
+    assert Deal.objects.filter(name="Written during the backup").exists()
+    with tarfile.open(archive) as opened:
+        data = opened.extractfile("data.json").read().decode()
+    assert "Before the backup" in data and "Written during the backup" not in data

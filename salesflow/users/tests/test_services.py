@@ -52,6 +52,23 @@ def test_token_is_stored_as_a_hash_and_authenticates_its_user(rep):
     assert token.last_used_at is not None
 
 
+def test_a_token_used_again_within_a_minute_is_not_written_again(
+    rep, django_assert_num_queries, time_machine
+):
+    time_machine.move_to("2026-03-02 09:00:00+00:00", tick=False)
+    _, key = token_create(user=rep)
+    token_authenticate(key)
+    time_machine.move_to("2026-03-02 09:00:59+00:00", tick=False)
+    with django_assert_num_queries(1):  # the look-up only: a read stays a read
+        assert token_authenticate(key) == rep
+    token = ApiToken.objects.get(user=rep)
+    assert token.last_used_at.isoformat() == "2026-03-02T09:00:00+00:00"
+    time_machine.move_to("2026-03-02 09:01:00+00:00", tick=False)
+    token_authenticate(key)
+    token.refresh_from_db()
+    assert token.last_used_at.isoformat() == "2026-03-02T09:01:00+00:00"
+
+
 def test_wrong_revoked_or_inactive_tokens_authenticate_nobody(rep):
     _, key = token_create(user=rep)
     assert token_authenticate("") is None
