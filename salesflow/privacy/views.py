@@ -4,7 +4,7 @@ import json
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
@@ -18,6 +18,8 @@ SUBJECTS = {"contact": contact_get_for_user, "lead": lead_get_for_user}
 
 def _subject(request: HttpRequest, kind: str, pk: int):  # type: ignore[no-untyped-def]
     require_admin(request.user)
+    if kind not in SUBJECTS:
+        raise Http404(f"No person records of kind {kind!r}: use contact or lead.")
     return SUBJECTS[kind](request.user, pk)
 
 
