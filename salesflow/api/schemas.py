@@ -13,6 +13,7 @@ from ninja import Schema
 from pydantic import ConfigDict, Field, field_validator, model_validator
 
 from salesflow.core.normalize import normalize_email, normalize_phone
+from salesflow.core.validation import value_problems
 from salesflow.users.models import Visibility
 
 
@@ -29,12 +30,15 @@ VisibilityIn = choices_literal(Visibility)
 
 class UtcMoments(Schema):
     """Moments are kept in UTC: an offset Python accepts but PostgreSQL does not (+23:12) never
-    reaches the database, whether it came in a body or in a query string."""
+    reaches the database, whether it came in a body or in a query string. Nor does text no
+    database can store or a date out of range (`salesflow.core.validation`): 422 naming it."""
 
     @model_validator(mode="after")
     def _moments_in_utc(self) -> Any:
         for name in type(self).model_fields:
             value = getattr(self, name, None)
+            for path, problem in value_problems(value, name):
+                raise ValueError(f"{path}: {problem}")
             if isinstance(value, dt.datetime) and value.tzinfo is not None:
                 try:
                     object.__setattr__(self, name, value.astimezone(dt.UTC))

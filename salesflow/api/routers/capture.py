@@ -14,6 +14,7 @@ from django.http import HttpRequest
 from ninja import Router, Schema, Status
 
 from salesflow.api.schemas import DetailOut, InvalidOut
+from salesflow.core.validation import text_problem
 from salesflow.leads.models import SubmissionOutcome
 from salesflow.leads.selectors import capture_form_get_by_key
 from salesflow.leads.services import (
@@ -50,10 +51,27 @@ def _submitted(request: HttpRequest) -> dict[str, Any] | None:
     if request.content_type == "application/json":
         try:
             data = json.loads(request.body or b"{}")
-        except (ValueError, UnicodeDecodeError):
-            return None
+        except (ValueError, UnicodeDecodeError, RecursionError):
+            return None  # RecursionError: nested too deep for the parser
         return data if isinstance(data, dict) else None
     return request.POST.dict()
+
+
+def _field_errors(data: dict[str, Any]) -> list[dict[str, Any]]:
+    """The posted fields that are not text a lead can hold, each named (answered with 422)."""
+    errors = []
+    for name in (*CAPTURE_FIELDS, HONEYPOT_FIELD):
+        value = data.get(name)
+        if value is None:
+            continue
+        if not isinstance(value, str | int | float) or isinstance(value, bool):
+            problem = "Send this field as text."
+        elif isinstance(value, str) and text_problem(value):
+            problem = f"This field {text_problem(value)}"
+        else:
+            continue
+        errors.append({"loc": ["body", name], "msg": problem, "type": "value_error"})
+    return errors
 
 
 @router.post(
@@ -81,6 +99,9 @@ def capture_form_submit(request: HttpRequest, form_key: str) -> Status[Any]:
     data = _submitted(request)
     if data is None:
         return Status(400, {"detail": "Send the form's fields as JSON or form-encoded."})
+    errors = _field_errors(data)
+    if errors:
+        return Status(422, {"detail": errors})
     try:
         lead = lead_capture_from_form(form, data=data, ip=request.META.get("REMOTE_ADDR"))
     except CaptureRefused as refusal:
