@@ -274,6 +274,10 @@ SALESFLOW_DEFAULT_CURRENCY = os.environ.get("SALESFLOW_DEFAULT_CURRENCY", "EUR")
 # row errors stay as history). 0 keeps them for ever. Removed by `salesflow cleanup`, which the
 # worker also runs on its schedule.
 SALESFLOW_IMPORT_MAX_BYTES = int(os.environ.get("SALESFLOW_IMPORT_MAX_BYTES", "52428800"))  # 50 MB
+# What an XLSX upload may unpack to (its zip parts together); the upload itself is capped above.
+SALESFLOW_IMPORT_XLSX_MAX_UNPACKED_BYTES = int(
+    os.environ.get("SALESFLOW_IMPORT_XLSX_MAX_UNPACKED_BYTES", str(256 * 2**20))
+)
 SALESFLOW_IMPORT_DRAFT_HOURS = int(os.environ.get("SALESFLOW_IMPORT_DRAFT_HOURS", "24"))
 SALESFLOW_IMPORT_FILE_DAYS = int(os.environ.get("SALESFLOW_IMPORT_FILE_DAYS", "30"))
 # The mapping presets (Salesforce, HubSpot, Pipedrive, X Education): docs/mappings of the

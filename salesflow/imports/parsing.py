@@ -9,12 +9,14 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import charset_normalizer
+from django.conf import settings
 
 BLOCK = 1 << 20
 SNIFF_CHARS = 64 * 1024
@@ -27,6 +29,13 @@ NON_LATIN = (
 )  # fmt: skip
 # Below this many non-ASCII bytes a sample is too small to tell one script from another.
 FEW_NON_ASCII = 16
+# An XLSX file is a zip archive: its parts may unpack to far more than the upload limit. Real
+# workbooks compress their XML about 5 to 20 times; a part that compresses better than this
+# (and is big enough to matter) is a decompression bomb, not data.
+XLSX_MAX_RATIO = 100
+XLSX_RATIO_FROM_BYTES = 1 << 20
+# More columns than any real export has: a header wider than this is refused.
+MAX_COLUMNS = 1000
 BOMS = (
     (codecs.BOM_UTF8, "utf-8-sig"),
     (codecs.BOM_UTF32_LE, "utf-32"),
@@ -137,6 +146,11 @@ def table_open(
         header.pop()
     if not header:
         raise FileError(f"{filename}, row 1: the header row is empty.", row=1)
+    if len(header) > MAX_COLUMNS:
+        raise FileError(
+            f"{filename}, row 1: {len(header):,} columns; at most {MAX_COLUMNS:,} can be imported.",
+            row=1,
+        )
     return Table(path, filename, file_format, header)
 
 
@@ -197,9 +211,34 @@ def _sheet_check(path: Path, filename: str, sheet: str | None) -> str:
     return sheet or names[0]
 
 
+def _xlsx_size_check(path: Path, filename: str) -> None:
+    """Refuse a workbook whose parts unpack to too much, before anything is unpacked."""
+    limit = settings.SALESFLOW_IMPORT_XLSX_MAX_UNPACKED_BYTES
+    try:
+        with zipfile.ZipFile(path) as archive:
+            parts = archive.infolist()
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise FileError(f"{filename} cannot be read as an Excel workbook ({exc}).") from exc
+    unpacked = sum(part.file_size for part in parts)
+    if unpacked > limit:
+        raise FileError(
+            f"{filename} unpacks to {unpacked / 2**20:,.0f} MB; at most {limit / 2**20:,.0f} MB "
+            "can be imported. Split the workbook or save the sheet as CSV."
+        )
+    for part in parts:
+        ratio = part.file_size / max(part.compress_size, 1)
+        if part.file_size > XLSX_RATIO_FROM_BYTES and ratio > XLSX_MAX_RATIO:
+            raise FileError(
+                f"{filename}: its part {part.filename} unpacks {ratio:,.0f} times its packed "
+                f"size, far beyond real data (at most {XLSX_MAX_RATIO} times); it is refused "
+                "as a decompression bomb."
+            )
+
+
 def _workbook_open(path: Path, filename: str) -> Any:
     import openpyxl
 
+    _xlsx_size_check(path, filename)
     try:
         return openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a damaged file

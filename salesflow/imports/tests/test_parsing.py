@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import zipfile
 
 import openpyxl
 import pytest
@@ -150,6 +151,56 @@ def test_xlsx_is_read_in_read_only_mode_with_typed_cells(tmp_path):
         ["Ada", dt.datetime(2024, 3, 31, 10, 30), 1234.5],
         ["Bob", dt.datetime(2024, 1, 2, 0, 0), 7],
     ]
+
+
+def _workbook_with_one_big_cell(path, size):
+    """A valid workbook whose sheet holds one inline string of `size` letters."""
+    small = path.with_name("small.xlsx")
+    workbook = openpyxl.Workbook()
+    workbook.active.append(["Name", "Notes"])
+    workbook.save(small)
+    sheet = (
+        '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+        '<row r="1"><c r="A1" t="inlineStr"><is><t>Name</t></is></c>'
+        '<c r="B1" t="inlineStr"><is><t>Notes</t></is></c></row>'
+        '<row r="2"><c r="A2" t="inlineStr"><is><t>Ada</t></is></c>'
+        f'<c r="B2" t="inlineStr"><is><t>{"a" * size}</t></is></c></row>'
+        "</sheetData></worksheet>"
+    )
+    with zipfile.ZipFile(small) as source, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as bomb:
+        for part in source.infolist():
+            data = sheet.encode() if part.filename.endswith("sheet1.xml") else source.read(part)
+            bomb.writestr(part.filename, data)
+    return path
+
+
+def test_a_decompression_bomb_is_refused_before_it_is_unpacked(tmp_path):
+    # 8 MB of one letter packs into a few KB: no real data compresses like that.
+    path = _workbook_with_one_big_cell(tmp_path / "bomb.xlsx", 8 * 2**20)
+    assert path.stat().st_size < 100_000
+
+    with pytest.raises(parsing.FileError, match=r"bomb.xlsx: its part .* decompression bomb"):
+        parsing.table_open(path, "bomb.xlsx")
+
+
+def test_a_workbook_unpacking_to_more_than_the_limit_is_refused_naming_it(tmp_path, settings):
+    settings.SALESFLOW_IMPORT_XLSX_MAX_UNPACKED_BYTES = 2**20
+    rows = openpyxl.Workbook()
+    for number in range(20_000):
+        rows.active.append([f"Lead {number}", f"lead{number}@example.com", number * 7])
+    path = tmp_path / "big.xlsx"
+    rows.save(path)
+
+    with pytest.raises(parsing.FileError, match=r"big.xlsx unpacks to \d+ MB; at most 1 MB"):
+        parsing.table_open(path, "big.xlsx")
+
+
+def test_a_header_wider_than_any_real_export_is_refused(tmp_path):
+    header = ",".join(f"c{number}" for number in range(parsing.MAX_COLUMNS + 1))
+    path = write(tmp_path, (header + "\n").encode())
+
+    with pytest.raises(parsing.FileError, match=r"row 1: 1,001 columns; at most 1,000"):
+        parsing.table_open(path, "wide.csv")
 
 
 def test_an_old_xls_workbook_is_refused_with_advice(tmp_path):
