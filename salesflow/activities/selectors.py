@@ -12,16 +12,25 @@ from salesflow.activities.models import Activity
 from salesflow.core.errors import AccessDenied
 from salesflow.customfields.selectors import custom_filter_q
 from salesflow.users import policy
+from salesflow.users.models import Visibility
 
 
 def activities_visible_to(user: Any) -> QuerySet[Activity]:
-    """Activities the user may read: by the policy, or on a deal or lead the user may read."""
+    """Activities the user may read: by the policy, or on a deal or lead the user may read.
+
+    A private activity is read by the policy alone (its owner, the managers of its team and
+    admins), whatever it hangs on: a readable deal does not open it to everyone.
+    """
     own = policy.readable_q(user)
     if own == Q():
         return Activity.objects.all()
-    via = Activity.objects.filter(
-        policy.readable_q(user, "deal__") | policy.readable_q(user, "lead__")
-    ).values("pk")
+    via = (
+        Activity.objects.filter(
+            policy.readable_q(user, "deal__") | policy.readable_q(user, "lead__")
+        )
+        .exclude(visibility=Visibility.PRIVATE)
+        .values("pk")
+    )
     return Activity.objects.filter(own | Q(pk__in=via))
 
 

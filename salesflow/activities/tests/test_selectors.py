@@ -72,5 +72,33 @@ def test_filters_never_reach_activities_the_user_may_not_read(rep, teammate, out
 
     found = subjects(activities_filtered(rep, q="proposal", owner=teammate))
 
-    assert found == ["Proposal note on my deal"]
+    # Private is private whatever it hangs on, even the reader's own deal (issue 14).
+    assert found == []
     assert subjects(activities_filtered(outsider, q="proposal")) == ["Their proposal call"]
+
+
+def test_a_private_activity_stays_private_on_a_deal_everyone_may_read(
+    rep, teammate, outsider, manager, admin_user, client
+):
+    from salesflow.activities.selectors import activities_visible_to
+    from salesflow.users.models import Visibility
+
+    deal = DealFactory(owner=rep, visibility=Visibility.EVERYONE)
+    ActivityFactory(owner=rep, deal=deal, subject="Shared call", visibility=Visibility.TEAM)
+    ActivityFactory(owner=rep, deal=deal, subject="Salary talk", visibility=Visibility.PRIVATE)
+
+    assert sorted(subjects(activities_visible_to(rep))) == ["Salary talk", "Shared call"]
+    assert sorted(subjects(activities_visible_to(manager).filter(deal=deal))) == [
+        "Salary talk",
+        "Shared call",
+    ]
+    assert sorted(subjects(activities_visible_to(admin_user).filter(deal=deal))) == [
+        "Salary talk",
+        "Shared call",
+    ]
+    for reader in (teammate, outsider):
+        assert subjects(activities_visible_to(reader).filter(deal=deal)) == ["Shared call"]
+    # The deal page a teammate opens shows the shared activity and not the private one.
+    client.force_login(outsider)
+    page = client.get(deal.get_absolute_url())
+    assert b"Shared call" in page.content and b"Salary talk" not in page.content

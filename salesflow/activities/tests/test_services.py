@@ -39,10 +39,13 @@ def test_cannot_log_an_activity_on_a_record_one_cannot_see(rep, outsider):
     assert "lead" in exc.value.message_dict
 
 
-def test_teammates_private_note_on_my_deal_shows_in_my_timeline(rep, teammate):
+def test_teammates_private_note_on_my_deal_stays_private(rep, teammate, manager):
+    # Private means its owner, the team's managers and admins, whatever it hangs on (issue 14).
     deal = DealFactory(owner=rep)
     note = ActivityFactory(owner=teammate, deal=deal, visibility="private", type="note")
-    assert note in activities_visible_to(rep)
+    shared = ActivityFactory(owner=teammate, deal=deal, visibility="team", type="note")
+    assert shared in activities_visible_to(rep) and note not in activities_visible_to(rep)
+    assert note in activities_visible_to(manager) and note in activities_visible_to(teammate)
 
 
 def test_my_day_splits_overdue_and_today_and_hides_done(rep):
