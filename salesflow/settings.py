@@ -155,6 +155,11 @@ AXES_COOLOFF_TIME = float(os.environ.get("LOGIN_LOCKOUT_HOURS", "0.25"))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# How many reverse proxies stand in front of Salesflow (each appends to X-Forwarded-For); the
+# lockout, the capture form's rate limit and the audit log key on the client's address behind
+# them (salesflow/core/http.py). 0: no proxy, X-Forwarded-For is ignored.
+SALESFLOW_TRUSTED_PROXIES = int(os.environ.get("SALESFLOW_TRUSTED_PROXIES", "0"))
+AXES_CLIENT_IP_CALLABLE = "salesflow.core.http.client_ip"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -9,6 +9,8 @@ from typing import Any
 from auditlog.context import auditlog_value, set_extra_data
 from django.http import HttpRequest, HttpResponse
 
+from salesflow.core.http import client_ip
+
 
 class AuditContextMiddleware:
     """Like auditlog's middleware, but the actor can be set later by token authentication."""
@@ -20,7 +22,7 @@ class AuditContextMiddleware:
         user = getattr(request, "user", None)
         context = {
             "actor": user if user is not None and user.is_authenticated else None,
-            "remote_addr": request.META.get("REMOTE_ADDR"),
+            "remote_addr": client_ip(request),
         }
         with set_extra_data(context_data=context):
             return self.get_response(request)

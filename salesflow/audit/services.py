@@ -7,12 +7,13 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from salesflow.audit.models import AuditEvent
+from salesflow.core.http import client_ip as request_client_ip
 
 
 def client_ip(request: HttpRequest | None) -> str | None:
     if request is None:
         return None
-    return request.META.get("REMOTE_ADDR") or None
+    return request_client_ip(request)
 
 
 def audit_event_record(

@@ -14,6 +14,7 @@ from django.http import HttpRequest
 from ninja import Router, Schema, Status
 
 from salesflow.api.schemas import DetailOut, InvalidOut
+from salesflow.core.http import client_ip
 from salesflow.core.validation import text_problem
 from salesflow.leads.models import SubmissionOutcome
 from salesflow.leads.selectors import capture_form_get_by_key
@@ -103,7 +104,7 @@ def capture_form_submit(request: HttpRequest, form_key: str) -> Status[Any]:
     if errors:
         return Status(422, {"detail": errors})
     try:
-        lead = lead_capture_from_form(form, data=data, ip=request.META.get("REMOTE_ADDR"))
+        lead = lead_capture_from_form(form, data=data, ip=client_ip(request))
     except CaptureRefused as refusal:
         status = REFUSAL_STATUS.get(refusal.reason, 400)
         detail = "Not found." if status == 404 else refusal.message
