@@ -76,6 +76,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: during `salesflow restore` every request answers 503 without touching the database.
+    "salesflow.core.maintenance.MaintenanceMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -158,6 +160,10 @@ AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 # How many reverse proxies stand in front of Salesflow (each appends to X-Forwarded-For); the
 # lockout, the capture form's rate limit and the audit log key on the client's address behind
 # them (salesflow/core/http.py). 0: no proxy, X-Forwarded-For is ignored.
+# The flag file `salesflow restore` writes while it runs (salesflow/core/maintenance.py).
+SALESFLOW_MAINTENANCE_FILE = os.environ.get(
+    "SALESFLOW_MAINTENANCE_FILE", str(PROJECT_DIR / "salesflow.maintenance")
+)
 SALESFLOW_TRUSTED_PROXIES = int(os.environ.get("SALESFLOW_TRUSTED_PROXIES", "0"))
 AXES_CLIENT_IP_CALLABLE = "salesflow.core.http.client_ip"
 

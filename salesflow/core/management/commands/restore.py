@@ -6,6 +6,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from salesflow.core.backup import BackupError, backup_restore
+from salesflow.core.maintenance import maintenance_mode
 
 
 class Command(BaseCommand):
@@ -21,7 +22,8 @@ class Command(BaseCommand):
             if answer.strip().lower() != "yes":
                 raise CommandError("Restore cancelled; nothing changed.")
         try:
-            manifest = backup_restore(file)
+            with maintenance_mode("restore"):  # the site answers 503 meanwhile, not lock waits
+                manifest = backup_restore(file)
         except BackupError as exc:
             raise CommandError(f"{exc}. Nothing was changed.") from exc
         self.stdout.write(
