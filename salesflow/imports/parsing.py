@@ -146,12 +146,33 @@ def table_open(
         header.pop()
     if not header:
         raise FileError(f"{filename}, row 1: the header row is empty.", row=1)
+    seen: dict[str, int] = {}
+    for position, name in enumerate(header, start=1):
+        key = name.casefold()
+        if key and key in seen:
+            raise FileError(
+                f"{filename}, row 1: the column name {name!r} appears twice (columns "
+                f"{_column_letter(seen[key])} and {_column_letter(position)}); rename one, "
+                "so each column is mapped once.",
+                row=1,
+                column=name,
+            )
+        seen.setdefault(key, position)
     if len(header) > MAX_COLUMNS:
         raise FileError(
             f"{filename}, row 1: {len(header):,} columns; at most {MAX_COLUMNS:,} can be imported.",
             row=1,
         )
     return Table(path, filename, file_format, header)
+
+
+def _column_letter(position: int) -> str:
+    """A spreadsheet's name for the column at this 1-based position: A, B, ..., Z, AA, ..."""
+    letters = ""
+    while position:
+        position, rest = divmod(position - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return letters
 
 
 def _header_cell(cell: Any) -> str:
@@ -363,7 +384,9 @@ def _csv_rows(
 ) -> Iterator[tuple[int, list[Any]]]:
     with path.open("rb") as raw:
         text = io.TextIOWrapper(raw, encoding=file_format.encoding, newline="")
-        reader = csv.reader(text, delimiter=file_format.delimiter)
+        # strict: a quote opened and never closed is an error on its row, instead of
+        # swallowing every later row into one cell.
+        reader = csv.reader(text, delimiter=file_format.delimiter, strict=True)
         number = 0
         while True:
             try:

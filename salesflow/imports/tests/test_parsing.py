@@ -195,6 +195,33 @@ def test_a_workbook_unpacking_to_more_than_the_limit_is_refused_naming_it(tmp_pa
         parsing.table_open(path, "big.xlsx")
 
 
+def test_a_quote_never_closed_is_an_error_on_its_row_not_one_giant_cell(tmp_path):
+    content = 'Name,Notes\nAda,fine\nBob,"starts here\nCid,swallowed\nDee,swallowed\n'
+    table = parsing.table_open(write(tmp_path, content.encode()), "quotes.csv")
+
+    with pytest.raises(parsing.FileError, match=r"quotes.csv, row 3: cannot be read as CSV"):
+        rows_of(table)
+
+
+def test_a_column_name_given_twice_is_refused_naming_both_columns(tmp_path):
+    path = write(tmp_path, b"Email,Name,email\na@example.com,Ada,b@example.com\n")
+
+    with pytest.raises(parsing.FileError, match=r"row 1: the column name 'email' appears twice"):
+        parsing.table_open(path, "twice.csv")
+    with pytest.raises(parsing.FileError, match=r"\(columns A and C\)"):
+        parsing.table_open(path, "twice.csv")
+
+
+def test_column_letters_follow_the_spreadsheet_names():
+    assert [parsing._column_letter(n) for n in (1, 26, 27, 52, 703)] == [
+        "A",
+        "Z",
+        "AA",
+        "AZ",
+        "AAA",
+    ]
+
+
 def test_a_header_wider_than_any_real_export_is_refused(tmp_path):
     header = ",".join(f"c{number}" for number in range(parsing.MAX_COLUMNS + 1))
     path = write(tmp_path, (header + "\n").encode())
