@@ -21,7 +21,7 @@ from django.db import models
 
 from salesflow.core.normalize import person_name_key
 from salesflow.customers.models import Account, Contact
-from salesflow.customers.selectors import accounts_visible_to
+from salesflow.customers.selectors import accounts_visible_to, contacts_visible_to
 from salesflow.customers.services import (
     account_create,
     account_update,
@@ -33,6 +33,7 @@ from salesflow.imports.mapping import MappedRow, RowMapper
 from salesflow.imports.resolver import Resolver, RowProblem, text_key
 from salesflow.imports.targets import ACCOUNT_FACT_PREFIX
 from salesflow.leads.models import Lead
+from salesflow.leads.selectors import leads_visible_to
 from salesflow.leads.services import lead_create, lead_update
 from salesflow.users.models import User
 
@@ -84,6 +85,11 @@ class Handler:
 
     # matching
     def key(self, row: MappedRow) -> tuple[Any, ...] | None:
+        raise NotImplementedError
+
+    def readable(self) -> models.QuerySet[Any]:
+        """The records a row may match: only those the importer may read, so an import never
+        tells whether another team's private record exists (nor what it holds)."""
         raise NotImplementedError
 
     def prefetch(self, rows: Iterable[MappedRow]) -> dict[tuple[Any, ...], Any]:
@@ -222,10 +228,10 @@ class PersonHandler(SimpleHandler):
             if key:
                 wanted[key[0]].add(key[1] if key[0] != "name" else key)
         found: dict[tuple[Any, ...], Any] = {}
-        manager = self.model._default_manager
+        readable = self.readable()
         for field in ("external_id", "email", "phone"):
             if wanted[field]:
-                for record in manager.filter(**{f"{field}__in": wanted[field]}).order_by("-pk"):
+                for record in readable.filter(**{f"{field}__in": wanted[field]}).order_by("-pk"):
                     found[(field, getattr(record, field))] = record  # the oldest wins
         if wanted["name"]:
             # The stored key of "first last" narrows; the key tuple confirms, company and all.
@@ -238,7 +244,7 @@ class PersonHandler(SimpleHandler):
         return found
 
     def name_queryset(self) -> models.QuerySet[Any]:
-        return self.model._default_manager.all()
+        return self.readable()
 
 
 class LeadHandler(PersonHandler):
@@ -247,6 +253,9 @@ class LeadHandler(PersonHandler):
 
     def company_text(self, row: MappedRow) -> str:
         return row.values.get("company", "")
+
+    def readable(self) -> models.QuerySet[Lead]:
+        return leads_visible_to(self.ctx.acting_user)
 
     def record_name_key(self, record: Lead) -> tuple[Any, ...]:
         return (
@@ -277,8 +286,11 @@ class ContactHandler(PersonHandler):
         account = record.account.name if record.account_id else ""
         return ("name", text_key(record.first_name), text_key(record.last_name), text_key(account))
 
+    def readable(self) -> models.QuerySet[Contact]:
+        return contacts_visible_to(self.ctx.acting_user)
+
     def name_queryset(self) -> models.QuerySet[Any]:
-        return Contact.objects.select_related("account")
+        return self.readable().select_related("account")
 
     def prefetch(self, rows: Iterable[MappedRow]) -> dict[tuple[Any, ...], Any]:
         rows = list(rows)
@@ -312,9 +324,12 @@ class AccountHandler(SimpleHandler):
         names = {text_key(row.values["name"]) for row in rows if row.values.get("name")}
         found: dict[tuple[Any, ...], Any] = {}
         if names:
-            for record in Account.objects.filter(name_key__in=names).order_by("-pk"):
+            for record in self.readable().filter(name_key__in=names).order_by("-pk"):
                 found[("name", record.name_key)] = record
         return found
+
+    def readable(self) -> models.QuerySet[Account]:
+        return accounts_visible_to(self.ctx.acting_user)
 
     def resolve_refs(self, data: dict[str, Any], owner: User | None) -> None:
         if data.get("parent"):
