@@ -53,8 +53,10 @@ def test_contacts_accounts_and_deals_match_only_readable_records_too(rep, outsid
     ContactFactory(owner=outsider, visibility="private", email="ines@example.com", account=hidden)
     DealFactory(owner=outsider, visibility="private", account=hidden, external_id="SF-1")
 
-    accounts = run_import(rep, "Name\nHarbour Ltd\n",
-                          kind="accounts", mapping={"kind": "accounts", "columns": {"Name": "name"}})  # fmt: skip
+    accounts = run_import(
+        rep, "Name\nHarbour Ltd\n", kind="accounts",
+        mapping={"kind": "accounts", "columns": {"Name": "name"}},
+    )  # fmt: skip
     contacts = run_import(
         rep, "Email,First,Last\nines@example.com,Ines,Ruiz\n", kind="contacts",
         mapping={"kind": "contacts",
