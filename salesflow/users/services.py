@@ -169,9 +169,8 @@ def token_authenticate(key: str) -> User | None:
         return None
     now = timezone.now()
     if token.last_used_at is None or now - token.last_used_at >= TOKEN_LAST_USED_RESOLUTION:
-        try:
-            with transaction.atomic():
-                ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        try:  # autocommit: one statement, no savepoint needed around it
+            ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
         except OperationalError:
             # The database is busy writing (an import, a backup): this bookkeeping waits for
             # the token's next request instead of failing the one it authenticates.
