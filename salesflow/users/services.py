@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import contextlib
 import secrets
 from datetime import timedelta
 from typing import Any
@@ -169,12 +170,10 @@ def token_authenticate(key: str) -> User | None:
         return None
     now = timezone.now()
     if token.last_used_at is None or now - token.last_used_at >= TOKEN_LAST_USED_RESOLUTION:
-        try:  # autocommit: one statement, no savepoint needed around it
+        # One autocommit statement. If the database is busy writing (an import, a backup), this
+        # bookkeeping waits for the token's next request instead of failing this one.
+        with contextlib.suppress(OperationalError):
             ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-        except OperationalError:
-            # The database is busy writing (an import, a backup): this bookkeeping waits for
-            # the token's next request instead of failing the one it authenticates.
-            pass
     return token.user
 
 
