@@ -19,6 +19,7 @@ from salesflow.core.forms import (
     VersionedServiceForm,
     with_blank,
 )
+from salesflow.core.widgets import use_picker
 from salesflow.customers.selectors import accounts_visible_to, contacts_visible_to
 from salesflow.customfields.forms import CustomFieldsFormMixin
 from salesflow.customfields.lists import CustomFilterFormMixin
@@ -77,6 +78,7 @@ class ActivityForm(CustomFieldsFormMixin, OwnerFieldMixin, VersionedServiceForm)
         self.limit_choices("account", accounts_visible_to(user).order_by("name"))
         for name in LINKS:
             self.fields[name].empty_label = "—"
+            use_picker(self.fields[name], name, prefer_owner=user.pk)  # search as you type
             if linked:
                 self.fields[name].widget = forms.HiddenInput()
         self.fields["invitation_reason"].queryset = reasons_offered(

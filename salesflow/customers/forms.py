@@ -13,6 +13,7 @@ from salesflow.core.forms import (
     VersionedServiceForm,
     with_blank,
 )
+from salesflow.core.widgets import use_picker
 from salesflow.customers.models import Account, Contact, TierLevel, active_tiers
 from salesflow.customers.selectors import accounts_visible_to
 from salesflow.customfields.forms import CustomFieldsFormMixin
@@ -69,6 +70,12 @@ class AccountForm(CustomFieldsFormMixin, OwnerFieldMixin, VersionedServiceForm):
         if self.record is not None:
             parents = parents.exclude(pk=self.record.pk)
         self.limit_choices("parent", parents)
+        use_picker(
+            self.fields["parent"],
+            "account",
+            params={"exclude": self.record.pk if self.record is not None else None},
+            prefer_owner=self.user.pk,
+        )
         self.fields["parent"].empty_label = "No parent account"
         self.fields["currency"].required = False
         current = self.record.tier if self.record is not None else ""
@@ -138,6 +145,7 @@ class ContactForm(CustomFieldsFormMixin, OwnerFieldMixin, ContactFieldsMixin, Ve
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.limit_choices("account", accounts_visible_to(self.user).order_by("name"))
+        use_picker(self.fields["account"], "account", prefer_owner=self.user.pk)
         self.fields["account"].empty_label = "No account"
 
 

@@ -8,6 +8,7 @@ from django import forms
 from django.db.models import Case, IntegerField, Value, When
 
 from salesflow.core.forms import ActionForm
+from salesflow.core.widgets import use_picker
 from salesflow.customers.selectors import contacts_visible_to
 from salesflow.pipeline.forms import contact_with_account
 from salesflow.pipeline.models import Attitude, CompetitorStatus, Deal, StakeholderRole
@@ -49,6 +50,18 @@ class StakeholderAddForm(ActionForm):
         super().__init__(*args, **kwargs)
         self.fields["contact"].queryset = contact_choices(user, deal)
         self.fields["contact"].label_from_instance = contact_with_account
+        # Search as you type; before typing, the deal's account's contacts are offered.
+        use_picker(
+            self.fields["contact"],
+            "contact",
+            params={"deal": deal.pk},
+            prefer_owner=user.pk,
+            suggest=(
+                (lambda rows: rows.filter(account_id=deal.account_id).order_by("last_name", "pk"))
+                if deal.account_id
+                else None
+            ),
+        )
 
 
 class StakeholderEditForm(ActionForm):

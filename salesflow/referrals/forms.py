@@ -6,6 +6,7 @@ from django import forms
 from django.utils import timezone
 
 from salesflow.core.forms import ActionForm, DateInput
+from salesflow.core.widgets import use_picker
 from salesflow.customers.selectors import accounts_visible_to, contacts_visible_to
 
 
@@ -29,6 +30,8 @@ class ReferralForm(ActionForm):
         self.fields["referrer_contact"].queryset = contacts.order_by("last_name", "first_name")
         self.fields["referrer_contact"].label_from_instance = _contact_label
         self.fields["referrer_account"].queryset = accounts_visible_to(user).order_by("name")
+        use_picker(self.fields["referrer_contact"], "contact", prefer_owner=user.pk)
+        use_picker(self.fields["referrer_account"], "account", prefer_owner=user.pk)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
