@@ -14,3 +14,6 @@ class OutreachConfig(AppConfig):
         from salesflow.outreach.panels import panels_register
 
         panels_register()
+        from salesflow.outreach.views_bulk import register as bulk_register
+
+        bulk_register()

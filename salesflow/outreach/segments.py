@@ -8,7 +8,10 @@ narrows the segment; a list matches any of its values):
 - `owner_id`, `team_id`: the contact's owner or team;
 - `has_consent`: true or false (a campaign skips contacts without consent anyway);
 - `custom`: contact custom-field filters, `{"custom.<key>[__gte|__lte|__in|__isnull]": value}`;
-- `account_custom`: the same over the account's custom fields.
+- `account_custom`: the same over the account's custom fields;
+- `contact_ids`, `account_ids`: explicit members added from the contact and account lists'
+  "Add to segment" bulk action: those contacts (and the contacts of those accounts) belong to
+  the segment whatever the other keys say (given alone, they are the whole segment).
 """
 
 from __future__ import annotations
@@ -29,7 +32,8 @@ LIST_KEYS = {
     "size_band": SizeBand.values,
     "tier": Tier.values,
 }
-KEYS = (*LIST_KEYS, "owner_id", "team_id", "has_consent", "custom", "account_custom")
+ID_KEYS = ("contact_ids", "account_ids")
+KEYS = (*LIST_KEYS, "owner_id", "team_id", "has_consent", "custom", "account_custom", *ID_KEYS)
 
 
 def _text_list(name: str, value: Any, allowed: list[str] | None) -> list[str]:
@@ -100,11 +104,35 @@ def segment_filters_clean(filters: Any) -> dict[str, Any]:
     for name, kind in (("custom", "contact"), ("account_custom", "account")):
         if filters.get(name):
             clean[name] = _custom(name, filters[name], kind)
+    for name in ID_KEYS:
+        if filters.get(name) in (None, "", []):
+            continue
+        ids = filters[name]
+        if not isinstance(ids, list) or not all(
+            isinstance(pk, int) and not isinstance(pk, bool) and 0 < pk < 2**62 for pk in ids
+        ):
+            raise ValidationError({name: "Give a list of record ids."})
+        clean[name] = sorted(set(ids))
     return clean
 
 
 def segment_q(filters: dict[str, Any]) -> Q:
-    """The contacts a (clean) filter selects."""
+    """The contacts a (clean) filter selects: those its keys select, plus its explicit
+    members (`contact_ids`, `account_ids`)."""
+    query = _segment_filter_q(filters)
+    members = Q(pk__in=[])
+    if filters.get("contact_ids"):
+        members |= Q(pk__in=filters["contact_ids"])
+    if filters.get("account_ids"):
+        members |= Q(account_id__in=filters["account_ids"])
+    if not (filters.get("contact_ids") or filters.get("account_ids")):
+        return query
+    if not any(filters.get(key) not in (None, "", [], {}) for key in KEYS if key not in ID_KEYS):
+        return members
+    return query | members
+
+
+def _segment_filter_q(filters: dict[str, Any]) -> Q:
     query = Q()
     for name in ("industry", "region"):
         if values := filters.get(name):

@@ -144,7 +144,7 @@ def segment_edit(request: HttpRequest, pk: int) -> HttpResponse:
     def save() -> Any:
         values = form.values()
         # Filters the form does not show (set through the API) are kept.
-        hidden = ("team_id", "custom", "account_custom")
+        hidden = ("team_id", "custom", "account_custom", "contact_ids", "account_ids")
         kept = {k: v for k, v in segment.filters.items() if k in hidden}
         values["filters"] = {**kept, **values["filters"]}
         return services.segment_update(segment, acting_user=request.user, **values)

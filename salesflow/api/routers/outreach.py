@@ -71,6 +71,12 @@ class SegmentFilters(InputSchema):
     account_custom: dict[str, Any] | None = Field(
         None, description="The same over the account's custom fields."
     )
+    contact_ids: list[int] | None = Field(
+        None, description="Explicit members (the lists' 'Add to segment'), whatever else."
+    )
+    account_ids: list[int] | None = Field(
+        None, description="The contacts of these accounts, as explicit members."
+    )
 
 
 class SegmentIn(InputSchema):
