@@ -9,8 +9,10 @@ from django.core.exceptions import ValidationError
 from django.db.models import Model, Q, QuerySet
 from django.forms.models import model_to_dict
 
-from salesflow.core.errors import DomainError
+from salesflow.core import conflicts
+from salesflow.core.errors import DomainError, missing_not_said
 from salesflow.core.normalize import normalize_email, normalize_phone
+from salesflow.core.validation import value_problems
 
 
 class DateInput(forms.DateInput):
@@ -54,11 +56,23 @@ class FieldsetsMixin:
         ]
 
 
-class ActionForm(FieldsetsMixin, forms.Form):
+class StorableValuesMixin:
+    """Text no database can hold and dates out of range are an error on their field
+    (`salesflow.core.validation`), before any service sees them."""
+
+    def _clean_fields(self) -> None:
+        super()._clean_fields()  # type: ignore[misc]
+        for name, value in list(self.cleaned_data.items()):  # type: ignore[attr-defined]
+            for _, problem in value_problems(value, name):
+                self.add_error(name, f"This value {problem}")  # type: ignore[attr-defined]
+                break
+
+
+class ActionForm(StorableValuesMixin, FieldsetsMixin, forms.Form):
     """A small form that triggers one service call (move, close, complete)."""
 
 
-class ServiceForm(FieldsetsMixin, forms.ModelForm):
+class ServiceForm(StorableValuesMixin, FieldsetsMixin, forms.ModelForm):
     """A ModelForm that only validates: the view hands `cleaned_data` to a service.
 
     It never receives the record as `instance`, because ModelForm validation writes the input
@@ -111,39 +125,85 @@ class ContactFieldsMixin:
 
 
 class VersionedServiceForm(ServiceForm):
-    """Carries the version the user read, so a concurrent change is refused, not overwritten."""
+    """Carries the version the user read, so a concurrent change is refused, not overwritten.
+
+    It also carries the values the user read (`original`, signed), so that after a conflict
+    the page can tell the fields the user changed from those only someone else changed
+    (see `salesflow.core.conflicts`). A POST that resolves a conflict (`conflict-resolve`)
+    stands for the saved values plus the ones the user chose to keep.
+    """
 
     version = forms.IntegerField(widget=forms.HiddenInput)
+    original = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    conflict: conflicts.Conflict | None = None
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.conflict = None
         if self.record is None:
             del self.fields["version"]
+            del self.fields["original"]
         else:
             self.fields["version"].initial = self.record.version
+            # Callable: runs when the form renders, after subclasses added their fields.
+            self.initial["original"] = self._original_token
+
+    def _original_token(self) -> str:
+        try:
+            return conflicts.original_token(conflicts.form_initial_values(self))
+        except TypeError:  # a value JSON cannot hold: without it every field counts as typed
+            return ""
+
+    def full_clean(self) -> None:
+        resolving = self.is_bound and self.record is not None and conflicts.RESOLVE in self.data
+        missing: list[str] = []
+        if resolving and not getattr(self, "_resolved", False):
+            self._resolved = True
+            post = self.data
+            self.data, missing = conflicts.conflict_resolved_data(self, post)
+            for name in missing:  # shown again with what they typed
+                self.data.setlist(self.add_prefix(name), post.getlist(conflicts.MINE + name))
+        super().full_clean()
+        if missing:
+            labels = ", ".join(str(self.fields[name].label or name) for name in missing)
+            self.add_error(None, f"Choose which version to keep for: {labels}.")
+            self.conflict = conflicts.conflict_build(
+                self,
+                saved_form=self,
+                record=self.record,
+                typed=conflicts.typed_values(self, self.data),
+            )
+            self.conflict.version = self.data.get(self.add_prefix("version"))
+            self.conflict.original = self.data.get(self.add_prefix("original"), "")
 
     def expected_version(self) -> int | None:
         return self.cleaned_data.get("version")
 
     def show_conflict(self, error: DomainError) -> None:
-        """Keep the user's input, name the fields that now differ, and take the new version.
-
-        Saving again after reading the message overwrites the other change on purpose.
-        """
-        differing = [self.fields[name].label for name in self.changed_data if name != "version"]
-        message = error.message
-        if differing:
-            message += " The saved record now differs from your input in: "
-            message += ", ".join(str(label) for label in differing) + "."
-        self.add_error(None, message)
-        self.data = self.data.copy()
-        self.data[self.add_prefix("version")] = str(self.record.version)
+        """Someone saved the record after the user read it: nothing is saved, and the page
+        lists, field by field, the user's value and the saved one for them to choose."""
+        model = type(self.record)
+        fresh = model._default_manager.filter(pk=self.record.pk).first()
+        if fresh is None:
+            self.add_error(None, f"Someone else deleted this {model._meta.verbose_name}.")
+            return
+        saved_form = type(self)(user=self.user, record=fresh)
+        self.conflict = conflicts.conflict_build(
+            self,
+            saved_form=saved_form,
+            record=fresh,
+            typed=conflicts.typed_values(self, self.data),
+        )
+        self.conflict.version = fresh.version
+        self.conflict.original = saved_form._original_token()
 
 
 def form_add_service_error(form: forms.Form, error: ValidationError | DomainError) -> None:
     """Show a service's refusal on the form: next to the field it names, else on top."""
     if isinstance(error, DomainError):
-        form.add_error(None, [error.message, *(item["message"] for item in error.missing)])
+        extra = [f"{text}." for text in missing_not_said(error.message, error.missing)]
+        form.add_error(None, [error.message, *extra])
         return
     if not hasattr(error, "error_dict"):
         form.add_error(None, error)
@@ -152,7 +212,7 @@ def form_add_service_error(form: forms.Form, error: ValidationError | DomainErro
         form.add_error(name if name in form.fields else None, errors)
 
 
-class ListFilterForm(forms.Form):
+class ListFilterForm(StorableValuesMixin, forms.Form):
     """The search box and filters of a list page; always bound to the query string.
 
     A subclass declares its filters; a filter whose choices depend on who is looking has a
