@@ -39,10 +39,19 @@
     });
   }
 
+  // A phone shows one stage at a time and moves cards with each card's Move form: dragging
+  // across columns that are not on screen cannot work, and a long press would fight scrolling.
+  var phone = window.matchMedia("(max-width: 40rem)");
+  var sortables = [];
+
   function makeSortable(list) {
     if (list.dataset.sortable) return;
     list.dataset.sortable = "on";
-    new Sortable(list, {
+    sortables = sortables.filter(function (sortable) {
+      return document.contains(sortable.el);
+    });
+    sortables.push(new Sortable(list, {
+      disabled: phone.matches,
       group: "board",
       sort: false, // a column keeps the server's order; only moves between columns count
       draggable: ".board-card[data-movable]",
@@ -70,8 +79,69 @@
         origins[card.id] = { list: event.from, index: event.oldIndex };
         moveDeal(card, event.to.dataset.stage);
       },
+    }));
+  }
+
+  // The stage switcher (phone): the chosen stage's column is the only one shown. The choice
+  // survives a filter change (the board region is swapped) and a move.
+  var chosenStage = null;
+
+  function switcherOf(root) {
+    return (root || document).querySelector ? (root || document).querySelector("[data-board-switcher]") : null;
+  }
+
+  function showStage(stageId) {
+    var region = document.getElementById("board");
+    var switcher = switcherOf(region);
+    if (!region || !switcher) return;
+    var select = switcher.querySelector("select");
+    var columns = region.querySelectorAll(".board-column");
+    var known = Array.prototype.some.call(columns, function (column) {
+      return column.dataset.stage === String(stageId);
+    });
+    if (!known) stageId = select.value || (columns[0] && columns[0].dataset.stage);
+    chosenStage = String(stageId);
+    select.value = chosenStage;
+    region.classList.add("is-one-stage");
+    Array.prototype.forEach.call(columns, function (column) {
+      column.classList.toggle("is-shown", column.dataset.stage === chosenStage);
     });
   }
+
+  // Option labels follow the column headers, which a move refreshes out of band.
+  function refreshSwitcher() {
+    var switcher = switcherOf(document);
+    if (!switcher) return;
+    Array.prototype.forEach.call(switcher.querySelectorAll("option"), function (option) {
+      var head = document.getElementById("board-head-" + option.value);
+      var label = head && head.getAttribute("data-switcher-label");
+      if (label && option.textContent !== label) option.textContent = label;
+    });
+  }
+
+  function setUpSwitcher() {
+    var switcher = switcherOf(document);
+    if (!switcher || switcher.dataset.ready) return;
+    switcher.dataset.ready = "on";
+    var select = switcher.querySelector("select");
+    select.addEventListener("change", function () {
+      showStage(select.value);
+      var column = document.getElementById("board-column-" + select.value);
+      if (column && column.getBoundingClientRect().top < 0) switcher.scrollIntoView({ block: "start" });
+    });
+    // With JavaScript the select switches at once; the Show button is for pages without it.
+    switcher.addEventListener("submit", function (event) {
+      event.preventDefault();
+      showStage(select.value);
+    });
+    showStage(chosenStage || select.value);
+  }
+
+  phone.addEventListener("change", function () {
+    sortables.forEach(function (sortable) {
+      if (document.contains(sortable.el)) sortable.option("disabled", phone.matches);
+    });
+  });
 
   function setUp(root) {
     if (typeof Sortable === "undefined") return;
@@ -98,6 +168,15 @@
     if (focusAfterSwap === card.id) {
       focusAfterSwap = null;
       var target = refusal || card.querySelector(".board-card__name");
+      // One stage at a time (phone): a card moved to another stage left the screen; the
+      // status line says where it went.
+      var column = list.closest(".board-column");
+      var region = document.getElementById("board");
+      var oneStage = phone.matches && region && region.classList.contains("is-one-stage");
+      if (!refusal && oneStage && !column.classList.contains("is-shown")) {
+        target = document.getElementById("board-status");
+        if (target) target.setAttribute("tabindex", "-1");
+      }
       if (target) target.focus();
     } else if (refusal) {
       refusal.focus({ preventScroll: true });
@@ -108,6 +187,8 @@
   document.addEventListener("htmx:load", function (event) {
     var element = event.detail.elt;
     setUp(element);
+    setUpSwitcher();
+    refreshSwitcher();
     if (element.classList && element.classList.contains("board-card")) placeCard(element);
   });
 
@@ -163,7 +244,53 @@
     }
   });
 
+  document.addEventListener("htmx:afterSettle", refreshSwitcher);
+
+  // The board reaches down to the bottom of the window (board.css), so its sideways scrollbar
+  // is on screen: tell the CSS where the board starts. Set on the root element, which no swap
+  // replaces, through the CSSOM (the CSP refuses style attributes, not this).
+  function fitBoard() {
+    var board = document.querySelector("[data-board]");
+    if (!board) return;
+    var top = board.getBoundingClientRect().top + window.scrollY;
+    document.documentElement.style.setProperty("--board-top", Math.round(top) + "px");
+    updateScrollButtons();
+  }
+
+  // Columns wider than the window: the scrollbar says so, and two buttons step a column at a
+  // time (handy without a trackpad). Hidden when everything fits or on a phone.
+  function updateScrollButtons() {
+    var board = document.querySelector("[data-board]");
+    var buttons = document.querySelector("[data-board-scroll]");
+    if (!board || !buttons) return;
+    var wide = !phone.matches && board.scrollWidth > board.clientWidth + 1;
+    buttons.hidden = !wide;
+    if (!wide) return;
+    buttons.querySelector("[data-board-scroll-by='-1']").disabled = board.scrollLeft <= 0;
+    var last = board.querySelector(".board-column:last-child");
+    buttons.querySelector("[data-board-scroll-by='1']").disabled =
+      !last || last.getBoundingClientRect().right <= board.getBoundingClientRect().right + 1;
+  }
+
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("[data-board-scroll-by]");
+    var board = document.querySelector("[data-board]");
+    if (!button || !board) return;
+    var column = board.querySelector(".board-column");
+    var step = column ? column.getBoundingClientRect().width + 12 : board.clientWidth / 2;
+    board.scrollBy({ left: step * Number(button.dataset.boardScrollBy), behavior: "smooth" });
+  });
+  document.addEventListener("scroll", function (event) {
+    if (event.target.matches && event.target.matches("[data-board]")) updateScrollButtons();
+  }, true);
+
+  document.addEventListener("htmx:afterSettle", fitBoard);
+  window.addEventListener("resize", fitBoard);
+  window.addEventListener("load", fitBoard);
+
   document.addEventListener("DOMContentLoaded", function () {
     setUp(document);
+    setUpSwitcher();
+    fitBoard();
   });
 })();
