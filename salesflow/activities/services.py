@@ -90,6 +90,12 @@ def activity_create(*, acting_user: Any, **data: Any) -> Activity:
         raise ValidationError({"deal": "Link the activity to a lead, deal, contact or account."})
     _links_check(acting_user, data)
     data = ownership_defaults(acting_user=acting_user, data=data)
+    if data.get("outcome") and not data.get("done_at"):
+        # An outcome says it happened ("What came of it, once done"): a call logged with
+        # what came of it is done, so it is not offered as "Done" again.
+        now = timezone.now()
+        due = data.get("due_at")
+        data = {**data, "done_at": due if due and due <= now else now}
     activity = Activity()
     custom_assign(activity, data, kind="activity")
     fields_assign(activity, data, allowed=ACTIVITY_FIELDS)

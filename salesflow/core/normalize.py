@@ -35,13 +35,43 @@ def normalize_phone(raw: str | None, region: str | None = None) -> str:
         return ""
     if region is None and not value.startswith("+"):
         region = default_phone_region()
+    region = (region or settings.SALESFLOW_PHONE_REGION).upper()
     try:
-        number = phonenumbers.parse(value, region or settings.SALESFLOW_PHONE_REGION)
+        number = phonenumbers.parse(value, region, keep_raw_input=True)
     except phonenumbers.NumberParseException as exc:
         raise ValidationError(f"Enter a valid phone number ({exc}).", code="invalid") from exc
     if not phonenumbers.is_possible_number(number):
         raise ValidationError("Enter a valid phone number.", code="invalid")
+    written_locally = (
+        number.country_code_source == phonenumbers.CountryCodeSource.FROM_DEFAULT_COUNTRY
+    )
+    if written_locally and not phonenumbers.is_valid_number(number):
+        # Read in the assumed region the number makes no sense ("040 123 4567" in the US):
+        # most likely it is a foreign number written without its country code.
+        raise ValidationError(
+            f"{value} is not a valid phone number for {region}; write it with the country "
+            "code, e.g. +49 40 1234567.",
+            code="invalid_for_region",
+        )
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def phone_doubt(e164: str | None) -> str:
+    """A note when a stored number (with its country code) is possible but not valid, e.g.
+    "+1 040 123 4567": it is kept, as numbering plans change, but the user should check it."""
+    if not e164:
+        return ""
+    try:
+        number = phonenumbers.parse(e164, None)
+    except phonenumbers.NumberParseException:
+        return ""
+    if phonenumbers.is_valid_number(number):
+        return ""
+    written = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+    return (
+        f"{written} may not be a valid number for +{number.country_code}: "
+        "check the country code and the number."
+    )
 
 
 def default_phone_region() -> str:

@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
 from salesflow.core.errors import DomainError
@@ -32,6 +32,7 @@ from salesflow.imports.mapping import MappedRow
 from salesflow.imports.resolver import RowProblem, stages_in_order, text_key
 from salesflow.imports.targets import ACCOUNT_FACT_PREFIX
 from salesflow.pipeline.models import Deal, Outcome, Stage, StageKind
+from salesflow.pipeline.selectors import deals_visible_to
 from salesflow.pipeline.services import (
     NEEDS_REASON,
     DealHistory,
@@ -89,6 +90,9 @@ class DealHandler(Handler):
             return ("external_id", row.values["external_id"])
         return None  # keyed by account after it is resolved, see `_natural_key`
 
+    def readable(self) -> models.QuerySet[Deal]:
+        return deals_visible_to(self.ctx.acting_user)
+
     def prefetch(self, rows: Iterable[MappedRow]) -> dict[tuple[Any, ...], Any]:
         rows = list(rows)
         self.resolver.accounts_prefetch(row.values.get("account", "") for row in rows)
@@ -97,7 +101,7 @@ class DealHandler(Handler):
         found: dict[tuple[Any, ...], Any] = {}
         if ids:
             records = (
-                Deal.objects.filter(external_id__in=ids).select_related("stage").order_by("-pk")
+                self.readable().filter(external_id__in=ids).select_related("stage").order_by("-pk")
             )
             for deal in records:
                 found[("external_id", deal.external_id)] = deal
@@ -114,7 +118,7 @@ class DealHandler(Handler):
 
     def _natural_find(self, key: tuple[Any, ...]) -> Deal | None:
         _, account_id, name, created_on = key
-        deals = Deal.objects.filter(account_id=account_id).select_related("stage").order_by("pk")
+        deals = self.readable().filter(account_id=account_id).select_related("stage").order_by("pk")
         for deal in deals:
             same_day = created_on is None or timezone.localdate(deal.created_at) == created_on
             if text_key(deal.name) == name and same_day:
@@ -437,8 +441,7 @@ class DealHandler(Handler):
                 else:
                     deal_move(deal, to_stage=stage, acting_user=user, lost_reason=reason, at=at)
             except DomainError as exc:
-                missing = "; ".join(item.get("message", "") for item in exc.missing)
-                raise RowProblem("stage", f"{exc.message} {missing}".strip()) from exc
+                raise RowProblem("stage", exc.full_text()) from exc
         return UPDATED
 
 

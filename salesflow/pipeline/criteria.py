@@ -169,6 +169,23 @@ def deal_move_blockers(deal: Deal, *, to_stage: Stage) -> list[dict[str, str]]:
     return blockers
 
 
+def _names(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+
+
+def blocked_move_text(deal: Deal, to_stage: Stage, blockers: list[dict[str, str]]) -> str:
+    """Why a forward move is refused, in words that fit it: leaving the current stage, or
+    skipping to a later one ("To skip to Presentation, the criteria of Needs assessment must
+    be met.")."""
+    stages = list(dict.fromkeys(item["stage"] for item in blockers))
+    if stages == [deal.stage.name]:
+        # Only the current stage holds it up: true whether or not the move skips stages.
+        return f"This deal cannot leave {deal.stage.name} yet."
+    criteria = "the criteria of" if len(stages) == 1 else "the criteria of the stages"
+    goal = "To close as won" if to_stage.kind == StageKind.WON else f"To skip to {to_stage.name}"
+    return f"{goal}, {criteria} {_names(stages)} must be met."
+
+
 def exit_criteria_enforce(
     deal: Deal, *, to_stage: Stage, acting_user: Any, override_reason: str | None
 ) -> str:
@@ -181,7 +198,7 @@ def exit_criteria_enforce(
     if not blockers:
         return reason
     if not reason:
-        raise DomainError(f"This deal cannot leave {blockers[0]['stage']} yet.", missing=blockers)
+        raise DomainError(blocked_move_text(deal, to_stage, blockers), missing=blockers)
     if not (getattr(acting_user, "is_admin", False) or getattr(acting_user, "is_manager", False)):
         raise DomainError(
             "Only a manager or an admin may move a deal on before its exit criteria are met.",

@@ -12,9 +12,11 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from salesflow.core.errors import AccessDenied
+from salesflow.core.normalize import person_name_key
 from salesflow.core.services import fields_assign
 from salesflow.customers.models import Contact
 from salesflow.customers.selectors import contacts_visible_to
+from salesflow.customers.services import contact_create
 from salesflow.pipeline.models import (
     Attitude,
     Competitor,
@@ -22,6 +24,7 @@ from salesflow.pipeline.models import (
     Deal,
     DealCompetitor,
     DealStakeholder,
+    StakeholderRole,
 )
 from salesflow.users.services import record_require_write
 
@@ -70,6 +73,65 @@ def stakeholder_add(
     stakeholder.full_clean()
     stakeholder.save()
     return stakeholder
+
+
+def decision_maker_from_bant(deal: Deal) -> dict[str, Any] | None:
+    """The person BANT names as the one who decides, when no stakeholder has that role yet:
+    `{"name", "contact"}` (contact None when nobody of that name is on file), else None.
+
+    "The person we talk to decides: yes" names the deal's primary contact; "no, it is <name>"
+    names that person, found among the account's contacts by name when on file.
+    """
+    qualification = deal.qualification
+    if qualification is None:
+        return None
+    if DealStakeholder.objects.filter(deal=deal, role=StakeholderRole.DECISION_MAKER).exists():
+        return None
+    if qualification.is_decision_maker:
+        contact = deal.primary_contact
+        return {"name": str(contact), "contact": contact} if contact is not None else None
+    name = " ".join(qualification.decision_maker_name.split())
+    if qualification.is_decision_maker is False and name:
+        first, _, last = name.rpartition(" ")
+        contacts = Contact.objects.filter(name_key=person_name_key(first, last or name))
+        contact = (
+            contacts.filter(account_id=deal.account_id).order_by("pk").first()
+            if deal.account_id
+            else None
+        )
+        return {"name": str(contact) if contact else name, "contact": contact}
+    return None
+
+
+@transaction.atomic
+def decision_maker_add_from_bant(deal: Deal, *, acting_user: Any) -> DealStakeholder:
+    """Add the person BANT names (`decision_maker_from_bant`) as the deal's decision maker,
+    creating them as a contact at the deal's account when they are not on file yet."""
+    record_require_write(acting_user, deal)
+    offer = decision_maker_from_bant(deal)
+    if offer is None:
+        raise ValidationError(
+            {"contact": "BANT names no decision maker to add, or the deal already has one."}
+        )
+    contact = offer["contact"]
+    if contact is None:
+        first_name, _, last_name = offer["name"].rpartition(" ")
+        contact = contact_create(
+            acting_user=acting_user,
+            first_name=first_name,
+            last_name=last_name or offer["name"],
+            account=deal.account,
+        )
+    elif not contacts_visible_to(acting_user).filter(pk=contact.pk).exists():
+        raise ValidationError({"contact": f"You may not see {contact}: ask its owner to add them."})
+    existing = DealStakeholder.objects.filter(deal=deal, contact=contact).first()
+    if existing is not None:
+        return stakeholder_update(
+            existing, acting_user=acting_user, role=StakeholderRole.DECISION_MAKER
+        )
+    return stakeholder_add(
+        deal, contact=contact, role=StakeholderRole.DECISION_MAKER, acting_user=acting_user
+    )
 
 
 @transaction.atomic

@@ -223,6 +223,15 @@ def objection_log(
     return LoggedObjection(objection, list(library_responses_for(category)))
 
 
+# Library answers mark the places to fill in with "…" (or "..."): never stored as said.
+PLACEHOLDER_MARKERS = ("…", "...")
+
+
+def placeholder_in(text: str) -> str:
+    """The placeholder marker still in `text`, or ""."""
+    return next((marker for marker in PLACEHOLDER_MARKERS if marker in text), "")
+
+
 @transaction.atomic
 def objection_answer(
     objection: DealObjection,
@@ -244,6 +253,14 @@ def objection_answer(
     )
     if not response_given:
         raise ValidationError({"response_given": "Write down how you answered."})
+    marker = placeholder_in(response_given)
+    if marker:
+        raise ValidationError(
+            {
+                "response_given": f"Replace the placeholder “{marker}” with what this customer "
+                "told you before saving the answer."
+            }
+        )
     objection.status = ObjectionStatus.ANSWERED
     objection.response_given = response_given
     objection.library_response = library_response
