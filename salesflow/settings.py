@@ -328,6 +328,13 @@ SALESFLOW_WORKER_SCHEDULE = [
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {
+        # 403/404 log one line; 500 keeps its traceback (salesflow/core/logfilters.py).
+        "client_errors_without_traceback": {
+            "()": "salesflow.core.logfilters.ClientErrorsWithoutTraceback"
+        },
+    },
     "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "loggers": {"django.request": {"filters": ["client_errors_without_traceback"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }

@@ -11,3 +11,6 @@ class ActivitiesConfig(AppConfig):
         from salesflow.activities.panels import panels_register
 
         panels_register()
+        from salesflow.activities.views_bulk import register as lists_register
+
+        lists_register()

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from salesflow.activities import views, views_settings
+from salesflow.activities import views, views_inline, views_settings
 
 app_name = "activities"
 
@@ -13,6 +13,7 @@ urlpatterns = [
     path("<int:pk>/edit/", views.activity_edit, name="activity-edit"),
     path("<int:pk>/delete/", views.activity_delete, name="activity-delete"),
     path("<int:pk>/complete/", views.activity_complete, name="activity-complete"),
+    path("deal/<int:pk>/next-step/", views_inline.deal_next_step, name="deal-next-step"),
     path("timeline/account/<int:pk>/", views.account_timeline, name="account-timeline"),
     path("timeline/contact/<int:pk>/", views.contact_timeline, name="contact-timeline"),
     path(

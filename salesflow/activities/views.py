@@ -28,6 +28,7 @@ from salesflow.core.views import error_text, next_url, page_of, render_list
 from salesflow.customers.selectors import account_get_for_user, contact_get_for_user
 from salesflow.customfields.lists import custom_export
 from salesflow.leads.selectors import lead_get_for_user
+from salesflow.listviews.context import saved_view_default_redirect, saved_views_context
 from salesflow.pipeline.selectors import deal_get_for_user
 from salesflow.users import policy
 
@@ -70,6 +71,8 @@ ACTIVITY_EXPORT_COLUMNS = [
 @login_required
 @require_http_methods(["GET"])
 def activity_list(request: HttpRequest) -> HttpResponse:
+    if default_view := saved_view_default_redirect(request, "activity"):
+        return default_view
     form = ActivityFilterForm(request.GET, user=request.user)
     activities = activities_filtered(request.user, **form.filters())
     if request.GET.get("format") == "csv":
@@ -87,6 +90,7 @@ def activity_list(request: HttpRequest) -> HttpResponse:
         "custom_columns": form.custom_columns,
         "now": timezone.now(),
     }
+    context |= saved_views_context(request, "activity", form)
     return render_list(request, "activities/activity_list.html", context)
 
 
@@ -139,7 +143,7 @@ def activity_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "next": next_url(request, ""),
         "cancel_url": next_url(request, record_url(activity)),
     }
-    return render(request, FORM_PAGE, context)
+    return render(request, FORM_PAGE, context, status=409 if form.conflict else 200)
 
 
 @login_required
@@ -185,6 +189,7 @@ def activity_complete(request: HttpRequest, pk: int) -> HttpResponse:
     activity = activity_get_for_user(request.user, pk, write=True)
     back = next_url(request, activity.get_absolute_url())
     form = ActivityCompleteForm(request.POST or None, activity=activity)
+    status = 200
     if request.method == "POST" and form.is_valid():
         try:
             completed = services.activity_complete_with_next_step(
@@ -192,6 +197,7 @@ def activity_complete(request: HttpRequest, pk: int) -> HttpResponse:
             )
         except ConflictError as error:
             form.add_error(None, error.message)
+            status = 409  # someone changed it meanwhile (docs/editing.md)
         except ValidationError as error:
             if "done_at" in getattr(error, "error_dict", {}):  # done meanwhile
                 messages.error(request, error_text(error))
@@ -207,7 +213,8 @@ def activity_complete(request: HttpRequest, pk: int) -> HttpResponse:
     template = "activities/activity_complete.html"
     if request.htmx and request.method == "GET":
         template += "#complete-form"
-    return render(request, template, {"activity": activity, "form": form, "next": back})
+    context = {"activity": activity, "form": form, "next": back}
+    return render(request, template, context, status=status)
 
 
 TIMELINE_RECORDS = {"account": account_get_for_user, "contact": contact_get_for_user}

@@ -51,8 +51,8 @@ def instance_save_versioned(
     read_version = instance.version  # type: ignore[attr-defined]
     if expected_version is not None and expected_version != read_version:
         raise ConflictError(
-            f"This record was changed by someone else (version {read_version}, "
-            f"you sent {expected_version}). Reload it and apply your change again."
+            f"This {instance._meta.verbose_name} was changed by someone else since you opened "
+            "it, so nothing was saved. Look at it again and repeat your change."
         )
     if not changed:
         return instance
@@ -66,8 +66,8 @@ def instance_save_versioned(
     )
     if current != read_version:
         raise ConflictError(
-            "This record was changed by someone else while you edited it. "
-            "Reload it and apply your change again."
+            f"This {instance._meta.verbose_name} was changed by someone else while you edited "
+            "it, so nothing was saved. Look at it again and repeat your change."
         )
     instance.version = read_version + 1  # type: ignore[attr-defined]
     update_fields = {instance._meta.get_field(name).name for name in changed} | {"version"}

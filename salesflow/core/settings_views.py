@@ -43,7 +43,7 @@ def settings_save(
         saved = save()
     except ConflictError as error:
         if isinstance(form, VersionedServiceForm):
-            form.show_conflict(error)  # keeps the input and takes the new version
+            form.show_conflict(error)  # both versions side by side; nothing saved
         else:
             form_add_service_error(form, error)
         return None
@@ -78,4 +78,6 @@ def settings_form(
     if saved is not None:
         return saved
     extra = context() if callable(context) else context or {}
-    return render(request, template, {"form": form, **extra})
+    # A concurrent change answers 409 Conflict with both versions to choose from.
+    status = 409 if getattr(form, "conflict", None) else 200
+    return render(request, template, {"form": form, **extra}, status=status)

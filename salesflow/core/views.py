@@ -16,6 +16,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 
 from salesflow.core.errors import DomainError
 from salesflow.core.forms import VersionedServiceForm
+from salesflow.core.normalize import phone_doubt
 from salesflow.core.settings_views import settings_form
 
 PER_PAGE = 25
@@ -48,8 +49,13 @@ def error_text(error: ValidationError | DomainError) -> str:
     """A service's refusal as one sentence for a message, with what is missing if it says."""
     if not isinstance(error, DomainError):
         return " ".join(error.messages)
-    missing = [item.get("message", "") for item in error.missing if item.get("message")]
-    return f"{error.message} Missing: {'; '.join(missing)}." if missing else error.message
+    return error.full_text()
+
+
+def _with_phone_doubt(message: str, record: Any) -> str:
+    """The saved message, with a note when the saved phone number may not be valid."""
+    doubt = phone_doubt(getattr(record, "phone", "") or "")
+    return f"{message} Note: {doubt}" if doubt else message
 
 
 def record_create(
@@ -67,7 +73,7 @@ def record_create(
         request,
         form=form,
         save=lambda: create(acting_user=request.user, **form.values()),
-        success_message=lambda record: saved.format(record=record),
+        success_message=lambda record: _with_phone_doubt(saved.format(record=record), record),
         redirect_to=lambda record: record.get_absolute_url(),
         context={"title": title, "cancel_url": cancel_url},
     )
@@ -84,9 +90,10 @@ def record_edit(
     """The edit page of a versioned record, the same for every kind of record.
 
     A valid form hands the changed fields and the version the user read to the `update`
-    service. A concurrent change (`ConflictError`) keeps the user's input and names the fields
-    that now differ; any other refusal shows on the form; success goes back to the record's
-    page with the `saved` message (`{record}` names the saved record).
+    service. A concurrent change (`ConflictError`) answers 409 with the user's and the saved
+    value of each field that differs, to choose from (`salesflow.core.conflicts`); any other
+    refusal shows on the form; success goes back to the record's page with the `saved`
+    message (`{record}` names the saved record).
     """
     return settings_form(
         request,
@@ -97,7 +104,9 @@ def record_edit(
             expected_version=form.expected_version(),
             **form.changes(),
         ),
-        success_message=lambda _: saved.format(record=record),
+        success_message=lambda saved_record: _with_phone_doubt(
+            saved.format(record=record), saved_record or record
+        ),
         redirect_to=lambda _: record.get_absolute_url(),
         context=lambda: {"title": f"Edit {record}", "cancel_url": record.get_absolute_url()},
     )

@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from django.urls import path
 
-from salesflow.customers import views
+from salesflow.customers import views, views_bulk
+from salesflow.listviews.urls_part import urlpatterns as saved_view_urls
 
 app_name = "customers"
 
@@ -17,4 +18,7 @@ urlpatterns = [
     path("contacts/<int:pk>/", views.contact_detail, name="contact-detail"),
     path("contacts/<int:pk>/edit/", views.contact_edit, name="contact-edit"),
     path("contacts/<int:pk>/delete/", views.contact_delete, name="contact-delete"),
+    path("bulk/", views_bulk.account_bulk, name="account-bulk"),
+    path("contacts/bulk/", views_bulk.contact_bulk, name="contact-bulk"),
+    *saved_view_urls,
 ]

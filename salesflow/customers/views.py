@@ -28,6 +28,7 @@ from salesflow.customers.selectors import (
     contacts_visible_to,
 )
 from salesflow.customfields.lists import custom_export
+from salesflow.listviews.context import saved_view_default_redirect, saved_views_context
 from salesflow.users import policy
 
 ACCOUNT_EXPORT_COLUMNS = [
@@ -51,6 +52,8 @@ CONTACT_EXPORT_COLUMNS = [
 @login_required
 @require_http_methods(["GET"])
 def account_list(request: HttpRequest) -> HttpResponse:
+    if default_view := saved_view_default_redirect(request, "account"):
+        return default_view
     form = AccountFilterForm(
         request.GET,
         user=request.user,
@@ -73,6 +76,7 @@ def account_list(request: HttpRequest) -> HttpResponse:
         "custom_columns": form.custom_columns,
         "today": timezone.localdate(),
     }
+    context |= saved_views_context(request, "account", form)
     return render_list(request, "customers/account_list.html", context)
 
 
@@ -145,6 +149,8 @@ def account_delete(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET"])
 def contact_list(request: HttpRequest) -> HttpResponse:
+    if default_view := saved_view_default_redirect(request, "contact"):
+        return default_view
     form = ContactFilterForm(request.GET, user=request.user)
     contacts = contacts_filtered(request.user, **form.filters())
     if request.GET.get("format") == "csv":
@@ -161,6 +167,7 @@ def contact_list(request: HttpRequest) -> HttpResponse:
         "page_obj": page_of(request, contacts),
         "custom_columns": form.custom_columns,
     }
+    context |= saved_views_context(request, "contact", form)
     return render_list(request, "customers/contact_list.html", context)
 
 

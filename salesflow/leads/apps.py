@@ -6,3 +6,8 @@ from django.apps import AppConfig
 class LeadsConfig(AppConfig):
     name = "salesflow.leads"
     label = "leads"
+
+    def ready(self) -> None:
+        from salesflow.leads.views_bulk import register as lists_register
+
+        lists_register()

@@ -2,13 +2,15 @@ from __future__ import annotations
 
 from django.urls import path
 
-from salesflow.leads import views
+from salesflow.leads import views, views_bulk, views_inline
 
 app_name = "leads"
 
 urlpatterns = [
     path("", views.lead_list, name="lead-list"),
     path("new/", views.lead_create, name="lead-create"),
+    path("bulk/", views_bulk.lead_bulk, name="lead-bulk"),
+    *views_inline.urlpatterns,
     path("queue/", views.lead_queue, name="queue"),
     path("<int:pk>/", views.lead_detail, name="lead-detail"),
     path("<int:pk>/edit/", views.lead_edit, name="lead-edit"),

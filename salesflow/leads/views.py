@@ -38,6 +38,7 @@ from salesflow.leads.forms import (
 from salesflow.leads.models import Lead
 from salesflow.leads.panels import lead_panels
 from salesflow.leads.selectors import lead_get_for_user, leads_filtered, leads_queue_for_manager
+from salesflow.listviews.context import saved_view_default_redirect, saved_views_context
 from salesflow.users import policy
 
 DUPLICATES_LIMIT = 5
@@ -99,6 +100,8 @@ LEAD_EXPORT_COLUMNS = [
 @login_required
 @require_http_methods(["GET"])
 def lead_list(request: HttpRequest) -> HttpResponse:
+    if default_view := saved_view_default_redirect(request, "lead"):
+        return default_view
     form = LeadFilterForm(request.GET, user=request.user)
     leads = leads_filtered(request.user, **form.filters())
     # A file exported without a filter the user asked for would look right and be wrong: the
@@ -117,6 +120,7 @@ def lead_list(request: HttpRequest) -> HttpResponse:
         "page_obj": page_of(request, leads),
         "custom_columns": form.custom_columns,
     }
+    context |= saved_views_context(request, "lead", form)
     response = render_list(request, "leads/lead_list.html", context)
     if request.GET.get("format") == "csv":
         response.status_code = 400  # asked for a file, answered with the filters' errors

@@ -11,3 +11,6 @@ class PipelineConfig(AppConfig):
         from salesflow.pipeline.panels import panels_register
 
         panels_register()
+        from salesflow.pipeline.views_bulk import register as lists_register
+
+        lists_register()

@@ -13,6 +13,7 @@ from salesflow.core.forms import (
     VersionedServiceForm,
     with_blank,
 )
+from salesflow.core.widgets import use_picker
 from salesflow.customers.selectors import accounts_visible_to, contacts_visible_to
 from salesflow.customfields.forms import CustomFieldsFormMixin
 from salesflow.customfields.lists import CustomFilterFormMixin
@@ -68,6 +69,20 @@ class DealForm(CustomFieldsFormMixin, OwnerFieldMixin, VersionedServiceForm):
         self.fields["account"].empty_label = "No account yet"
         self.fields["primary_contact"].empty_label = "Nobody yet"
         self.fields["primary_contact"].label_from_instance = contact_with_account
+        # Search-as-you-type pickers; the primary contact is narrowed to the chosen account.
+        use_picker(self.fields["account"], "account", prefer_owner=self.user.pk)
+        account_id = str(self["account"].value() or "")
+        use_picker(
+            self.fields["primary_contact"],
+            "contact",
+            depends_on={"account": "account"},
+            prefer_owner=self.user.pk,
+            suggest=(
+                (lambda rows: rows.filter(account_id=int(account_id)).order_by("last_name", "pk"))
+                if account_id.isdigit()
+                else None
+            ),
+        )
         if self.record is None:
             self.fields["currency"].initial = settings.SALESFLOW_DEFAULT_CURRENCY
 
@@ -107,11 +122,16 @@ class DealMoveForm(ActionForm):
     )
     version = forms.IntegerField(widget=forms.HiddenInput)
 
-    def __init__(self, *args: Any, deal: Deal, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, deal: Deal, user: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["to_stage"].queryset = stages_active(deal.pipeline)
         self.fields["to_stage"].initial = (stage_next_of(deal) or deal.stage).pk
         self.fields["version"].initial = deal.version
+        if not (getattr(user, "is_manager", False) or getattr(user, "is_admin", False)):
+            # A rep may not move a deal on early (the service refuses it): the field only
+            # records why a deal moves back, and says nothing about overriding.
+            self.fields["override_reason"].label = "Why it moves back"
+            self.fields["override_reason"].help_text = "Recorded with the stage change."
 
 
 class DealCloseForm(ActionForm):

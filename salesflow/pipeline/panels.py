@@ -80,7 +80,7 @@ def _actions(call: PanelCall) -> dict[str, Any]:
     """Move, close and reopen; the template offers them only to people who may change the deal."""
     deal, forms = call.record, call.forms
     return {
-        "move_form": forms.get("move") or DealMoveForm(deal=deal),
+        "move_form": forms.get("move") or DealMoveForm(deal=deal, user=call.user),
         "close_form": forms.get("close") or DealCloseForm(deal=deal, user=call.user),
         "reopen_form": forms.get("reopen") or DealReopenForm(deal=deal),
     }

@@ -2,15 +2,17 @@ from __future__ import annotations
 
 from django.urls import path
 
-from salesflow.pipeline import views, views_stakeholders
+from salesflow.pipeline import views, views_bulk, views_inline, views_stakeholders
 
 app_name = "pipeline"
 
 urlpatterns = [
     path("", views.deal_list, name="deal-list"),
     path("new/", views.deal_create, name="deal-create"),
+    path("bulk/", views_bulk.deal_bulk, name="deal-bulk"),
     path("<int:pk>/", views.deal_detail, name="deal-detail"),
     path("<int:pk>/edit/", views.deal_edit, name="deal-edit"),
+    *views_inline.urlpatterns,
     path("<int:pk>/delete/", views.deal_delete, name="deal-delete"),
     path("<int:pk>/move/", views.deal_move, name="deal-move"),
     path("<int:pk>/close/", views.deal_close, name="deal-close"),

@@ -33,6 +33,7 @@ from salesflow.core.views import (
 from salesflow.customfields.lists import custom_export
 from salesflow.leads.selectors import lead_get_for_user
 from salesflow.leads.views import lead_page
+from salesflow.listviews.context import saved_view_default_redirect, saved_views_context
 from salesflow.pipeline import conversion, services
 from salesflow.pipeline.exports import deal_export
 from salesflow.pipeline.forms import (
@@ -56,6 +57,7 @@ from salesflow.pipeline.selectors import (
     pipeline_default,
     stage_next_of,
 )
+from salesflow.pipeline.stakeholders import decision_maker_from_bant
 from salesflow.users import policy
 
 DEAL_PAGE = "pipeline/deal_detail.html"
@@ -108,6 +110,12 @@ def deal_page_context(
         "panels": deal_panels.slots(),
         **_playbook_context(deal),
     }
+    # BANT names who decides but no stakeholder has that role: offer to add them (issue 12).
+    context["dm_offer"] = (
+        decision_maker_from_bant(deal)
+        if can_edit and not deal.is_closed and deal.qualification_id
+        else None
+    )
     if panels is None:
         context["steps"] = deal_stage_progress(deal)
     call = PanelCall(request=request, record=deal, can_edit=can_edit, forms=forms or {})
@@ -164,6 +172,8 @@ def deal_back(request: HttpRequest, deal: Deal) -> HttpResponse:
 @login_required
 @require_http_methods(["GET"])
 def deal_list(request: HttpRequest) -> HttpResponse:
+    if default_view := saved_view_default_redirect(request, "deal"):
+        return default_view
     form = DealFilterForm(request.GET, user=request.user)
     deals = deals_filtered(request.user, **form.filters())
     # A file exported without a filter the user asked for would look right and be wrong: the
@@ -181,6 +191,7 @@ def deal_list(request: HttpRequest) -> HttpResponse:
         "page_obj": page_of(request, deals),
         "custom_columns": form.custom_columns,
     }
+    context |= saved_views_context(request, "deal", form)
     response = render_list(request, "pipeline/deal_list.html", context)
     if request.GET.get("format") == "csv":
         response.status_code = 400  # asked for a file, answered with the filters' errors
@@ -243,9 +254,11 @@ def _action_refused(
 ) -> HttpResponse:
     """A refused move or close: a stale version is a message and fresh forms; the sales
     process's refusal lists what is missing, linked to the panels; bad input marks the fields."""
-    if isinstance(error, ConflictError):
+    if isinstance(error, ConflictError):  # 409, in plain words (docs/editing.md)
         messages.error(request, error.message)
-        return deal_page(request, deal, panel="actions")
+        response = deal_page(request, deal, panel="actions")
+        response.status_code = 409
+        return response
     if isinstance(error, DomainError):
         refusal = {"action": name, "message": error.message}
         refusal["missing"] = missing_linked(deal, error.missing)
@@ -258,7 +271,7 @@ def _action_refused(
 @require_http_methods(["POST"])
 def deal_move(request: HttpRequest, pk: int) -> HttpResponse:
     deal = deal_get_for_user(request.user, pk, write=True)
-    form = DealMoveForm(request.POST, deal=deal)
+    form = DealMoveForm(request.POST, deal=deal, user=request.user)
     if not form.is_valid():
         return deal_page(request, deal, panel="actions", forms={"move": form})
     data = form.cleaned_data
@@ -320,7 +333,9 @@ def deal_reopen(request: HttpRequest, pk: int) -> HttpResponse:
         )
     except (ValidationError, DomainError) as error:
         messages.error(request, error_text(error))
-        return deal_page(request, deal, panel="actions")
+        response = deal_page(request, deal, panel="actions")
+        response.status_code = 409 if isinstance(error, ConflictError) else 200
+        return response
     messages.success(request, f"Deal reopened in {deal.stage.name}.")
     return deal_back(request, deal)
 

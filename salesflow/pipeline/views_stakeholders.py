@@ -11,6 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.views.decorators.http import require_http_methods
 
 from salesflow.core.forms import form_add_service_error
+from salesflow.core.views import error_text
 from salesflow.pipeline import services
 from salesflow.pipeline.forms_stakeholders import (
     DealCompetitorAddForm,
@@ -21,13 +22,22 @@ from salesflow.pipeline.forms_stakeholders import (
     StakeholderPickForm,
 )
 from salesflow.pipeline.selectors import deal_get_for_user
-from salesflow.pipeline.views import deal_page, deal_panel_done
+from salesflow.pipeline.views import deal_back, deal_page, deal_panel_done
 
 
 @login_required
 @require_http_methods(["POST"])
 def stakeholder_add(request: HttpRequest, pk: int) -> HttpResponse:
     deal = deal_get_for_user(request.user, pk, write=True)
+    if request.POST.get("from_bant"):
+        # "Add <name> as decision maker": the person BANT names (a contact made if needed).
+        try:
+            row = services.decision_maker_add_from_bant(deal, acting_user=request.user)
+        except ValidationError as error:
+            messages.error(request, error_text(error))
+        else:
+            messages.success(request, f"{row.contact} added as decision maker.")
+        return deal_back(request, deal)  # the blockers and the playbook change too
     form = StakeholderAddForm(request.POST, deal=deal, user=request.user)
     if form.is_valid():
         try:

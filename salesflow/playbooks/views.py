@@ -64,7 +64,8 @@ def assessment_save(request: HttpRequest, pk: int) -> HttpResponse:
         if request.POST.get("confirm"):
             services.assessment_confirm(deal, question_set, acting_user=request.user)
     except (ValidationError, DomainError) as error:
-        messages.error(request, error_text(error))
+        # Shown in the panel, next to the questions it names (docs/editing.md, focus rules).
+        form_errors_on_questions(form, error)
         return deal_page(
             request, deal, panel="assessment", forms={("assessment", question_set.pk): form}
         )
@@ -164,3 +165,17 @@ def objection_resolve(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, "Objection resolved.")
     return deal_panel_done(request, deal, "objections")
+
+
+def form_errors_on_questions(form: AssessmentForm, error: ValidationError | DomainError) -> None:
+    """A refused confirmation marks each unanswered question (and says why next to the button);
+    any other refusal shows on the form."""
+    if not isinstance(error, DomainError):
+        form_add_service_error(form, error)
+        return
+    for item in error.missing:
+        code, _, pk = item.get("code", "").partition(":")
+        name = f"answer_{pk}"
+        if code == "assessment_answered" and name in form.fields:
+            form.add_error(name, "Answer this question before confirming.")
+    form.add_error(None, error.message)

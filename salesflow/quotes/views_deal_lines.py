@@ -29,6 +29,7 @@ PANEL = "products"
 def line_add(request: HttpRequest, pk: int) -> HttpResponse:
     deal = deal_get_for_user(request.user, pk, write=True)
     form = DealLineAddForm(request.POST, deal=deal)
+    status = 200
     if form.is_valid():
         try:
             line = services.deal_line_add(
@@ -39,10 +40,13 @@ def line_add(request: HttpRequest, pk: int) -> HttpResponse:
             )
         except (ValidationError, ConflictError) as error:
             form_add_service_error(form, error)
+            status = 409 if isinstance(error, ConflictError) else 200  # docs/editing.md
         else:
             messages.success(request, f"{line.product.name} added.")
             return deal_panel_done(request, deal, PANEL)
-    return deal_page(request, deal, panel=PANEL, forms={"dealline": form})
+    response = deal_page(request, deal, panel=PANEL, forms={"dealline": form})
+    response.status_code = status
+    return response
 
 
 @login_required
@@ -50,6 +54,7 @@ def line_add(request: HttpRequest, pk: int) -> HttpResponse:
 def line_edit(request: HttpRequest, pk: int) -> HttpResponse:
     deal = deal_get_for_user(request.user, pk, write=True)
     form = DealLineEditForm(request.POST, deal=deal)
+    status = 200
     if form.is_valid():
         line = form.cleaned_data["line"]
         try:
@@ -61,6 +66,7 @@ def line_edit(request: HttpRequest, pk: int) -> HttpResponse:
             )
         except (ValidationError, ConflictError) as error:
             form_add_service_error(form, error)
+            status = 409 if isinstance(error, ConflictError) else 200  # docs/editing.md
         else:
             messages.success(request, f"{line.product.name} saved.")
             return deal_panel_done(request, deal, PANEL)
@@ -68,7 +74,9 @@ def line_edit(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, "That line is not on this deal (any more).")
         return deal_panel_done(request, deal, PANEL)
     key = ("dealline", form.cleaned_data["line"].pk)
-    return deal_page(request, deal, panel=PANEL, forms={key: form})
+    response = deal_page(request, deal, panel=PANEL, forms={key: form})
+    response.status_code = status
+    return response
 
 
 @login_required

@@ -42,7 +42,10 @@ def test_a_rep_records_a_referral_and_reads_the_customer_360(page, screenshot):
 
     page.goto(deal.get_absolute_url())
     page.get_by_role("link", name="Record who referred it").click()
-    page.get_by_label("Referred by (contact)").select_option(label="Grace Hopper (Happy Haulage)")
+    contact_picker = page.get_by_role("combobox", name="Referred by (contact)", exact=True)
+    contact_picker.focus()  # a search-as-you-type picker (docs/search.md)
+    contact_picker.press_sequentially("Grace", delay=50)
+    page.locator(".ts-dropdown .option", has_text="Grace Hopper").first.click()
     page.get_by_label("Note").fill("Sailing club friends")
     page.get_by_role("button", name="Record referral").click()
     panel = page.locator("#panel-referrals")

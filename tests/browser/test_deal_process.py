@@ -126,7 +126,10 @@ def test_a_deal_walks_the_seven_step_process_in_the_browser(page, screenshot):
     # Step 4, presentation: the decision maker and the preparation checklist.
     expect(playbook).to_contain_text("No decision maker is known")
     stakeholders = page.get_by_role("region", name="Stakeholders")
-    stakeholders.get_by_label("Contact").select_option(label="Dana Decider (Acme Logistics)")
+    contact_picker = stakeholders.get_by_role("combobox", name="Contact", exact=True)
+    contact_picker.focus()  # a search-as-you-type picker (docs/search.md)
+    contact_picker.press_sequentially("Dana", delay=50)
+    stakeholders.locator(".ts-dropdown .option", has_text="Dana Decider").first.click()
     stakeholders.get_by_label("Role").select_option(label="Decision maker")
     stakeholders.get_by_label("Attitude").select_option(label="Supporter")
     stakeholders.get_by_label("Personality").fill("Numbers first; dislikes small talk.")
@@ -170,9 +173,12 @@ def test_a_deal_walks_the_seven_step_process_in_the_browser(page, screenshot):
     expect(objections.get_by_text("Open", exact=True)).to_be_visible()
     expect(playbook).to_contain_text("Answer the price objection")
     screenshot("deal-objection")
-    objections.get_by_role(
-        "button", name="Use this response: Cost of the problem versus the price"
-    ).click()
+    # The library answer opens to be made this customer's before it is stored.
+    objections.get_by_label("Use this response: Cost of the problem versus the price").click()
+    objections.get_by_label("Your answer, based on “Cost of the problem versus the price”").fill(
+        "Downtime costs them about 40,000 a year; the price is 12,000 once."
+    )
+    objections.get_by_role("button", name="Save answer").click()
     expect(objections.get_by_text("Answered", exact=True)).to_be_visible()
     expect(objections).to_contain_text("library: Cost of the problem versus the price")
     expect(playbook).to_contain_text("Nothing is missing")

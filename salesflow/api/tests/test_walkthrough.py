@@ -117,11 +117,13 @@ def test_a_deal_is_walked_from_prospecting_to_won_through_the_api(api_as, rep):
     sent = api.post(f"/quotes/{quote['id']}/send", {"version": lined.json()["version"]})
     assert sent.json()["status"] == "sent"
     suggestion = logged["suggestions"][0]
+    words = suggestion["response"].replace("…", "20,000 EUR")  # its placeholders filled in
     answered = api.post(
-        f"/objections/{logged['id']}/answer", {"library_response_id": suggestion["id"]}
+        f"/objections/{logged['id']}/answer",
+        {"library_response_id": suggestion["id"], "response_given": words},
     )
     assert answered.json()["status"] == "answered"
-    assert answered.json()["response_given"] == suggestion["response"]
+    assert answered.json()["response_given"] == words
     assert api.get(f"{path}/blockers", {"stage": "Closing"}).json()["missing"] == []
     assert move("Closing").status_code == 200
 

@@ -173,7 +173,7 @@ def test_an_xlsx_file_imports_like_a_csv(rep):
     workbook = openpyxl.Workbook()
     sheet = workbook.active
     sheet.append(["Email", "Name", "Company", "Phone"])
-    sheet.append(["ada@example.com", "Ada Lovelace", "Analytical", 4930123456])
+    sheet.append(["ada@example.com", "Ada Lovelace", "Analytical", 2015550123])
     sheet.append([None, None, None, None])
     buffer = io.BytesIO()
     workbook.save(buffer)

@@ -167,7 +167,8 @@ def test_list_paginates(rep_client, rep):
 def test_list_query_count_does_not_grow(rep_client, rep, rows, django_assert_max_num_queries):
     campaign = CampaignFactory()
     LeadFactory.create_batch(rows, owner=rep, campaign=campaign)
-    with django_assert_max_num_queries(9):  # +1: custom fields, +1: sources as given
+    # +1: custom fields, +1: sources as given, +2: saved views bar
+    with django_assert_max_num_queries(11):
         assert rep_client.get(url("lead-list"), {"grade": "cold"}).status_code == 200
 
 
@@ -243,11 +244,14 @@ def test_edit_of_a_qualified_lead_keeps_its_status(rep_client, rep, lead):
     assert (lead.status, lead.first_name) == ("qualified", "Ada")
 
 
-def test_edit_with_a_stale_version_keeps_the_input(rep_client, rep, lead):
+def test_edit_with_a_stale_version_shows_both_versions(rep_client, rep, lead):
     Lead.objects.filter(pk=lead.pk).update(version=3)
     data = lead_data(rep, source="seo", channel="inbound", company="Mine", version=1)
-    content = rep_client.post(url("lead-edit", lead.pk), data).content.decode()
-    assert "changed by someone else" in content and 'value="Mine"' in content
+    response = rep_client.post(url("lead-edit", lead.pk), data)
+    content = response.content.decode()
+    assert response.status_code == 409
+    assert "Someone else saved this lead" in content and "Mine" in content
+    assert "Navy Labs" in content
     lead.refresh_from_db()
     assert lead.company == "Navy Labs"
 

@@ -258,7 +258,7 @@ def test_move_without_javascript_redirects_back_with_a_message(rep_client, rep, 
     response = rep_client.post(move_url(stuck), {"stage": needs.pk, "next": back}, follow=True)
     assert response.redirect_chain[-1][0] == back
     assert "was not moved" in response.content.decode()
-    assert "BANT: record the budget." in response.content.decode()
+    assert "Missing: BANT: record the budget;" in response.content.decode()
     bant_record(stuck, rep)
     response = rep_client.post(move_url(stuck), {"stage": needs.pk, "next": back}, follow=True)
     assert "Moved “Stuck deal” to Needs assessment." in response.content.decode()

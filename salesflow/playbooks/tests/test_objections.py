@@ -61,10 +61,13 @@ def test_answering_with_a_library_answer_records_which_one(rep, deal):
     objection, suggestions = objection_log(
         deal, category="price", customer_words="Too much", acting_user=rep
     )
-    objection_answer(objection, library_response=suggestions[0], acting_user=rep)
+    words = suggestions[0].response.replace("…", "20,000 EUR")  # placeholders filled in
+    objection_answer(
+        objection, library_response=suggestions[0], response_given=words, acting_user=rep
+    )
     objection.refresh_from_db()
     assert objection.status == "answered" and objection.library_response == suggestions[0]
-    assert objection.response_given == suggestions[0].response
+    assert objection.response_given == words
     assert objection.answered_by == rep and objection.answered_at is not None
     objection_resolve(objection, acting_user=rep)
     assert objection.status == "resolved" and objection.resolved_at is not None
@@ -129,7 +132,11 @@ def used_on(deal, response, user, *, answered_at=None):
     objection, _ = objection_log(
         deal, category=response.category, customer_words="Hmm", acting_user=user
     )
-    return objection_answer(objection, library_response=response, acting_user=user, at=answered_at)
+    # The placeholders of a library answer are filled in before it is stored (issue 12).
+    words = response.response.replace("…", "20,000 EUR")
+    return objection_answer(
+        objection, library_response=response, response_given=words, acting_user=user, at=answered_at
+    )
 
 
 def test_win_rates_count_the_deals_each_library_answer_preceded(rep, manager):

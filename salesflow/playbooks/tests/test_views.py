@@ -311,12 +311,16 @@ def test_use_a_library_response_records_it(rep_client, rep, proposing):
     library = LibraryResponse.objects.filter(category="price").first()
     response = rep_client.post(
         url("objection-answer", proposing),
-        {"objection": objection.pk, "library_response": library.pk},
+        {
+            "objection": objection.pk,
+            "library_response": library.pk,
+            "response_given": library.response.replace("…", "20,000 EUR"),  # filled in
+        },
         **HTMX,
     )
     objection.refresh_from_db()
     assert objection.status == "answered" and objection.library_response == library
-    assert objection.response_given == library.response
+    assert objection.response_given == library.response.replace("…", "20,000 EUR")
     content = response.content.decode()
     assert "Objection answered." in content and f"library: {library.title}" in content
 

@@ -145,7 +145,10 @@ def test_a_deal_is_walked_from_prospecting_to_won_meeting_every_exit_criterion(r
     quote_line_add(quote, description="Route planner, 20 seats", quantity=20, unit_price=2300,
                    acting_user=rep)  # fmt: skip
     quote_send(quote, acting_user=rep)
-    objection_answer(objection, library_response=suggestions[0], acting_user=rep)
+    words = suggestions[0].response.replace("…", "20,000 EUR")  # its placeholders filled in
+    objection_answer(
+        objection, library_response=suggestions[0], response_given=words, acting_user=rep
+    )
     deal_move(deal, to_stage=stage_named("Closing"), acting_user=rep)
 
     # Closing -> won, with the hand-over to delivery.

@@ -97,7 +97,7 @@ def test_admin_edits_and_deactivates_a_product(admin_client, product):
 def test_a_stale_product_edit_is_refused(admin_client, product):
     data = product_data(sku="FT-100", version=product.version - 1 if product.version else 99)
     response = admin_client.post(url("product-edit", product.pk), data)
-    assert response.status_code == 200 and "changed by someone else" in response.content.decode()
+    assert response.status_code == 409 and "Someone else saved" in response.content.decode()
     product.refresh_from_db()
     assert product.name == "Fleet tracker"
 
