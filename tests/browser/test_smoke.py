@@ -88,7 +88,7 @@ def test_rep_signs_in_finds_a_deal_and_moves_it(page, screenshot):
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Deals").click()
     rows = page.locator("#results tbody tr")
     expect(rows).to_have_count(3)
-    page.get_by_label("Search").fill("fleet")
+    page.get_by_role("searchbox", name="Search", exact=True).fill("fleet")
     expect(rows).to_have_count(1)
     expect(page).to_have_url(re.compile(r"q=fleet"))
     screenshot("deal-list")

@@ -317,7 +317,9 @@ def test_the_default_owner_must_be_someone_the_importer_may_assign(rep, teammate
 
 
 def test_a_rep_cannot_change_another_teams_record_by_import(rep, outsider):
-    LeadFactory(owner=outsider, email="a@example.com", company="Theirs")
+    # Readable (shared with everyone) but not the rep's to change; a record the rep cannot
+    # read is not matched at all (test_readable_matching.py).
+    LeadFactory(owner=outsider, email="a@example.com", company="Theirs", visibility="everyone")
 
     job = run_import(rep, HEADER + "a@example.com,,Mine,\n", mapping=LEADS)
 
