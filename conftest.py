@@ -18,6 +18,15 @@ def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _own_maintenance_flag(settings, tmp_path_factory):
+    """`salesflow restore` in a test raises the maintenance flag: keep it out of the checkout,
+    where another test run (or a running dev server) would see it and answer 503."""
+    settings.SALESFLOW_MAINTENANCE_FILE = str(
+        tmp_path_factory.getbasetemp() / "salesflow.maintenance"
+    )
+
+
 @pytest.fixture
 def north(db):
     return TeamFactory(name="North")
