@@ -43,12 +43,8 @@ QUOTE_PAGE = "quotes/quote_detail.html"
 
 
 def quote_is_approver(user: Any, quote: Quote) -> bool:
-    """Whether to offer approve and decline; the service decides again on submit."""
-    if getattr(user, "is_admin", False):
-        return True
-    return bool(
-        getattr(user, "is_manager", False) and quote.deal.team_id in policy.managed_team_ids(user)
-    )
+    """Whether to offer approve and decline: the service's rule (it decides again on submit)."""
+    return services.quote_approval_refusal(user, quote) is None
 
 
 def quote_page(

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from salesflow.quotes.services.approval import (
     quote_approval_decline,
+    quote_approval_refusal,
     quote_approve,
     quote_submit_for_approval,
 )
@@ -70,6 +71,7 @@ __all__ = [
     "product_update",
     "quote_accept",
     "quote_approval_decline",
+    "quote_approval_refusal",
     "quote_approve",
     "quote_create",
     "quote_line_add",

@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from salesflow.core.errors import AccessDenied, DomainError
-from salesflow.quotes.models import Quote, QuoteStatus
+from salesflow.quotes.models import Quote, QuoteStatus, QuoteStatusChange
 from salesflow.quotes.services.transitions import sendable_check, status_set, transition_check
 from salesflow.users import policy
 from salesflow.users.services import record_require_write
@@ -42,15 +42,38 @@ def quote_submit_for_approval(
     )
 
 
-def _require_approver(acting_user: Any, quote: Quote) -> None:
-    """Approvers: an admin, or a manager of the deal's team. Never the rep asking."""
+def _requester_id(quote: Quote) -> int | None:
+    """Who asked for this approval: the user who last sent the quote to pending approval."""
+    return (
+        QuoteStatusChange.objects.filter(quote=quote, to_status=S.PENDING_APPROVAL)
+        .order_by("-changed_at", "-pk")
+        .values_list("changed_by_id", flat=True)
+        .first()
+    )
+
+
+def quote_approval_refusal(acting_user: Any, quote: Quote) -> str | None:
+    """Why this user may not approve or decline the quote, or None if they may.
+
+    Approvers: an admin, or a manager of the deal's team; never the person who asked (a
+    manager's own discount needs another manager of the team or an admin). The quote page
+    offers the buttons by the same rule.
+    """
     if not getattr(acting_user, "is_authenticated", False):
-        raise AccessDenied("Sign in to approve quotes.")
-    if acting_user.is_admin:
-        return
+        return "Sign in to approve quotes."
     team_id = quote.deal.team_id
-    if not (acting_user.is_manager and team_id in policy.managed_team_ids(acting_user)):
-        raise AccessDenied("Only a manager of the deal's team or an admin may approve this quote.")
+    manages = acting_user.is_manager and team_id in policy.managed_team_ids(acting_user)
+    if not (acting_user.is_admin or manages):
+        return "Only a manager of the deal's team or an admin may approve this quote."
+    if _requester_id(quote) == acting_user.pk:
+        return "You asked for this approval: another manager of the team or an admin decides it."
+    return None
+
+
+def _require_approver(acting_user: Any, quote: Quote) -> None:
+    refusal = quote_approval_refusal(acting_user, quote)
+    if refusal:
+        raise AccessDenied(refusal)
 
 
 @transaction.atomic

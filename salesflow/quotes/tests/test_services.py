@@ -281,6 +281,20 @@ def test_a_manager_of_another_team_cannot_approve(rep, discounted_quote):
         quote_approve(discounted_quote, acting_user=other_manager)
 
 
+def test_a_manager_cannot_approve_the_discount_they_asked_for(manager, north, discounted_quote):
+    # The manager's own discount needs another manager of the team or an admin (issue 14).
+    quote_submit_for_approval(discounted_quote, acting_user=manager)
+    with pytest.raises(AccessDenied, match="You asked for this approval"):
+        quote_approve(discounted_quote, acting_user=manager)
+    discounted_quote.refresh_from_db()
+    assert discounted_quote.status == QuoteStatus.PENDING_APPROVAL
+    assert discounted_quote.approved_by is None
+
+    second_manager = UserFactory(role="manager", team=north)
+    quote_approve(discounted_quote, acting_user=second_manager)
+    assert discounted_quote.status == QuoteStatus.APPROVED
+
+
 def test_an_admin_may_approve(rep, admin_user, discounted_quote):
     quote_submit_for_approval(discounted_quote, acting_user=rep)
     quote_approve(discounted_quote, acting_user=admin_user)

@@ -441,6 +441,20 @@ def test_a_big_discount_goes_to_a_manager_for_approval(rep_client, rep, manager,
     assert quote.status == "approved" and quote.approved_by == manager
 
 
+def test_a_manager_who_asked_is_not_offered_approve_and_cannot(manager, north, draft, tracker):
+    # Issue 14: the one who asked for the discount does not approve it.
+    quote_line_add(draft, acting_user=manager, product=tracker, discount_percent=30)
+    manager_client = client_for(manager)
+    manager_client.post(act("quote-submit", draft), {"version": fresh(draft).version})
+    assert fresh(draft).status == "pending_approval"
+    assert "Approve" not in manager_client.get(page_of(draft)).content.decode()
+    response = manager_client.post(
+        act("quote-approve", draft), {"version": fresh(draft).version}, follow=True
+    )
+    assert "You asked for this approval" in response.content.decode()
+    assert fresh(draft).status == "pending_approval" and fresh(draft).approved_by is None
+
+
 def test_a_manager_declines_approval_with_a_reason(rep, manager, draft, tracker):
     quote_line_add(draft, acting_user=rep, product=tracker, discount_percent=30)
     quote_submit_for_approval(fresh(draft), acting_user=rep)
