@@ -168,7 +168,10 @@ def _candidates_sql(kind: str, terms: list[str]) -> tuple[str, list[str]]:
     """SQL giving the ids of the records matching every word (the index's answer), the newest
     CANDIDATE_CAP of them: what the access policy and the ranking then look at."""
     matching, params = _matching_sql(kind, terms)
-    sql = f"SELECT id FROM ({matching}) AS m(id) ORDER BY id DESC LIMIT {CANDIDATE_CAP}"  # noqa: S608
+    # `id + 0`: ordering by the bare id lets PostgreSQL walk the primary key backwards and
+    # compute every row's document until 500 match (200 ms for a common word at 100,000);
+    # ordering by an expression makes it take the GIN index's matches first, then sort them.
+    sql = f"SELECT id FROM ({matching}) AS m(id) ORDER BY id + 0 DESC LIMIT {CANDIDATE_CAP}"  # noqa: S608
     if connection.vendor == "sqlite":  # no column aliases on a derived table
         sql = f"SELECT * FROM ({matching}) ORDER BY 1 DESC LIMIT {CANDIDATE_CAP}"  # noqa: S608
     return sql, params
