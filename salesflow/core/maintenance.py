@@ -44,7 +44,10 @@ def maintenance_active() -> bool:
         return False
     except (OSError, ValueError):
         return True  # a flag we cannot read: better a short 503 than a lock timeout
-    return _process_runs(int(owner.get("pid", 0)))
+    pid = owner.get("pid") if isinstance(owner, dict) else None
+    # pid 0 or none would signal our own process group and always "run": a flag without a
+    # usable pid counts as up, like a flag we cannot read.
+    return _process_runs(pid) if isinstance(pid, int) and pid > 0 else True
 
 
 @contextmanager

@@ -106,6 +106,12 @@ def lead_update(
         raise ValidationError(
             {"status": "Qualify or disqualify a lead with its BANT answers (lead_qualify)."}
         )
+    settled = (LeadStatus.QUALIFIED, LeadStatus.DISQUALIFIED, LeadStatus.CONVERTED)
+    if status and status != lead.status and lead.status in settled:
+        state = lead.get_status_display().lower()
+        raise ValidationError(
+            {"status": f"The lead is {state}: reopen or requalify it on its page, not by status."}
+        )
     owner_change_check(acting_user=acting_user, record=lead, data=data)
     data = normalize_contact_fields(data)
     changed = custom_assign(lead, data, kind="lead")

@@ -6,7 +6,6 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
@@ -41,11 +40,6 @@ def _visible(user: Any) -> Any:
 
 def _change(field: str) -> Any:
     def run(lead: Lead, *, user: Any, data: dict[str, Any], version: int | None) -> None:
-        if field == "status" and lead.status in (
-            LeadStatus.QUALIFIED, LeadStatus.DISQUALIFIED, LeadStatus.CONVERTED
-        ):  # fmt: skip
-            state = lead.get_status_display().lower()
-            raise ValidationError({"status": f"The lead is {state}; change it on its page."})
         services.lead_update(
             lead, acting_user=user, expected_version=version, **{field: data[field]}
         )

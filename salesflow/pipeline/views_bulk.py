@@ -19,7 +19,7 @@ from salesflow.listviews.registry import ListSpec, list_register
 from salesflow.pipeline import services
 from salesflow.pipeline.exports import deal_export
 from salesflow.pipeline.forms import DealFilterForm
-from salesflow.pipeline.models import Deal, LostReason, Stage
+from salesflow.pipeline.models import Deal, LostReason, Pipeline, Stage
 from salesflow.pipeline.selectors import deals_visible_to
 
 deal_bulk_actions = BulkRegistry("deal")
@@ -72,7 +72,11 @@ def _delete(deal: Deal, *, user: Any, data: dict[str, Any], version: int | None)
 
 def _export(request: HttpRequest, deals: Any) -> HttpResponse:
     extra, formats = custom_export("deal")
-    deals, columns = deal_export(deals.order_by("pk"))
+    # The stage columns of the selected deals' pipeline, as the list's own export gives them
+    # when it is filtered to that pipeline (the default pipeline's when they span several).
+    pipelines = list(deals.order_by().values_list("pipeline", flat=True).distinct()[:2])
+    pipeline = Pipeline.objects.get(pk=pipelines[0]) if len(pipelines) == 1 else None
+    deals, columns = deal_export(deals.order_by("pk"), pipeline=pipeline)
     return records_export(
         request, name="deals", queryset=deals, columns=columns + extra, formats=formats
     )

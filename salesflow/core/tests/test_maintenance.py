@@ -54,3 +54,12 @@ def test_restore_puts_the_site_into_maintenance_and_takes_it_out_even_on_failure
     assert seen == [503]
     assert not flag_file.exists()
     assert Client().get("/login/").status_code == 200
+
+
+@pytest.mark.parametrize("content", ['{"reason": "restore"}', '{"pid": 0}', "5", "not json"])
+def test_a_flag_without_a_usable_pid_keeps_the_site_in_maintenance_without_500(
+    db, flag_file, content
+):
+    flag_file.write_text(content)
+    assert maintenance_active()
+    assert Client().get("/login/").status_code == 503
