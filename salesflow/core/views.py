@@ -108,5 +108,14 @@ def record_edit(
             saved.format(record=record), saved_record or record
         ),
         redirect_to=lambda _: record.get_absolute_url(),
-        context=lambda: {"title": f"Edit {record}", "cancel_url": record.get_absolute_url()},
+        context=lambda: _edit_context(request, record),
     )
+
+
+def _edit_context(request: HttpRequest, record: Model) -> dict[str, Any]:
+    """The edit page names the record as saved: a refused update service has already written
+    the typed values onto the in-memory record before its checks refused them (and rolled the
+    database back), so after a POST the record is read again."""
+    if request.method == "POST":
+        record.refresh_from_db()
+    return {"title": f"Edit {record}", "cancel_url": record.get_absolute_url()}
