@@ -13,7 +13,6 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from salesflow.audit.exports import records_export
-from salesflow.core.bulk import BulkAction, BulkRegistry, bulk_view
 from salesflow.customers import services
 from salesflow.customers.forms import AccountFilterForm, ContactFilterForm
 from salesflow.customers.selectors import (
@@ -23,6 +22,7 @@ from salesflow.customers.selectors import (
 )
 from salesflow.customfields.lists import custom_export
 from salesflow.customfields.selectors import custom_fields_of
+from salesflow.listviews.bulk import BulkAction, BulkRegistry, bulk_view
 from salesflow.listviews.bulk_forms import BulkOwnerForm, BulkVisibilityForm
 from salesflow.listviews.registry import ListSpec, list_register
 

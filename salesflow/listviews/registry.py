@@ -20,7 +20,7 @@ class ListSpec:
     # The custom fields that may be shown as columns: [(key, label, field)]; all active ones.
     columns: Callable[[], list[tuple[str, str, Any]]] = field(default=lambda: [])
     sort_param: str = "sort"
-    # The list's bulk actions (a salesflow.core.bulk.BulkRegistry) and the URL that runs them.
+    # The list's bulk actions (a salesflow.listviews.bulk.BulkRegistry) and the URL that runs them.
     bulk: Any = None
     bulk_url_name: str = ""
 

@@ -11,8 +11,8 @@ from typing import Any
 
 from django import forms
 
-from salesflow.core.bulk import BulkAction
 from salesflow.customers.views_bulk import account_bulk_actions, contact_bulk_actions
+from salesflow.listviews.bulk import BulkAction
 from salesflow.outreach.models import Segment
 from salesflow.outreach.services import segment_update
 from salesflow.users import policy

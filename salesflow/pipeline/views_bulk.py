@@ -11,9 +11,9 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from salesflow.audit.exports import records_export
-from salesflow.core.bulk import BulkAction, BulkRegistry, bulk_view
 from salesflow.customfields.lists import custom_export
 from salesflow.customfields.selectors import custom_fields_of
+from salesflow.listviews.bulk import BulkAction, BulkRegistry, bulk_view
 from salesflow.listviews.bulk_forms import BulkOwnerForm, BulkVisibilityForm
 from salesflow.listviews.registry import ListSpec, list_register
 from salesflow.pipeline import services

@@ -1,4 +1,4 @@
-"""Bulk actions on the deal, lead, account and contact lists (salesflow/core/bulk.py)."""
+"""Bulk actions on the deal, lead, account and contact lists (salesflow/listviews/bulk.py)."""
 
 from __future__ import annotations
 

@@ -105,7 +105,7 @@ def selection_parse(values: Iterable[str]) -> tuple[list[tuple[int, int | None]]
     return chosen, bad
 
 
-def refusal_text(error: Exception) -> str:
+def _refusal_reason(error: Exception) -> str:
     if isinstance(error, ValidationError | DomainError):
         return error_text(error)
     return str(error) or "You may not change this record."
@@ -132,7 +132,7 @@ def bulk_run(
             with transaction.atomic():
                 run(record, user=user, data=data, version=version)
         except (ValidationError, DomainError, PermissionDenied) as error:
-            result.refused.append((str(record), refusal_text(error)))
+            result.refused.append((str(record), _refusal_reason(error)))
         else:
             result.done.append(str(record))
     return result
