@@ -39,6 +39,15 @@ def contacts_visible_to(user: Any) -> QuerySet[Contact]:
     return Contact.objects.filter(own | Q(pk__in=via_deal))
 
 
+def account_get_by_name_for_user(user: Any, name: str) -> Account | None:
+    """The readable account of that name (capitals and spacing ignored), the oldest when
+    several; None when there is none the user may read."""
+    key = name_key(name)
+    if not key:
+        return None
+    return accounts_visible_to(user).filter(name_key=key).order_by("pk").first()
+
+
 def account_parent_for_user(user: Any, account: Account) -> Account | None:
     """The account's parent when the user may read it; None otherwise (or when it has none)."""
     if account.parent_id is None:

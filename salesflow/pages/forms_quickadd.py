@@ -16,10 +16,13 @@ from django.core.exceptions import ValidationError
 
 from salesflow.activities.models import Activity, ActivityType
 from salesflow.core.forms import ContactFieldsMixin, DateInput, DateTimeInput, ServiceForm
-from salesflow.core.normalize import name_key
 from salesflow.core.widgets import use_picker
 from salesflow.customers.models import Account, Contact
-from salesflow.customers.selectors import accounts_visible_to, contacts_visible_to
+from salesflow.customers.selectors import (
+    account_get_by_name_for_user,
+    accounts_visible_to,
+    contacts_visible_to,
+)
 from salesflow.customfields.forms import form_field_for
 from salesflow.customfields.selectors import PREFIX, custom_fields_of
 from salesflow.customfields.values import value_python
@@ -27,14 +30,6 @@ from salesflow.leads.models import Lead
 from salesflow.leads.selectors import leads_visible_to
 from salesflow.pipeline.models import Deal, Pipeline
 from salesflow.pipeline.selectors import deals_visible_to, pipeline_default
-
-
-def account_find_readable(user: Any, name: str) -> Account | None:
-    """The readable account of that name (case and spacing ignored), the oldest when several."""
-    key = name_key(name)
-    if not key:
-        return None
-    return accounts_visible_to(user).filter(name_key=key).order_by("pk").first()
 
 
 class RequiredCustomFieldsMixin:
@@ -117,7 +112,7 @@ class QuickAccountForm(RequiredCustomFieldsMixin, ServiceForm):
 
     def clean_name(self) -> str:
         name = " ".join((self.cleaned_data.get("name") or "").split())
-        existing = account_find_readable(self.user, name)
+        existing = account_get_by_name_for_user(self.user, name)
         if existing is not None:
             raise ValidationError(f"The account “{existing.name}” already exists.")
         return name

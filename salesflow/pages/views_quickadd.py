@@ -26,11 +26,15 @@ from salesflow.activities.services import activity_create
 from salesflow.core.errors import DomainError
 from salesflow.core.forms import ServiceForm, form_add_service_error
 from salesflow.customers.models import Account
-from salesflow.customers.selectors import accounts_visible_to, contacts_visible_to
+from salesflow.customers.selectors import (
+    account_get_by_name_for_user,
+    accounts_visible_to,
+    contacts_visible_to,
+)
 from salesflow.customers.services import account_create, contact_create
 from salesflow.leads.selectors import leads_visible_to
 from salesflow.leads.services import lead_create
-from salesflow.pages.forms_quickadd import QUICK_FORMS, account_find_readable
+from salesflow.pages.forms_quickadd import QUICK_FORMS
 from salesflow.pipeline.selectors import deals_visible_to
 from salesflow.pipeline.services import deal_create
 
@@ -68,7 +72,7 @@ def _account_by_name(user: Any, name: str) -> tuple[Account | None, bool]:
     """The readable account of that name, else a new one owned by the user: (account, new)."""
     if not name:
         return None, False
-    account = account_find_readable(user, name)
+    account = account_get_by_name_for_user(user, name)
     if account is not None:
         return account, False
     try:
