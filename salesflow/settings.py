@@ -310,6 +310,20 @@ SALESFLOW_RECORDING_MAX_BYTES = int(os.environ.get("SALESFLOW_RECORDING_MAX_BYTE
 # Won deals (docs/customers.md): days after the win the owner is asked to request a referral.
 SALESFLOW_REFERRAL_ASK_AFTER_DAYS = int(os.environ.get("SALESFLOW_REFERRAL_ASK_AFTER_DAYS", "7"))
 
+# Request bodies under `salesflow serve` (salesflow/core/slowbody.py): a body with no byte for this
+# many seconds, or slower on average than the rate below after that long, answers 408 and frees
+# the worker; a declared length over the maximum answers 413 (default: twice the largest upload).
+SALESFLOW_BODY_IDLE_SECONDS = float(os.environ.get("SALESFLOW_BODY_IDLE_SECONDS", "10"))
+SALESFLOW_BODY_MIN_BYTES_PER_SECOND = float(
+    os.environ.get("SALESFLOW_BODY_MIN_BYTES_PER_SECOND", "5000")
+)
+SALESFLOW_BODY_MAX_BYTES = int(
+    os.environ.get(
+        "SALESFLOW_BODY_MAX_BYTES",
+        str(2 * max(SALESFLOW_IMPORT_MAX_BYTES, SALESFLOW_RECORDING_MAX_BYTES)),
+    )
+)
+
 # Tasks `salesflow worker` runs on its own, every so many hours: (dotted path of the task, hours).
 # The schedule lives in the database queue, so several workers never run a task twice as often.
 SALESFLOW_WORKER_SCHEDULE = [
