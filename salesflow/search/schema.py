@@ -7,7 +7,10 @@ selectors that query them, so the PostgreSQL expression the planner must match i
   triggers on the source table (insert, update of an indexed column, delete), so every write path
   (services, imports' bulk_create, raw SQL, cascades, erasure) keeps it in sync.
 - PostgreSQL: one GIN index per kind on a `to_tsvector('simple', ...)` expression of the source
-  table's own columns, which PostgreSQL keeps itself.
+  table's own columns, which PostgreSQL keeps itself. Contacts and deals index their account's
+  name too: it is copied into a `search_company` column of their table that Django does not know
+  of, set by a trigger on insert and on a change of `account_id`, and by one on the account's
+  rename (the same rule as SQLite's), so every word is one index lookup for them too.
 
 Both split words the same way (letters and digits; `@ . - _ /` separate, so an email's parts and
 an external id's parts are words) and match word prefixes. A phone (E.164, "+4940...") is
@@ -38,8 +41,8 @@ class Indexed:
     extid: str = "''"
     # Updates of these columns change the indexed text.
     columns: tuple[str, ...] = ()
-    # SQLite only: the account's name is indexed as the record's company (kept by a trigger on
-    # the account table too); PostgreSQL matches it through the account's own index instead.
+    # The account's name is indexed as the record's company, kept by triggers on this table and
+    # on the account table (SQLite: in the FTS5 row; PostgreSQL: in a `search_company` column).
     company_from_account: bool = False
 
     # ------------------------------------------------------------------ shared pieces
@@ -126,22 +129,62 @@ class Indexed:
     @property
     def pg_document(self) -> str:
         """The indexed expression; queries must repeat it exactly for the index to be used."""
-        words = " || ' ' || ".join(
-            self._qualified(part, "") for part in (self.name, self.email, self.company, self.extid)
-        )
+        own = self._qualified(self.company, "")
+        company = PG_COMPANY_COLUMN if self.company_from_account else own
+        parts = (self._qualified(self.name, ""), self._qualified(self.email, ""), company)
+        words = " || ' ' || ".join((*parts, self._qualified(self.extid, "")))
         return (
             f"to_tsvector('simple'::regconfig, translate({words}, '@._-/', '     ') "
             f"|| ' ' || {self.phone_sql()})"
         )
 
-    def pg_create(self) -> list[str]:
+    def _pg_company_create(self) -> list[str]:
+        """The `search_company` column of a contact or deal, filled, and the triggers keeping it."""
+        t, fn = self.table, f"search_{self.kind}_company"
         return [
+            f"ALTER TABLE {t} ADD COLUMN IF NOT EXISTS {PG_COMPANY_COLUMN} text NOT NULL "
+            "DEFAULT ''",
+            f"UPDATE {t} SET {PG_COMPANY_COLUMN} = a.name FROM customers_account a "  # noqa: S608
+            f"WHERE a.id = {t}.account_id",
+            f"CREATE OR REPLACE FUNCTION {fn}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "  # noqa: S608
+            f"NEW.{PG_COMPANY_COLUMN} := coalesce((SELECT a.name FROM customers_account a "
+            "WHERE a.id = NEW.account_id), ''); RETURN NEW; END $$",
+            f"DROP TRIGGER IF EXISTS {fn} ON {t}",
+            f"CREATE TRIGGER {fn} BEFORE INSERT OR UPDATE OF account_id ON {t} "
+            f"FOR EACH ROW EXECUTE FUNCTION {fn}()",
+            f"CREATE OR REPLACE FUNCTION {fn}_renamed() RETURNS trigger LANGUAGE plpgsql AS $$ "  # noqa: S608
+            f"BEGIN UPDATE {t} SET {PG_COMPANY_COLUMN} = NEW.name WHERE account_id = NEW.id; "
+            "RETURN NULL; END $$",
+            f"DROP TRIGGER IF EXISTS {fn}_renamed ON customers_account",
+            f"CREATE TRIGGER {fn}_renamed AFTER UPDATE OF name ON customers_account "
+            f"FOR EACH ROW WHEN (OLD.name IS DISTINCT FROM NEW.name) "
+            f"EXECUTE FUNCTION {fn}_renamed()",
+        ]
+
+    def pg_create(self) -> list[str]:
+        company = self._pg_company_create() if self.company_from_account else []
+        return [
+            *company,
             f"CREATE INDEX IF NOT EXISTS {self.pg_index} ON {self.table} "
-            f"USING gin (({self.pg_document}))"
+            f"USING gin (({self.pg_document}))",
         ]
 
     def pg_drop(self) -> list[str]:
-        return [f"DROP INDEX IF EXISTS {self.pg_index}"]
+        drop = [f"DROP INDEX IF EXISTS {self.pg_index}"]
+        if self.company_from_account:
+            fn = f"search_{self.kind}_company"
+            drop += [
+                f"DROP TRIGGER IF EXISTS {fn}_renamed ON customers_account",
+                f"DROP TRIGGER IF EXISTS {fn} ON {self.table}",
+                f"DROP FUNCTION IF EXISTS {fn}_renamed()",
+                f"DROP FUNCTION IF EXISTS {fn}()",
+                f"ALTER TABLE {self.table} DROP COLUMN IF EXISTS {PG_COMPANY_COLUMN}",
+            ]
+        return drop
+
+
+# PostgreSQL: the column of contacts and deals holding their account's name for the index.
+PG_COMPANY_COLUMN = "search_company"
 
 
 INDEXED: dict[str, Indexed] = {

@@ -81,9 +81,6 @@ _RELATED: dict[str, tuple[str, ...]] = {
     "deal": ("account", "stage"),
     "activity": (),
 }
-# Kinds that also match by their account's name.
-_BY_ACCOUNT = {"contact": "customers_contact", "deal": "pipeline_deal"}
-
 _PHONE_LIKE = re.compile(r"^\+?[\d\s().\-/]+$")
 _WORD = re.compile(r"[^\W_]+")
 
@@ -136,26 +133,9 @@ def _index_sql(kind: str) -> str:
 
 
 def _matching_sql(kind: str, terms: list[str]) -> tuple[str, list[str]]:
-    """SQL giving the ids of every record of `kind` matching all the words.
-
-    Most kinds: one index query with all the words. Contacts and deals also match by their
-    account's name, word by word: per word, the records whose own text has it or whose
-    account's has it (through the indexed `account_id`), and the words' sets intersected."""
-    if kind not in _BY_ACCOUNT or connection.vendor == "sqlite":
-        # On SQLite a contact's or deal's index row holds its account's name (schema.py).
-        return _index_sql(kind), [_match_param(terms)]
-    parts = []
-    params: list[str] = []
-    for i, word in enumerate(terms):
-        param = _match_param([word])
-        parts.append(
-            f"SELECT * FROM ({_index_sql(kind)} UNION SELECT id FROM {_BY_ACCOUNT[kind]} "  # noqa: S608
-            f"WHERE account_id IN ({_index_sql('account')})) AS w{i}"
-        )
-        params += [param, param]
-    # Each word's select in a derived table of its own: compound operators chain left to right
-    # on SQLite (and INTERSECT binds tighter on PostgreSQL), and a word's select is a UNION.
-    return " INTERSECT ".join(parts), params
+    """SQL giving the ids of every record of `kind` matching all the words: one index query (a
+    contact's or deal's index holds its account's name too, schema.py)."""
+    return _index_sql(kind), [_match_param(terms)]
 
 
 def _pg_prefix(word: str) -> str:
