@@ -236,6 +236,11 @@ def main() -> None:
     parser.add_argument(
         "--reuse", metavar="FILE", help="a SQLite file built by an earlier run: time only"
     )
+    parser.add_argument(
+        "--reuse-database",
+        action="store_true",
+        help="DATABASE_URL holds the data of an earlier run (migrated again first): time only",
+    )
     args = parser.parse_args()
 
     tmp = None
@@ -256,7 +261,7 @@ def main() -> None:
     from salesflow.search.selectors import search_grouped
 
     call_command("migrate", verbosity=0)
-    if args.reuse:
+    if args.reuse or args.reuse_database:
         from salesflow.leads.models import Lead
         from salesflow.users.models import User
 

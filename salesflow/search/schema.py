@@ -6,11 +6,11 @@ selectors that query them, so the PostgreSQL expression the planner must match i
 - SQLite: one FTS5 table per kind, `search_<kind>`, whose rowid is the record's id, kept by
   triggers on the source table (insert, update of an indexed column, delete), so every write path
   (services, imports' bulk_create, raw SQL, cascades, erasure) keeps it in sync.
-- PostgreSQL: one GIN index per kind on a `to_tsvector('simple', ...)` expression of the source
-  table's own columns, which PostgreSQL keeps itself. Contacts and deals index their account's
-  name too: it is copied into a `search_company` column of their table that Django does not know
-  of, set by a trigger on insert and on a change of `account_id`, and by one on the account's
-  rename (the same rule as SQLite's), so every word is one index lookup for them too.
+- PostgreSQL: one GIN index per kind on a `search_document` tsvector column of the source table,
+  computed by a BEFORE INSERT/UPDATE trigger from the row's columns (stored, so a match is
+  checked without recomputing every candidate's document). Contacts and deals index their
+  account's name too: the trigger copies it into a `search_company` column, and a trigger on the
+  account's rename updates it (the same rule as SQLite's). Django's models know neither column.
 
 Both split words the same way (letters and digits; `@ . - _ /` separate, so an email's parts and
 an external id's parts are words) and match word prefixes. A phone (E.164, "+4940...") is
@@ -124,67 +124,92 @@ class Indexed:
 
     @property
     def pg_index(self) -> str:
-        return f"search_{self.kind}_tsv_idx"
+        return f"search_{self.kind}_doc_idx"
 
     @property
-    def pg_document(self) -> str:
-        """The indexed expression; queries must repeat it exactly for the index to be used."""
-        own = self._qualified(self.company, "")
-        company = PG_COMPANY_COLUMN if self.company_from_account else own
-        parts = (self._qualified(self.name, ""), self._qualified(self.email, ""), company)
-        words = " || ' ' || ".join((*parts, self._qualified(self.extid, "")))
+    def pg_function(self) -> str:
+        return f"search_{self.kind}_document"
+
+    def pg_document_sql(self, prefix: str = "") -> str:
+        """The document of a row: its words as a tsvector (`prefix` "NEW." in the trigger)."""
+        own = self._qualified(self.company, prefix)
+        company = f"{prefix}{PG_COMPANY_COLUMN}" if self.company_from_account else own
+        parts = (self._qualified(self.name, prefix), self._qualified(self.email, prefix), company)
+        words = " || ' ' || ".join((*parts, self._qualified(self.extid, prefix)))
         return (
             f"to_tsvector('simple'::regconfig, translate({words}, '@._-/', '     ') "
-            f"|| ' ' || {self.phone_sql()})"
+            f"|| ' ' || {self.phone_sql(prefix)})"
         )
 
-    def _pg_company_create(self) -> list[str]:
-        """The `search_company` column of a contact or deal, filled, and the triggers keeping it."""
-        t, fn = self.table, f"search_{self.kind}_company"
-        return [
-            f"ALTER TABLE {t} ADD COLUMN IF NOT EXISTS {PG_COMPANY_COLUMN} text NOT NULL "
-            "DEFAULT ''",
-            f"UPDATE {t} SET {PG_COMPANY_COLUMN} = a.name FROM customers_account a "  # noqa: S608
-            f"WHERE a.id = {t}.account_id",
-            f"CREATE OR REPLACE FUNCTION {fn}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "  # noqa: S608
-            f"NEW.{PG_COMPANY_COLUMN} := coalesce((SELECT a.name FROM customers_account a "
-            "WHERE a.id = NEW.account_id), ''); RETURN NEW; END $$",
-            f"DROP TRIGGER IF EXISTS {fn} ON {t}",
-            f"CREATE TRIGGER {fn} BEFORE INSERT OR UPDATE OF account_id ON {t} "
-            f"FOR EACH ROW EXECUTE FUNCTION {fn}()",
-            f"CREATE OR REPLACE FUNCTION {fn}_renamed() RETURNS trigger LANGUAGE plpgsql AS $$ "  # noqa: S608
-            f"BEGIN UPDATE {t} SET {PG_COMPANY_COLUMN} = NEW.name WHERE account_id = NEW.id; "
-            "RETURN NULL; END $$",
-            f"DROP TRIGGER IF EXISTS {fn}_renamed ON customers_account",
-            f"CREATE TRIGGER {fn}_renamed AFTER UPDATE OF name ON customers_account "
-            f"FOR EACH ROW WHEN (OLD.name IS DISTINCT FROM NEW.name) "
-            f"EXECUTE FUNCTION {fn}_renamed()",
-        ]
-
     def pg_create(self) -> list[str]:
-        company = self._pg_company_create() if self.company_from_account else []
+        """The `search_document` column, the trigger that keeps it (and, for contacts and
+        deals, `search_company`), the rows filled through that trigger, and the GIN index."""
+        t, fn = self.table, self.pg_function
+        watched = list(self.columns)
+        company: list[str] = []
+        renamed: list[str] = []
+        set_company = ""
+        if self.company_from_account:
+            watched += ["account_id", PG_COMPANY_COLUMN]
+            company = [
+                f"ALTER TABLE {t} ADD COLUMN IF NOT EXISTS {PG_COMPANY_COLUMN} text NOT NULL "
+                "DEFAULT ''"
+            ]
+            set_company = (
+                f"NEW.{PG_COMPANY_COLUMN} := coalesce((SELECT a.name FROM customers_account a "  # noqa: S608
+                "WHERE a.id = NEW.account_id), ''); "
+            )
+            renamed = [
+                f"CREATE OR REPLACE FUNCTION {fn}_renamed() RETURNS trigger LANGUAGE plpgsql "  # noqa: S608
+                f"AS $$ BEGIN UPDATE {t} SET {PG_COMPANY_COLUMN} = NEW.name "
+                "WHERE account_id = NEW.id; RETURN NULL; END $$",
+                f"DROP TRIGGER IF EXISTS {fn}_renamed ON customers_account",
+                f"CREATE TRIGGER {fn}_renamed AFTER UPDATE OF name ON customers_account "
+                "FOR EACH ROW WHEN (OLD.name IS DISTINCT FROM NEW.name) "
+                f"EXECUTE FUNCTION {fn}_renamed()",
+            ]
         return [
             *company,
-            f"CREATE INDEX IF NOT EXISTS {self.pg_index} ON {self.table} "
-            f"USING gin (({self.pg_document}))",
+            f"ALTER TABLE {t} ADD COLUMN IF NOT EXISTS {PG_DOCUMENT_COLUMN} tsvector",
+            f"CREATE OR REPLACE FUNCTION {fn}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+            f"{set_company}NEW.{PG_DOCUMENT_COLUMN} := {self.pg_document_sql('NEW.')}; "
+            "RETURN NEW; END $$",
+            f"DROP TRIGGER IF EXISTS {fn} ON {t}",
+            f"CREATE TRIGGER {fn} BEFORE INSERT OR UPDATE OF {', '.join(watched)} ON {t} "
+            f"FOR EACH ROW EXECUTE FUNCTION {fn}()",
+            # Every row through the trigger once: one definition of the document.
+            f"UPDATE {t} SET {self.columns[0]} = {self.columns[0]}",  # noqa: S608
+            *renamed,
+            f"CREATE INDEX IF NOT EXISTS {self.pg_index} ON {t} USING gin ({PG_DOCUMENT_COLUMN})",
         ]
 
     def pg_drop(self) -> list[str]:
-        drop = [f"DROP INDEX IF EXISTS {self.pg_index}"]
+        t, fn = self.table, self.pg_function
+        drop = [
+            f"DROP INDEX IF EXISTS {self.pg_index}",
+            f"DROP INDEX IF EXISTS search_{self.kind}_tsv_idx",  # the expression index of 0001
+            f"DROP TRIGGER IF EXISTS {fn} ON {t}",
+            f"DROP FUNCTION IF EXISTS {fn}()",
+            f"ALTER TABLE {t} DROP COLUMN IF EXISTS {PG_DOCUMENT_COLUMN}",
+        ]
         if self.company_from_account:
-            fn = f"search_{self.kind}_company"
+            old = f"search_{self.kind}_company"  # the triggers of migration 0003
             drop += [
                 f"DROP TRIGGER IF EXISTS {fn}_renamed ON customers_account",
-                f"DROP TRIGGER IF EXISTS {fn} ON {self.table}",
                 f"DROP FUNCTION IF EXISTS {fn}_renamed()",
-                f"DROP FUNCTION IF EXISTS {fn}()",
-                f"ALTER TABLE {self.table} DROP COLUMN IF EXISTS {PG_COMPANY_COLUMN}",
+                f"DROP TRIGGER IF EXISTS {old}_renamed ON customers_account",
+                f"DROP TRIGGER IF EXISTS {old} ON {t}",
+                f"DROP FUNCTION IF EXISTS {old}_renamed()",
+                f"DROP FUNCTION IF EXISTS {old}()",
+                f"ALTER TABLE {t} DROP COLUMN IF EXISTS {PG_COMPANY_COLUMN}",
             ]
         return drop
 
 
-# PostgreSQL: the column of contacts and deals holding their account's name for the index.
+# PostgreSQL: the column of contacts and deals holding their account's name, and the column of
+# every indexed table holding its document (both kept by triggers, unknown to Django's models).
 PG_COMPANY_COLUMN = "search_company"
+PG_DOCUMENT_COLUMN = "search_document"
 
 
 INDEXED: dict[str, Indexed] = {

@@ -36,7 +36,7 @@ from salesflow.leads.models import Lead
 from salesflow.leads.selectors import leads_visible_to
 from salesflow.pipeline.models import Deal
 from salesflow.pipeline.selectors import deals_visible_to
-from salesflow.search.schema import INDEXED
+from salesflow.search.schema import INDEXED, PG_DOCUMENT_COLUMN
 from salesflow.users import policy
 from salesflow.users.models import Visibility
 
@@ -127,7 +127,7 @@ def _index_sql(kind: str) -> str:
     if connection.vendor == "sqlite":
         return f"SELECT rowid FROM {spec.fts_table} WHERE {spec.fts_table} MATCH %s"  # noqa: S608
     return (
-        f"SELECT id FROM {spec.table} WHERE {spec.pg_document} "  # noqa: S608
+        f"SELECT id FROM {spec.table} WHERE {PG_DOCUMENT_COLUMN} "  # noqa: S608
         "@@ to_tsquery('simple'::regconfig, %s)"
     )
 
@@ -176,6 +176,25 @@ def candidates_capped(kind: str, q: str) -> bool:
             params,
         )
         return cursor.fetchone()[0] > CANDIDATE_CAP
+
+
+def candidate_ids(kind: str, q: str) -> list[int]:
+    """The ids the index gives for `q`, newest first, CANDIDATE_CAP + 1 at most (one more
+    than is looked at, so the caller can tell the list was capped): one index query, whose
+    answer the hits and the count of a kind then share instead of asking the index again."""
+    terms = search_terms(q)
+    if not terms or not search_supported():
+        return []
+    matching, params = _matching_sql(kind, terms)
+    order = "id + 0" if connection.vendor == "postgresql" else "1"  # see _candidates_sql
+    alias = "AS m(id)" if connection.vendor == "postgresql" else ""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT * FROM ({matching}) {alias} ORDER BY {order} DESC "  # noqa: S608
+            f"LIMIT {CANDIDATE_CAP + 1}",
+            params,
+        )
+        return [row[0] for row in cursor.fetchall()]
 
 
 def visible_to(kind: str, user: Any) -> QuerySet:
@@ -229,8 +248,9 @@ def _rank(kind: str, q: str, terms: list[str]) -> Case:
     return Case(*whens, default=Value(2), output_field=IntegerField())
 
 
-def records_matching_qs(user: Any, *, kind: str, q: str) -> QuerySet:
-    """The visible records of `kind` matching `q`, ranked (unsliced; empty for a short query)."""
+def records_matching_qs(user: Any, *, kind: str, q: str, ids: list[int] | None = None) -> QuerySet:
+    """The visible records of `kind` matching `q`, ranked (unsliced; empty for a short query).
+    `ids`: the candidates already read from the index (`candidate_ids`), not asked again."""
     if kind not in VISIBLE:
         raise ValueError(f"unknown kind {kind!r}")
     terms = search_terms(q)
@@ -238,8 +258,17 @@ def records_matching_qs(user: Any, *, kind: str, q: str) -> QuerySet:
     if not terms or not search_supported():
         return visible.none()
     folded = unicodedata.normalize("NFKC", q).casefold().strip()
+    if ids is None:
+        matching = _matching_q(kind, terms)
+    elif connection.vendor == "postgresql":
+        # As a set-returning subquery, not a list of literals: the planner then estimates a
+        # handful of rows and checks the "readable through a deal" EXISTS per candidate, where a
+        # literal list of 500 made it hash every readable deal of the table first.
+        matching = Q(pk__in=RawSQL("SELECT unnest(%s::bigint[])", [ids[:CANDIDATE_CAP]]))
+    else:
+        matching = Q(pk__in=ids[:CANDIDATE_CAP])
     return (
-        visible.filter(_matching_q(kind, terms))
+        visible.filter(matching)
         .select_related(*_RELATED[kind])
         .annotate(search_rank=_rank(kind, folded, terms))
         .order_by("search_rank", "-updated_at", "-pk")
@@ -332,16 +361,20 @@ def hit_for(kind: str, record: Any) -> Hit:
 def search_grouped(
     user: Any, q: str, *, kinds: tuple[str, ...] = KINDS, limit: int = 5, count: bool = True
 ) -> list[Group]:
-    """The hits per kind (those with none included, with count 0): one query per kind for the
-    hits and, with `count`, one for the count."""
+    """The hits per kind (those with none included, with count 0): per kind one index query
+    for the candidates, then, when there are any, one query for the hits and, with `count`,
+    one for the count."""
     groups = []
     for kind in kinds:
-        records = records_matching(user, kind=kind, q=q, limit=limit)
-        group = Group(kind=kind, label=KIND_LABELS[kind], hits=[hit_for(kind, r) for r in records])
-        if count and len(records) >= limit:
-            group.count = records_matching_count(user, kind=kind, q=q)
-            group.capped = candidates_capped(kind, q)
-        else:
+        ids = candidate_ids(kind, q)
+        group = Group(kind=kind, label=KIND_LABELS[kind])
+        if ids:
+            matching = records_matching_qs(user, kind=kind, q=q, ids=ids)
+            records = list(matching[: max(1, min(int(limit), MAX_LIMIT))])
+            group.hits = [hit_for(kind, r) for r in records]
             group.count = len(records)
+            if count and len(records) >= limit:
+                group.count = matching.order_by().count()
+                group.capped = len(ids) > CANDIDATE_CAP
         groups.append(group)
     return groups

@@ -284,7 +284,7 @@ def test_the_database_answers_through_the_search_index(kind, persona, request, r
             # only win on tables of a few rows.
             cursor.execute("SET LOCAL enable_indexscan = off")
         plan = qs.explain()
-        assert f"search_{kind}_tsv_idx" in plan, plan
+        assert f"search_{kind}_doc_idx" in plan, plan
         assert f"Seq Scan on {table}" not in plan, plan
 
 
