@@ -112,6 +112,11 @@ def _safe_members(archive: tarfile.TarFile) -> list[tarfile.TarInfo]:
     return members
 
 
+def _first_line(exc: BaseException, limit: int = 200) -> str:
+    text = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def backup_restore(path: Path) -> dict[str, object]:
     """Replace the database and uploaded files with the archive's content."""
     path = Path(path)
@@ -128,12 +133,19 @@ def backup_restore(path: Path) -> dict[str, object]:
             manifest = json.loads((root / "manifest.json").read_text())
         except (OSError, ValueError) as exc:
             raise BackupError(f"{path}: manifest.json is missing or unreadable") from exc
+        if not isinstance(manifest, dict) or not isinstance(manifest.get("counts"), dict):
+            raise BackupError(f"{path}: manifest.json is not a Salesflow backup's manifest")
         if manifest.get("format") != FORMAT_VERSION or not (root / "data.json").is_file():
             raise BackupError(f"{path}: unsupported backup format {manifest.get('format')!r}")
         with transaction.atomic():
             # flush re-creates content types and permissions (post_migrate) for the natural keys.
             call_command("flush", interactive=False, verbosity=0)
-            call_command("loaddata", str(root / "data.json"), verbosity=0)
+            try:
+                call_command("loaddata", str(root / "data.json"), verbosity=0)
+            except Exception as exc:  # whatever loaddata meets, the transaction undoes it
+                raise BackupError(
+                    f"{path}: data.json cannot be loaded ({_first_line(exc)})"
+                ) from exc
             counts = _model_counts()
             if counts != manifest["counts"]:
                 differing = sorted(k for k in counts if counts[k] != manifest["counts"].get(k))

@@ -105,3 +105,83 @@ def test_writers_go_on_while_a_backup_is_dumped(rep, tmp_path, monkeypatch):
     with tarfile.open(archive) as opened:
         data = opened.extractfile("data.json").read().decode()
     assert "Before the backup" in data and "Written during the backup" not in data
+
+
+def _archive(tmp_path, name: str, files: dict[str, bytes]):
+    import io
+
+    path = tmp_path / name
+    with tarfile.open(path, "w:gz") as archive:
+        for member, content in files.items():
+            info = tarfile.TarInfo(member)
+            info.size = len(content)
+            archive.addfile(info, io.BytesIO(content))
+    return path
+
+
+MANIFEST = b'{"format": 1, "created_at": "2026-12-07T00:00:00Z", "counts": {}}'
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        "random bytes",
+        "gzip of garbage",
+        "truncated",
+        "manifest is a list",
+        "manifest without counts",
+        "data.json not json",
+        "data.json unknown model",
+        "data.json bad field value",
+        "data.json is a directory",
+    ],
+)
+def test_a_broken_archive_gives_a_plain_error_and_changes_nothing(case, rep, tmp_path):
+    """`salesflow restore` of any broken archive ends with one line naming the problem (a
+    CommandError, which the command line prints without a traceback), and the data stay."""
+    import gzip
+
+    from salesflow.core.backup import FORMAT_VERSION
+
+    deal = DealFactory(owner=rep, name="Kept deal")
+    manifest = MANIFEST.replace(b'"format": 1', f'"format": {FORMAT_VERSION}'.encode())
+    if case == "random bytes":
+        path = tmp_path / "x.tar.gz"
+        path.write_bytes(bytes(range(256)) * 10)
+    elif case == "gzip of garbage":
+        path = tmp_path / "x.tar.gz"
+        path.write_bytes(gzip.compress(b"\x00garbage" * 1000))
+    elif case == "truncated":
+        good = tmp_path / "good.tar.gz"
+        call_command("backup", str(good))
+        path = tmp_path / "x.tar.gz"
+        path.write_bytes(good.read_bytes()[: good.stat().st_size // 2])
+    elif case == "manifest is a list":
+        path = _archive(tmp_path, "x.tar.gz", {"manifest.json": b"[1, 2]", "data.json": b"[]"})
+    elif case == "manifest without counts":
+        bare = manifest.replace(b', "counts": {}', b"")
+        path = _archive(tmp_path, "x.tar.gz", {"manifest.json": bare, "data.json": b"[]"})
+    elif case == "data.json not json":
+        path = _archive(tmp_path, "x.tar.gz", {"manifest.json": manifest, "data.json": b"[{"})
+    elif case == "data.json unknown model":
+        data = b'[{"model": "nowhere.thing", "pk": 1, "fields": {}}]'
+        path = _archive(tmp_path, "x.tar.gz", {"manifest.json": manifest, "data.json": data})
+    elif case == "data.json bad field value":
+        data = b'[{"model": "pipeline.deal", "pk": 1, "fields": {"amount": "lots"}}]'
+        path = _archive(tmp_path, "x.tar.gz", {"manifest.json": manifest, "data.json": data})
+    else:
+        path = tmp_path / "x.tar.gz"
+        with tarfile.open(path, "w:gz") as archive:
+            import io
+
+            info = tarfile.TarInfo("manifest.json")
+            info.size = len(manifest)
+            archive.addfile(info, io.BytesIO(manifest))
+            folder = tarfile.TarInfo("data.json")
+            folder.type = tarfile.DIRTYPE
+            archive.addfile(folder)
+    with pytest.raises(CommandError, match="Nothing was changed") as refused:
+        call_command("restore", str(path), "--yes")
+    assert str(path) in str(refused.value)
+    assert "\n" not in str(refused.value).strip()
+    assert Deal.objects.get(pk=deal.pk).name == "Kept deal"
