@@ -7,3 +7,8 @@ class ImportsConfig(AppConfig):
     name = "salesflow.imports"
     label = "imports"
     verbose_name = "Imports"
+
+    def ready(self) -> None:
+        from salesflow.imports.personal import personal_register  # privacy requests
+
+        personal_register()

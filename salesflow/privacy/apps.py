@@ -6,3 +6,8 @@ from django.apps import AppConfig
 class PrivacyConfig(AppConfig):
     name = "salesflow.privacy"
     label = "privacy"
+
+    def ready(self) -> None:
+        from salesflow.privacy.places import places_register
+
+        places_register()

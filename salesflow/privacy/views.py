@@ -49,6 +49,7 @@ def person_erase_view(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
     messages.success(
         request,
         f"Erased: {counts['contacts']} contact(s), {counts['leads']} lead(s), "
-        f"{counts['activities']} activity text(s), {counts['history']} history entr(ies).",
+        f"{counts['activities']} activity text(s), {counts['history']} history entr(ies), "
+        f"{counts['elsewhere']} other record(s) and file(s).",
     )
     return redirect(subject.get_absolute_url())
