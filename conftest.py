@@ -27,6 +27,22 @@ def _own_maintenance_flag(settings, tmp_path_factory):
     )
 
 
+@pytest.fixture(autouse=True)
+def _force_login_passes_two_factor(monkeypatch):
+    """`client.force_login(user)` stands for a whole sign-in: a user whose role must use
+    two-factor (admins, by default) gets an authenticator app and a session it verified, as
+    after the code page. The two steps themselves are tested in salesflow/users/tests."""
+    original = Client.force_login
+
+    def force_login(self: Client, user, backend=None) -> None:
+        original(self, user, backend)
+        from salesflow.users.twofactor import session_verify_for_tests
+
+        session_verify_for_tests(self, user)
+
+    monkeypatch.setattr(Client, "force_login", force_login)
+
+
 @pytest.fixture
 def north(db):
     return TeamFactory(name="North")

@@ -51,6 +51,10 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "auditlog",
     "axes",
+    # Two-factor sign-in (docs/two-factor.md): authenticator apps and one-time recovery codes.
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "salesflow.core",
     "salesflow.users",
     "salesflow.customfields",
@@ -84,6 +88,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Two-factor: which device verified this session; then whoever still owes a code (or must
+    # set two-factor up) sees that page before any other (salesflow/users/twofactor_middleware.py).
+    "django_otp.middleware.OTPMiddleware",
+    "salesflow.users.twofactor_middleware.TwoFactorMiddleware",
     "salesflow.audit.middleware.AuditContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -157,6 +165,12 @@ AXES_COOLOFF_TIME = float(os.environ.get("LOGIN_LOCKOUT_HOURS", "0.25"))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# A wrong two-factor code counts as a failed sign-in; the code tried is never stored.
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "code", "secret"]
+# Two-factor sign-in (docs/two-factor.md): the roles that must use it, "admin" (the default),
+# "all", "none", or a comma-separated list of roles ("admin,manager").
+SALESFLOW_2FA_REQUIRED = os.environ.get("SALESFLOW_2FA_REQUIRED", "admin")
+OTP_TOTP_ISSUER = os.environ.get("SALESFLOW_2FA_ISSUER", "Salesflow")
 # How many reverse proxies stand in front of Salesflow (each appends to X-Forwarded-For); the
 # lockout, the capture form's rate limit and the audit log key on the client's address behind
 # them (salesflow/core/http.py). 0: no proxy, X-Forwarded-For is ignored.

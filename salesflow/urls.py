@@ -5,9 +5,10 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from salesflow.api.api import api
+from salesflow.users.views_twofactor import SignInView
 
 urlpatterns = [
-    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("login/", SignInView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
@@ -32,5 +33,6 @@ urlpatterns = [
     path("coaching/", include("salesflow.coaching.urls")),
     path("referrals/", include("salesflow.referrals.urls")),
     path("search/", include("salesflow.search.urls")),
+    path("account/", include("salesflow.users.urls")),
     path("", include("salesflow.pages.urls")),
 ]

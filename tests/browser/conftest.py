@@ -24,6 +24,14 @@ CHROMIUM_ARGS = [
 ]
 
 
+@pytest.fixture(autouse=True)
+def _password_sign_in_suffices(settings) -> None:
+    """The browser tests sign in through the password page alone, admins too: two-factor is
+    required of nobody here (and the demo then gives its admin no authenticator). Its own
+    browser test, test_two_factor.py, requires it again."""
+    settings.SALESFLOW_2FA_REQUIRED = "none"
+
+
 @pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
     if not CHROMIUM.exists():

@@ -6,8 +6,12 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django_otp.plugins.otp_static.models import StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from salesflow.demo.generator import DEFAULT_PASSWORD, DEFAULT_SEED, MARKER, Login, demo_load
+from salesflow.users import twofactor
+from salesflow.users.models import User
 
 
 class Command(BaseCommand):
@@ -53,6 +57,7 @@ class Command(BaseCommand):
                 self.style.SUCCESS(f"Demo data loaded in {result.seconds:.1f} seconds.")
             )
         self.write_logins(result.logins)
+        self.write_two_factor(result.logins, create=result.loaded)
 
     def write_logins(self, logins: list[Login]) -> None:
         if not logins:
@@ -62,4 +67,32 @@ class Command(BaseCommand):
         for login in logins:
             self.stdout.write(
                 f"  {login.username:<10} {login.role:<8} {login.team:<8} {login.password}"
+            )
+
+    def write_two_factor(self, logins: list[Login], *, create: bool) -> None:
+        """Demo users whose role must use two-factor (SALESFLOW_2FA_REQUIRED, admins by
+        default) get an authenticator key and recovery codes with a new demo, printed here so
+        they can sign in: add the key to an app, or type a recovery code (each works once)."""
+        for login in logins:
+            user = User.objects.get(username=login.username)
+            if not twofactor.two_factor_required(user):
+                continue
+            if create and not twofactor.two_factor_enabled(user):
+                device = TOTPDevice.objects.create(
+                    user=user, name=twofactor.APP_DEVICE_NAME, confirmed=True
+                )
+                twofactor.recovery_codes_create(user=user, acting_user=None)
+            device = twofactor.totp_device_for(user)
+            if device is None:
+                self.stdout.write(
+                    f"\n{login.username} must use two-factor sign-in: the first sign-in asks "
+                    "to set it up with an authenticator app."
+                )
+                continue
+            codes = StaticToken.objects.filter(device__user=user).values_list("token", flat=True)
+            secret = twofactor.totp_secret(device)
+            self.stdout.write(
+                f"\n{login.username} signs in with two-factor (docs/two-factor.md). Add this key "
+                f"to an authenticator app (time-based, 6 digits):\n  {secret}"
+                f"\nor type one of these recovery codes (each works once):\n  {' '.join(codes)}"
             )
