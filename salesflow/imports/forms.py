@@ -2,21 +2,25 @@
 
 from __future__ import annotations
 
+import codecs
 from pathlib import PurePath
 from typing import Any
 
 from django import forms
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.template.defaultfilters import filesizeformat
 
 from salesflow.core.forms import ActionForm, FieldsetsMixin
 from salesflow.imports.custom import custom_targets_offered
-from salesflow.imports.models import ImportKind, ImportMode
+from salesflow.imports.models import ImportKind, ImportMapping, ImportMode
 from salesflow.imports.presets import presets_list
 from salesflow.imports.selectors import import_mappings_for
+from salesflow.imports.services import import_kind_allow
 from salesflow.imports.targets import CREATABLE, TARGETS
 from salesflow.leads.models import Source
+from salesflow.users.models import Visibility
 from salesflow.users.policy import users_visible_to
 
 # What browsers and clients declare for each accepted kind of file. The declared type is only
@@ -93,9 +97,33 @@ def import_file_check(upload: UploadedFile | None) -> None:
     if suffix == ".csv" and (
         looks_zipped
         or head.startswith(OLE_MAGIC)
-        or (b"\x00" in head and not head.startswith(TEXT_BOMS))
+        or (b"\x00" in head and not head.startswith(TEXT_BOMS) and not _is_text(head))
     ):
         raise refused
+
+
+# Control characters (but tab and line breaks) in more than this share of the first bytes:
+# binary data, not text.
+BINARY_CONTROL_SHARE = 0.05
+
+
+def _is_text(head: bytes) -> bool:
+    """Whether the first bytes read as UTF-8 text (a character cut at the end allowed) with few
+    control characters. Binary data does not; a CSV with a stray NUL does, and the NUL is then
+    an error on its row and column (parsing.cell_problem), not a refusal of the file."""
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
+    except UnicodeDecodeError:
+        return False
+    controls = sum(1 for byte in head if byte < 0x20 and byte not in b"\t\n\r")
+    return controls <= len(head) * BINARY_CONTROL_SHARE
+
+
+def _mapping_label(mapping: ImportMapping) -> str:
+    owner = mapping.owner.get_full_name() or mapping.owner.username if mapping.owner else ""
+    shared = {"private": "private", "everyone": "shared with everyone"}.get(mapping.visibility)
+    about = ", ".join(part for part in (owner, shared) if part)
+    return f"{mapping.name} ({about})" if about else mapping.name
 
 
 class UploadForm(FieldsetsMixin, forms.Form):
@@ -112,15 +140,27 @@ class UploadForm(FieldsetsMixin, forms.Form):
     )
     saved_mapping = forms.ModelChoiceField(
         label="Saved mapping",
-        queryset=import_mappings_for(),
+        queryset=ImportMapping.objects.none(),
         required=False,
         empty_label="None: map the columns in the next step",
+        help_text="Yours, your team's and those shared with everyone.",
     )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.user = user
         self.fields["file"].help_text += f" At most {filesizeformat(import_max_bytes())}."
-        self.fields["saved_mapping"].queryset = import_mappings_for()
+        self.fields["saved_mapping"].queryset = import_mappings_for(user)
+        self.fields["saved_mapping"].label_from_instance = _mapping_label
+
+    def clean_kind(self) -> str:
+        # The role first: a rep asking for an admin's kind learns that, whatever the file holds.
+        kind = self.cleaned_data["kind"]
+        try:
+            import_kind_allow(self.user, kind)
+        except ValidationError as error:
+            raise forms.ValidationError(error.messages) from error
+        return kind
 
     def clean_file(self) -> UploadedFile:
         upload = self.cleaned_data.get("file")
@@ -129,6 +169,8 @@ class UploadForm(FieldsetsMixin, forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
+        if self.has_error("kind"):
+            self.errors.pop("file", None)  # the role refusal is the answer
         saved = data.get("saved_mapping")
         if saved is not None and data.get("kind") and saved.kind != data["kind"]:
             self.add_error(
@@ -194,7 +236,15 @@ class MappingForm(FieldsetsMixin, forms.Form):
         label="Save this mapping as",
         required=False,
         max_length=100,
-        help_text="Give it a name to reuse it for the next export of the same shape.",
+        help_text="Give it a name to reuse it for the next export of the same shape. "
+        "Saving under the name of one of your mappings replaces it.",
+    )
+    save_visibility = forms.ChoiceField(
+        label="Who may use the saved mapping",
+        choices=Visibility.choices,
+        initial=Visibility.TEAM,
+        required=False,
+        help_text="Your team may also change it; “Everyone” may only use it.",
     )
 
     def __init__(
@@ -282,6 +332,7 @@ class MappingForm(FieldsetsMixin, forms.Form):
                     "date_format",
                     "default_owner",
                     "save_as",
+                    "save_visibility",
                 ],
             ),
         ]

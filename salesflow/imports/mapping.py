@@ -400,6 +400,11 @@ class RowMapper:
             else:
                 self.stage_date_columns.append((index, header[index], stage_name))
         self.missing_columns = missing
+        # Every cell the mapping reads, checked before it is read (`parsing.cell_problem`).
+        read = {index: column for index, column, _ in self.columns}
+        read.update({index: header[index] for index in self.template_sources.values()})
+        read.update({index: column for index, column, _ in self.stage_date_columns})
+        self.read_cells: list[tuple[int, str]] = sorted(read.items())
         self.column_of = {target: column for _, column, target in self.columns}
         if "full_name" in self.column_of:  # a refused first or last name was in that column
             for part in ("first_name", "last_name"):
@@ -436,6 +441,12 @@ class RowMapper:
     def map(self, record: parsing.Record) -> MappedRow:
         row = MappedRow(record.number)
         cells = record.cells
+        for index, column in self.read_cells:
+            problem = parsing.cell_problem(cells[index])
+            if problem is not None:
+                row.errors.append(CellError(column, parsing.cell_shown(cells[index]), problem))
+        if row.errors:  # the row cannot be read as it is: nothing of it is converted
+            return row
         raw_values: dict[str, Any] = {}
         for index, _column, target in self.columns:
             cell = cells[index]

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 
 from salesflow.core.models import TimeStampedModel
+from salesflow.users.models import OwnedModel
 
 
 class ImportKind(models.TextChoices):
@@ -27,8 +28,13 @@ class ImportStatus(models.TextChoices):
     FAILED = "failed", "Failed"
 
 
-class ImportMapping(TimeStampedModel):
-    """A saved column mapping, reused for every export of the same shape (see docs/imports.md)."""
+class ImportMapping(OwnedModel, TimeStampedModel):
+    """A saved column mapping, reused for every export of the same shape (see docs/imports.md).
+
+    An owned record (`users.policy`): its owner and team's writers may change it, the others
+    it is shared with may use it. Names are unique across the whole CRM, so a name belonging to
+    a mapping someone may not change is refused rather than taken over.
+    """
 
     name = models.CharField(max_length=100, unique=True)
     kind = models.CharField(max_length=16, choices=ImportKind.choices)

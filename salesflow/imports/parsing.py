@@ -9,6 +9,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import re
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -36,6 +37,17 @@ XLSX_MAX_RATIO = 100
 XLSX_RATIO_FROM_BYTES = 1 << 20
 # More columns than any real export has: a header wider than this is refused.
 MAX_COLUMNS = 1000
+# The longest cell the importer reads (Python's csv module's own default limit); a longer one
+# is an error on its row and column, the other rows are imported (docs/imports.md, "Limits").
+MAX_CELL_CHARS = 131_072
+# How far the csv reader goes before it gives up on a cell (and so on the file): beyond the
+# upload limit, so any file the wizard or the API accepts reaches the row check above.
+CSV_FIELD_LIMIT = 64 * 2**20
+# Column names are kept with each problem (ImportRowError.column).
+MAX_HEADER_CHARS = 255
+# What no database column can hold: NUL (PostgreSQL refuses it in text) and the halves of a
+# UTF-16 surrogate pair standing alone (not characters; UTF-8 cannot encode them).
+UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 BOMS = (
     (codecs.BOM_UTF8, "utf-8-sig"),
     (codecs.BOM_UTF32_LE, "utf-32"),
@@ -71,6 +83,63 @@ class FileFormat:
             "encoding": self.encoding,
             "delimiter": DELIMITER_NAMES.get(self.delimiter, self.delimiter),
         }
+
+
+class FormulaWithoutValue:
+    """An XLSX cell holding a formula but no value saved with it: the file was written by a
+    program that does not calculate (a script, a library), never opened and saved in a
+    spreadsheet. Read as empty it would import nothing without a word, so it is a row error."""
+
+    __slots__ = ("coordinate", "formula")
+
+    def __init__(self, formula: str, coordinate: str) -> None:
+        self.formula = formula
+        self.coordinate = coordinate
+
+    def __str__(self) -> str:
+        return f"={self.formula}" if self.formula else "=(shared formula)"
+
+    def __repr__(self) -> str:
+        return f"FormulaWithoutValue({self.formula!r}, {self.coordinate!r})"
+
+
+def cell_problem(cell: Any) -> str | None:
+    """Why this cell cannot be imported, or None: too long, NUL, an unpaired surrogate, or a
+    formula without its value. The caller names the row and column."""
+    if isinstance(cell, str):
+        if len(cell) > MAX_CELL_CHARS:
+            return (
+                f"This cell holds {len(cell):,} characters; at most {MAX_CELL_CHARS:,} can be "
+                "imported. Shorten it, or leave the column out of the mapping."
+            )
+        found = UNSTORABLE.search(cell)
+        if found is None:
+            return None
+        if found.group() == "\x00":
+            return (
+                "This cell holds a NUL character (byte 0), which cannot be stored; remove it "
+                "from the file."
+            )
+        return (
+            f"This cell holds U+{ord(found.group()):04X}, half of a UTF-16 surrogate pair "
+            "standing alone: not a character, so it cannot be stored. Correct the text."
+        )
+    if isinstance(cell, FormulaWithoutValue):
+        where = f"Cell {cell.coordinate}" if cell.coordinate else "This cell"
+        return (
+            f"{where} holds a formula without a saved value ({cell}): open and save the file in "
+            "a spreadsheet, or paste values."
+        )
+    return None
+
+
+def cell_shown(cell: Any, limit: int = 200) -> str:
+    """A cell as a problem quotes it: at most `limit` characters, with what cannot be stored
+    (NUL, lone surrogates) written as escapes, so the problem itself can be kept."""
+    text = "" if cell is None else str(cell)
+    if len(text) > limit:
+        text = text[: limit - 1] + "…"
+    return UNSTORABLE.sub(lambda found: f"\\u{ord(found.group()):04x}", text)
 
 
 @dataclass(frozen=True)
@@ -111,7 +180,7 @@ class Table:
             if extra:
                 problem = (
                     f"column {width + 1}",
-                    str(extra[0])[:200],
+                    cell_shown(extra[0]),
                     f"This row has {len(cells)} cells but the header has {width} columns; is a "
                     f"value with a {self.delimiter_name} in it missing its quotes?",
                 )
@@ -148,6 +217,22 @@ def table_open(
         raise FileError(f"{filename}, row 1: the header row is empty.", row=1)
     seen: dict[str, int] = {}
     for position, name in enumerate(header, start=1):
+        letter = _column_letter(position)
+        if UNSTORABLE.search(name):
+            raise FileError(
+                f"{filename}, row 1, column {letter}: the column name {cell_shown(name)!r} "
+                "holds a NUL character or a lone surrogate, which cannot be stored; correct it.",
+                row=1,
+                column=f"column {letter}",
+            )
+        if len(name) > MAX_HEADER_CHARS:
+            raise FileError(
+                f"{filename}, row 1, column {letter}: the column name has {len(name):,} "
+                f"characters; at most {MAX_HEADER_CHARS} are allowed. Is row 1 the header?",
+                row=1,
+                column=f"column {letter}",
+                value=cell_shown(name),
+            )
         key = name.casefold()
         if key and key in seen:
             raise FileError(
@@ -176,6 +261,13 @@ def _column_letter(position: int) -> str:
 
 
 def _header_cell(cell: Any) -> str:
+    if isinstance(cell, FormulaWithoutValue):
+        raise FileError(
+            f"Row 1, cell {cell.coordinate}: the column name is a formula without a saved "
+            "value; open and save the file in a spreadsheet, or paste values.",
+            row=1,
+            column=cell.coordinate,
+        )
     return "" if cell is None else " ".join(str(cell).replace("\ufeff", "").split())
 
 
@@ -387,6 +479,8 @@ def _csv_rows(
         # strict: a quote opened and never closed is an error on its row, instead of
         # swallowing every later row into one cell.
         reader = csv.reader(text, delimiter=file_format.delimiter, strict=True)
+        if csv.field_size_limit() < CSV_FIELD_LIMIT:  # process-wide; only ever raised
+            csv.field_size_limit(CSV_FIELD_LIMIT)
         number = 0
         while True:
             try:
@@ -404,8 +498,53 @@ def _csv_rows(
 def _xlsx_rows(path: Path, filename: str, sheet: str) -> Iterator[tuple[int, list[Any]]]:
     workbook = _workbook_open(path, filename)
     try:
-        worksheet = workbook[sheet]
-        for number, cells in enumerate(worksheet.iter_rows(values_only=True), start=1):
-            yield number, list(cells)
+        yield from _sheet_rows(workbook, workbook[sheet])
     finally:
         workbook.close()
+
+
+def _sheet_parser_class() -> type:
+    from openpyxl.worksheet._reader import FORMULA_TAG, WorkSheetParser
+
+    class SheetParser(WorkSheetParser):
+        """openpyxl's reader of a sheet's cells (its values, as saved), telling a formula that
+        has no saved value from an empty cell."""
+
+        def parse_cell(self, element: Any) -> dict[str, Any]:
+            cell = super().parse_cell(element)
+            # A formula's text result is t="str"; an empty one is a saved empty value.
+            if cell["value"] is None and element.get("t") != "str":
+                formula = element.find(FORMULA_TAG)
+                if formula is not None:
+                    cell["value"] = FormulaWithoutValue(
+                        (formula.text or "").strip(), element.get("r") or ""
+                    )
+            return cell
+
+    return SheetParser
+
+
+def _sheet_rows(workbook: Any, worksheet: Any) -> Iterator[tuple[int, list[Any]]]:
+    """The sheet's rows from row 1 (rows the file leaves out are empty), each as long as its
+    last cell: what `iter_rows(values_only=True)` of a read-only workbook gives, by the
+    SheetParser above."""
+    parser_class = _sheet_parser_class()
+    with worksheet._get_source() as source:
+        parser = parser_class(
+            source,
+            worksheet._shared_strings,
+            data_only=True,
+            epoch=workbook.epoch,
+            date_formats=workbook._date_formats,
+            timedelta_formats=workbook._timedelta_formats,
+        )
+        expected = 1
+        for number, cells in parser.parse():
+            while expected < number:
+                yield expected, []
+                expected += 1
+            values: list[Any] = [None] * max((cell["column"] for cell in cells), default=0)
+            for cell in cells:
+                values[cell["column"] - 1] = cell["value"]
+            yield number, values
+            expected = number + 1

@@ -19,7 +19,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.files.storage import default_storage
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.http import StreamingHttpResponse
 from django.utils import timezone
@@ -40,6 +40,8 @@ from salesflow.imports.models import (
 from salesflow.imports.runner import import_run, rows_preview
 from salesflow.imports.targets import Target, kind_check
 from salesflow.users import policy
+from salesflow.users.models import Visibility
+from salesflow.users.services import ownership_defaults
 
 __all__ = [
     "ImportPreview",
@@ -50,6 +52,7 @@ __all__ = [
     "import_job_enqueue",
     "import_kind_allow",
     "import_mapping_save",
+    "import_mapping_update",
     "import_preview",
     "import_run",
     "imports_cleanup",
@@ -79,6 +82,8 @@ def _mapping_for(
     user: Any, kind: str, mapping: dict[str, Any] | ImportMapping, *, dry_run: bool = False
 ) -> tuple[dict[str, Any], ImportMapping | None]:
     saved = mapping if isinstance(mapping, ImportMapping) else None
+    if saved is not None and not policy.can_read(user, saved):
+        raise ValidationError({"mapping_id": "No saved mapping has this id."})
     definition = saved.definition if saved is not None else mapping
     import_kind_allow(user, kind)
     checked = mapping_check(definition, kind)
@@ -96,17 +101,105 @@ def _mapping_for(
 
 @transaction.atomic
 def import_mapping_save(
-    *, user: Any, name: str, kind: str, definition: dict[str, Any]
+    *,
+    user: Any,
+    name: str,
+    kind: str,
+    definition: dict[str, Any],
+    visibility: str | None = None,
 ) -> ImportMapping:
-    """Save (or replace) a named mapping after checking it."""
+    """Save a named mapping after checking it: a new one is the user's, shared as `visibility`
+    says (default: the team); one of the same name is replaced only if the user may change it
+    (`users.policy`), otherwise the name is refused and the mapping left as it was."""
     _user_check(user)
-    checked = mapping_check(definition, kind)
-    name = name.strip()
+    name = (name or "").strip()
     if not name:
         raise ValidationError({"name": "Give the mapping a name."})
-    mapping, _ = ImportMapping.objects.update_or_create(
-        name=name, defaults={"kind": kind, "definition": checked, "created_by": user}
+    if visibility is not None and visibility not in Visibility.values:
+        raise ValidationError({"visibility": f"Choose one of: {', '.join(Visibility.values)}."})
+    import_kind_allow(user, kind)
+    existing = ImportMapping.objects.select_for_update().filter(name=name).first()
+    if existing is not None and not policy.can_write(user, existing):
+        raise _name_taken(existing)
+    checked = mapping_check(definition, kind)
+    if existing is None:
+        data = ownership_defaults(acting_user=user, data={})
+        mapping = ImportMapping(
+            name=name,
+            kind=kind,
+            definition=checked,
+            created_by=user,
+            visibility=visibility or Visibility.TEAM,
+            **data,
+        )
+        mapping.full_clean()
+        try:
+            with transaction.atomic():
+                mapping.save()
+        except IntegrityError:  # saved under the same name a moment ago
+            existing = ImportMapping.objects.select_for_update().get(name=name)
+        else:
+            return mapping
+    return import_mapping_update(
+        existing, user=user, kind=kind, definition=checked, visibility=visibility
     )
+
+
+def _name_taken(mapping: ImportMapping) -> ValidationError:
+    owner = str(mapping.owner) if mapping.owner_id else "someone else"
+    return ValidationError(
+        {
+            "name": f"A mapping named {mapping.name!r} already exists and belongs to {owner}: "
+            "choose another name."
+        }
+    )
+
+
+@transaction.atomic
+def import_mapping_update(
+    mapping: ImportMapping,
+    *,
+    user: Any,
+    name: str | None = None,
+    kind: str | None = None,
+    definition: dict[str, Any] | None = None,
+    visibility: str | None = None,
+) -> ImportMapping:
+    """Change a saved mapping: its owner, a manager of its team or an admin (`can_write`); only
+    they, not a teammate who may otherwise change it, may change who sees it."""
+    _user_check(user)
+    mapping = ImportMapping.objects.select_for_update().get(pk=mapping.pk)
+    if not policy.can_write(user, mapping):
+        raise _name_taken(mapping)
+    if visibility is not None and visibility != mapping.visibility:
+        if visibility not in Visibility.values:
+            raise ValidationError({"visibility": f"Choose one of: {', '.join(Visibility.values)}."})
+        may_share = (
+            user.pk == mapping.owner_id
+            or user.is_admin
+            or (user.is_manager and mapping.team_id in policy.managed_team_ids(user))
+        )
+        if not may_share:
+            raise ValidationError(
+                {"visibility": "Only the owner or a manager of the team may change who sees it."}
+            )
+        mapping.visibility = visibility
+    if name is not None:
+        name = name.strip()
+        if not name:
+            raise ValidationError({"name": "Give the mapping a name."})
+        taken = ImportMapping.objects.filter(name=name).exclude(pk=mapping.pk).first()
+        if taken is not None:
+            raise _name_taken(taken)
+        mapping.name = name
+    if kind is not None or definition is not None:
+        kind = kind or mapping.kind
+        mapping.definition = mapping_check(
+            definition if definition is not None else mapping.definition, kind
+        )
+        mapping.kind = kind
+    mapping.full_clean()
+    mapping.save()
     return mapping
 
 

@@ -154,8 +154,8 @@ def _draft_create(request: HttpRequest, upload: UploadedFile, kind: str) -> str:
 
 
 def _sample(cell: Any) -> str:
-    text = "" if cell is None else str(cell).strip()
-    return text if len(text) <= 40 else text[:39] + "…"
+    # Escapes for what cannot be stored or shown (NUL, lone surrogates): the page must render.
+    return parsing.cell_shown("" if cell is None else str(cell).strip(), limit=40)
 
 
 def _draft_missing(request: HttpRequest) -> HttpResponse:
@@ -185,11 +185,11 @@ def _draft_owner(user: Any, draft: dict[str, Any]) -> Any:
     return users_visible_to(user).filter(pk=draft["default_owner"]).first()
 
 
-def _draft_saved_mapping(draft: dict[str, Any]) -> ImportMapping | None:
-    """The saved mapping the draft uses, unless it was changed since the preview."""
+def _draft_saved_mapping(user: Any, draft: dict[str, Any]) -> ImportMapping | None:
+    """The saved mapping the draft uses, unless it was changed (or unshared) since the preview."""
     if not draft.get("saved_mapping"):
         return None
-    saved = import_mappings_for(draft["kind"]).filter(pk=draft["saved_mapping"]).first()
+    saved = import_mappings_for(user, draft["kind"]).filter(pk=draft["saved_mapping"]).first()
     if saved is None or saved.definition != draft["mapping"]:
         return None
     return saved
@@ -208,7 +208,9 @@ def upload(request: HttpRequest) -> HttpResponse:
     """Step 1: the kind of records and the file, and optionally a saved mapping."""
     # ?kind=products from the product catalogue's "Import products" link.
     initial = {"kind": request.GET["kind"]} if request.GET.get("kind") in ImportKind.values else {}
-    form = UploadForm(request.POST or None, request.FILES or None, initial=initial)
+    form = UploadForm(
+        request.POST or None, request.FILES or None, initial=initial, user=request.user
+    )
     if form.is_valid():
         data = form.cleaned_data
         try:
@@ -274,8 +276,14 @@ def map_columns(request: HttpRequest, draft: str) -> HttpResponse:
                     name=form.cleaned_data["save_as"],
                     kind=kind,
                     definition=mapping,
+                    visibility=form.cleaned_data.get("save_visibility") or None,
                 )
         except ValidationError as error:
+            if hasattr(error, "error_dict"):  # the service's names for the form's fields
+                renamed = {"name": "save_as", "visibility": "save_visibility"}
+                error = ValidationError(
+                    {renamed.get(key, key): value for key, value in error.error_dict.items()}
+                )
             form_add_service_error(form, error)
         else:
             owner = form.cleaned_data["default_owner"]
@@ -399,7 +407,7 @@ def run(request: HttpRequest, draft: str) -> HttpResponse:
                     file=handle,
                     filename=draft_data["filename"],
                     kind=draft_data["kind"],
-                    mapping=_draft_saved_mapping(draft_data) or draft_data["mapping"],
+                    mapping=_draft_saved_mapping(request.user, draft_data) or draft_data["mapping"],
                     mode=form.cleaned_data["mode"],
                     dry_run=form.cleaned_data["dry_run"],
                     default_owner=_draft_owner(request.user, draft_data),

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Annotated, Any
 
 from django.core.exceptions import ValidationError
@@ -12,16 +14,32 @@ from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from pydantic import Field
 
-from salesflow.api.schemas import READ_ERRORS, WRITE_ERRORS, PageQuery, choices_literal, page
+from salesflow.api.schemas import (
+    READ_ERRORS,
+    WRITE_ERRORS,
+    InputSchema,
+    OwnedOut,
+    PageQuery,
+    VisibilityIn,
+    choices_literal,
+    page,
+)
 from salesflow.imports.forms import import_file_check
 from salesflow.imports.models import ImportJob, ImportKind, ImportMapping, ImportMode
 from salesflow.imports.presets import Preset, preset_mapping_for_file, presets_list
 from salesflow.imports.selectors import (
     import_job_get_for_user,
     import_jobs_visible_to,
+    import_mapping_get_for_user,
     import_mappings_for,
 )
-from salesflow.imports.services import import_errors_csv, import_job_create
+from salesflow.imports.services import (
+    import_errors_csv,
+    import_job_create,
+    import_kind_allow,
+    import_mapping_save,
+    import_mapping_update,
+)
 from salesflow.imports.views import import_job_start
 from salesflow.users.policy import users_visible_to
 
@@ -147,7 +165,7 @@ def _mapping(
             preset, kind=kind, file=file, filename=file.name or "import.csv"
         )
     if mapping_id is not None:
-        saved: ImportMapping | None = import_mappings_for().filter(pk=mapping_id).first()
+        saved: ImportMapping | None = import_mappings_for(user).filter(pk=mapping_id).first()
         if saved is None:
             raise ValidationError({"mapping_id": "No saved mapping has this id."})
         if saved.kind != kind:
@@ -205,6 +223,7 @@ def import_add(
     section defines fields that do not exist is refused (422, naming them) unless you are an
     admin or it is a dry run."""
     user = request.auth
+    import_kind_allow(user, kind)  # the role first, before anything of the body is read
     try:
         import_file_check(file)
     except ValidationError as error:
@@ -234,6 +253,99 @@ def import_list(request: HttpRequest, query: Query[PageQuery]) -> dict[str, Any]
 def import_presets(request: HttpRequest, query: Query[PresetQuery]) -> list[Preset]:
     """The shipped mappings for other CRMs' exports (Salesforce, HubSpot, Pipedrive, ...)."""
     return presets_list(query.kind)
+
+
+@contextmanager
+def _definition_named() -> Iterator[None]:
+    """The mapping's problems named by the body's field, `definition`."""
+    try:
+        yield
+    except ValidationError as error:
+        if hasattr(error, "error_dict") and "mapping" in error.error_dict:
+            renamed = {
+                ("definition" if k == "mapping" else k): v for k, v in error.error_dict.items()
+            }
+            raise ValidationError(renamed) from error
+        raise
+
+
+class ImportMappingOut(OwnedOut):
+    name: str
+    kind: str
+    definition: dict[str, Any] = Field(description="The mapping (docs/imports.md).")
+
+
+class ImportMappingList(Schema):
+    items: list[ImportMappingOut]
+    count: int
+
+
+class ImportMappingQuery(PageQuery):
+    kind: KindIn | None = None
+
+
+class ImportMappingIn(InputSchema):
+    name: str = Field(min_length=1, max_length=100)
+    kind: KindIn
+    definition: dict[str, Any] = Field(description="The mapping (docs/imports.md).")
+    visibility: VisibilityIn | None = Field(
+        None, description="Who may use it: private, team (the default) or everyone (read only)."
+    )
+
+
+class ImportMappingPatch(InputSchema):
+    """Only the given fields change; `definition`, when given, replaces the whole mapping."""
+
+    name: str = Field(None, min_length=1, max_length=100)
+    definition: dict[str, Any] = Field(None)
+    visibility: VisibilityIn = Field(None)
+
+
+@router.get("/imports/mappings", response={200: ImportMappingList, **READ_ERRORS})
+def import_mapping_list(request: HttpRequest, query: Query[ImportMappingQuery]) -> dict[str, Any]:
+    """The saved mappings you may use: yours, your team's, those shared with everyone (a
+    manager: their teams'; an admin: all). The shipped presets are at GET /imports/presets."""
+    mappings = import_mappings_for(request.auth, query.kind).order_by("kind", "name", "pk")
+    return page(mappings, query)
+
+
+@router.post(
+    "/imports/mappings", response={200: ImportMappingOut, 201: ImportMappingOut, **WRITE_ERRORS}
+)
+def import_mapping_add(request: HttpRequest, payload: ImportMappingIn) -> Status[Any]:
+    """Save a mapping under a name (201). The name of a mapping you may change (yours, or as
+    its team's manager or an admin) replaces that mapping (200); the name of anyone else's is
+    refused (422 on `name`) and their mapping stays as it was."""
+    user = request.auth
+    import_kind_allow(user, payload.kind)
+    existed = ImportMapping.objects.filter(name=payload.name.strip()).exists()
+    with _definition_named():
+        mapping = import_mapping_save(
+            user=user,
+            name=payload.name,
+            kind=payload.kind,
+            definition=payload.definition,
+            visibility=payload.visibility,
+        )
+    return Status(200 if existed else 201, mapping)
+
+
+@router.get("/imports/mappings/{mapping_id}", response={200: ImportMappingOut, **READ_ERRORS})
+def import_mapping_detail(request: HttpRequest, mapping_id: int) -> ImportMapping:
+    return import_mapping_get_for_user(request.auth, mapping_id)
+
+
+@router.patch("/imports/mappings/{mapping_id}", response={200: ImportMappingOut, **WRITE_ERRORS})
+def import_mapping_change(
+    request: HttpRequest, mapping_id: int, payload: ImportMappingPatch
+) -> ImportMapping:
+    """Change a mapping you may change; only its owner, a manager of its team or an admin may
+    change who sees it."""
+    mapping = import_mapping_get_for_user(request.auth, mapping_id, write=True)
+    with _definition_named():
+        return import_mapping_update(
+            mapping, user=request.auth, **payload.model_dump(exclude_unset=True)
+        )
 
 
 @router.get("/imports/{job_id}", response={200: ImportJobDetailOut, **READ_ERRORS})

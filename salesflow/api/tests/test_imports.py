@@ -65,7 +65,7 @@ def test_an_upload_is_imported_and_its_counts_and_errors_read_back(api_as, rep):
 
 
 def test_a_saved_mapping_can_be_named_by_id_and_modes_are_honoured(api_as, rep):
-    saved = ImportMapping.objects.create(name="Fair", kind="leads", definition=MAPPING)
+    saved = ImportMapping.objects.create(name="Fair", kind="leads", definition=MAPPING, owner=rep)
 
     response = upload(
         api_as(rep), mapping=None, mapping_id=saved.pk, mode="all_or_nothing", dry_run="true"

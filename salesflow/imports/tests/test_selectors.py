@@ -42,8 +42,8 @@ def test_inactive_users_see_no_jobs(rep):
 def test_saved_mappings_are_listed_by_kind(rep):
     saved = import_mapping_save(user=rep, name="Fair leads", kind="leads", definition=MAPPING)
 
-    assert list(import_mappings_for("leads")) == [saved]
-    assert not import_mappings_for("deals").exists()
+    assert list(import_mappings_for(rep, "leads")) == [saved]
+    assert not import_mappings_for(rep, "deals").exists()
 
 
 def test_the_background_task_runs_the_job(rep):

@@ -113,7 +113,7 @@ def finished_job(user, content: str, mapping=MAPPING, **options) -> ImportJob:
 
 
 def test_the_upload_page_offers_the_kinds_and_saved_mappings(rep):
-    ImportMapping.objects.create(name="Fair leads", kind="leads", definition=MAPPING)
+    ImportMapping.objects.create(name="Fair leads", kind="leads", definition=MAPPING, owner=rep)
 
     response = client_for(rep).get(url("upload"))
 
@@ -209,7 +209,9 @@ def test_a_file_without_a_header_row_is_refused_at_upload(rep):
 
 
 def test_a_saved_mapping_of_the_kind_skips_to_the_preview(rep):
-    saved = ImportMapping.objects.create(name="Fair leads", kind="leads", definition=MAPPING)
+    saved = ImportMapping.objects.create(
+        name="Fair leads", kind="leads", definition=MAPPING, owner=rep
+    )
     client = client_for(rep)
 
     response = upload(
@@ -225,7 +227,7 @@ def test_a_saved_mapping_of_the_kind_skips_to_the_preview(rep):
 
 def test_a_saved_mapping_of_another_kind_is_refused(rep):
     saved = ImportMapping.objects.create(
-        name="Old deals", kind="deals", definition={"columns": {"Stage": "stage"}}
+        name="Old deals", kind="deals", definition={"columns": {"Stage": "stage"}}, owner=rep
     )
 
     response = upload(client_for(rep), csv_file(LEADS_CSV), saved_mapping=saved.pk)
@@ -361,7 +363,9 @@ def test_the_preview_shows_rows_as_imported_and_marks_cells_with_errors(rep):
 
 
 def test_the_preview_names_a_mapped_column_missing_from_the_file(rep):
-    saved = ImportMapping.objects.create(name="Other export", kind="leads", definition=MAPPING)
+    saved = ImportMapping.objects.create(
+        name="Other export", kind="leads", definition=MAPPING, owner=rep
+    )
     client = client_for(rep)
     token = draft_of(
         upload(client, csv_file("Mail,Name\na@example.com,A B\n"), saved_mapping=saved.pk)
@@ -555,7 +559,9 @@ def test_the_mapping_step_offers_the_kinds_custom_fields_as_targets(rep, admin_u
 
 
 def test_a_rep_is_shown_the_fields_a_mapping_would_create_and_cannot_start_it(rep):
-    saved = ImportMapping.objects.create(name="Visits", kind="leads", definition=WITH_SECTION)
+    saved = ImportMapping.objects.create(
+        name="Visits", kind="leads", definition=WITH_SECTION, owner=rep
+    )
     client = client_for(rep)
     token = draft_of(upload(client, csv_file(VISITS_CSV), saved_mapping=saved.pk))
 
@@ -574,7 +580,9 @@ def test_a_rep_is_shown_the_fields_a_mapping_would_create_and_cannot_start_it(re
 
 
 def test_an_admin_starting_the_same_import_creates_the_field_first(admin_user):
-    saved = ImportMapping.objects.create(name="Visits", kind="leads", definition=WITH_SECTION)
+    saved = ImportMapping.objects.create(
+        name="Visits", kind="leads", definition=WITH_SECTION, owner=admin_user
+    )
     client = client_for(admin_user)
     token = draft_of(upload(client, csv_file(VISITS_CSV), saved_mapping=saved.pk))
 

@@ -19,6 +19,7 @@ from salesflow.imports.mapping import mapping_check
 from salesflow.imports.models import ImportJob, ImportKind, ImportMapping, ImportMode
 from salesflow.imports.presets import preset_mapping_for_file, presets_list
 from salesflow.imports.runner import CHUNK_ROWS
+from salesflow.imports.selectors import import_mappings_for
 from salesflow.imports.services import import_job_create, import_job_interrupted, import_run
 from salesflow.users.models import Role, User
 
@@ -128,7 +129,7 @@ class Command(BaseCommand):
             mapping = self.preset(options["preset"], kind, path)
             given = f"--preset {options['preset']}"
         else:
-            mapping = self.mapping(options["mapping"], kind)
+            mapping = self.mapping(options["mapping"], kind, user)
             given = f"--mapping {options['mapping']}"
         mode = ImportMode.ALL_OR_NOTHING if options["all_or_nothing"] else ImportMode.VALID_ROWS
         try:
@@ -201,7 +202,7 @@ class Command(BaseCommand):
             raise CommandError(f"{option}: no user {username!r}.")
         return user
 
-    def mapping(self, value: str, kind: str) -> dict[str, Any] | ImportMapping:
+    def mapping(self, value: str, kind: str, user: User) -> dict[str, Any] | ImportMapping:
         path = Path(value)
         if path.is_file():
             try:
@@ -211,7 +212,7 @@ class Command(BaseCommand):
                     f"--mapping {value}: not valid JSON (line {exc.lineno}, column {exc.colno}: "
                     f"{exc.msg})."
                 ) from exc
-        saved = ImportMapping.objects.filter(name=value).first()
+        saved = import_mappings_for(user).filter(name=value).first()
         if saved is None:
             raise CommandError(f"--mapping: no file or saved mapping named {value!r}.")
         return saved
