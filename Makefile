@@ -60,6 +60,20 @@ DEALS ?= 1000000
 bench-analytics: install
 	$(BIN)/python bench/analytics_at_scale.py --deals $(DEALS)
 
+# Every benchmark at one scale, beside its floor measured in the same run (docs/benchmarks.md):
+# SCALE=0.01 is a smoke run, SCALE=1 the full size (100,000 leads, contacts and deals,
+# 1,000,000 activities). A fresh SQLite file under /tmp, or the empty DATABASE_URL database.
+.PHONY: bench load
+SCALE ?= 0.01
+RUNS ?= 5
+bench: install
+	$(BIN)/python bench/run.py --scale $(SCALE) --runs $(RUNS)
+
+# A bounded locust run against `salesflow serve` (demo data at scale 0.1, loopback only) while
+# 20,000 leads are imported; prints requests/s and p50/p95/p99 per request and the errors.
+load: install
+	$(BIN)/python bench/load.py
+
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 from dataclasses import dataclass
+from itertools import accumulate
 from typing import Any
 
 from django.utils import timezone
@@ -62,8 +63,10 @@ class ActivityPlanner(Dice):
         targets = self.activity_targets()
         for _ in range(max(0, total - len(activities))):
             kind = self.pick({"deal": 50, "lead": 22, "contact": 18, "account": 10})
-            pool, weights = targets[kind] if targets[kind][0] else targets["account"]
-            target = self.rng.choices(pool, weights=weights)[0]
+            pool, cum_weights = targets[kind] if targets[kind][0] else targets["account"]
+            # Cumulative weights computed once: `weights=` would rebuild them on every draw,
+            # which made the load quadratic in the number of records.
+            target = self.rng.choices(pool, cum_weights=cum_weights)[0]
             activities.append(self.done_activity(target))
         return activities
 
@@ -85,7 +88,7 @@ class ActivityPlanner(Dice):
         for account in self.accounts:
             weight = {Tier.A: 3, Tier.B: 2, Tier.C: 1}[account.tier]
             targets["account"].append(_Target("account", account, earliest, self.now, weight))
-        return {k: (v, [t.weight for t in v]) for k, v in targets.items()}
+        return {k: (v, list(accumulate(t.weight for t in v))) for k, v in targets.items()}
 
     def link(self, activity: Activity, target: _Target) -> None:
         record = target.record

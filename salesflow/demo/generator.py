@@ -19,6 +19,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
+from itertools import accumulate
 
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
@@ -391,17 +392,20 @@ class _DemoBuilder(Dice):
 
     def create_contacts(self) -> None:
         self.contacts: list[Contact] = []
-        weights = [
-            {"1-10": 1, "11-50": 2, "51-200": 3, "201-1000": 4, "1000+": 5}[c.account.size_band]
-            for c in self.companies
-        ]
+        # Cumulative weights, computed once (`weights=` would rebuild them on every draw).
+        cum_weights = list(
+            accumulate(
+                {"1-10": 1, "11-50": 2, "51-200": 3, "201-1000": 4, "1000+": 5}[c.account.size_band]
+                for c in self.companies
+            )
+        )
         for index in range(self.sizes["contacts"]):
             if index < len(self.companies):
                 company: _Company | None = self.companies[index]
             elif self.chance(0.02):
                 company = None  # a freelancer or consultant without an account
             else:
-                company = self.rng.choices(self.companies, weights=weights)[0]
+                company = self.rng.choices(self.companies, cum_weights=cum_weights)[0]
             if company is not None:
                 account = company.account
                 owner = account.owner if self.chance(0.85) else self.team_member(account.team)
@@ -551,11 +555,11 @@ class _DemoBuilder(Dice):
         histories: list[DealHistory] = []
         converted: dict[int, Lead] = {}
         tier_weight = {Tier.A: 3, Tier.B: 2, Tier.C: 1}
-        weights = [tier_weight[c.account.tier] for c in self.companies]
+        cum_weights = list(accumulate(tier_weight[c.account.tier] for c in self.companies))
         first_won: tuple[_Company, dt.datetime | None] | None = None
         for index in range(self.sizes["deals"]):
             outcome, depth = self.outcome_and_depth(index)
-            company = self.rng.choices(self.companies, weights=weights)[0]
+            company = self.rng.choices(self.companies, cum_weights=cum_weights)[0]
             closed_after = None
             if outcome == Outcome.UPGRADED and first_won is not None:
                 # The first upgrade sells more to the account of the first won deal, later.
