@@ -28,6 +28,19 @@ def choices_literal(
 VisibilityIn = choices_literal(Visibility)
 
 
+def _beyond_64_bits(value: Any) -> bool:
+    """An integer (however nested in lists and objects) no 64-bit database column holds."""
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int):
+        return not -(2**63) <= value < 2**63
+    if isinstance(value, dict):
+        return any(_beyond_64_bits(item) for item in value.values())
+    if isinstance(value, list | tuple | set):
+        return any(_beyond_64_bits(item) for item in value)
+    return False
+
+
 class UtcMoments(Schema):
     """Moments are kept in UTC: an offset Python accepts but PostgreSQL does not (+23:12) never
     reaches the database, whether it came in a body or in a query string. Nor does text no
@@ -39,6 +52,9 @@ class UtcMoments(Schema):
             value = getattr(self, name, None)
             for path, problem in value_problems(value, name):
                 raise ValueError(f"{path}: {problem}")
+            if _beyond_64_bits(value):
+                # No database column holds it (SQLite answered 500): found by the fuzz.
+                raise ValueError(f"{name}: must lie between -2^63 and 2^63-1.")
             if isinstance(value, dt.datetime) and value.tzinfo is not None:
                 try:
                     object.__setattr__(self, name, value.astimezone(dt.UTC))

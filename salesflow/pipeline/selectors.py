@@ -298,8 +298,12 @@ def stage_of_kind(pipeline: Pipeline, kind: str) -> Stage | None:
 def stage_resolve(pipeline: Pipeline, value: int | str) -> Stage | None:
     """A stage of the pipeline given by id or (case-insensitive) name."""
     stages = pipeline.stages.active()
-    if isinstance(value, int) or (isinstance(value, str) and value.isdigit()):
-        return stages.filter(pk=int(value)).first()
+    # ASCII digits only: "³" is a digit to str.isdigit() but not to int() (the fuzz found it).
+    if isinstance(value, str) and value.isascii() and value.isdigit():
+        value = int(value)
+    if isinstance(value, int):
+        # An id no database column holds is no stage (SQLite cannot even compare it).
+        return stages.filter(pk=value).first() if 0 < value < 2**63 else None
     return stages.filter(name__iexact=str(value).strip()).first()
 
 
