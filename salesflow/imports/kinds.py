@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import models
+from django.db import DataError, IntegrityError, models, transaction
 
 from salesflow.core.normalize import person_name_key
 from salesflow.customers.models import Account, Contact
@@ -32,6 +32,7 @@ from salesflow.imports.custom import custom_key, is_custom
 from salesflow.imports.mapping import MappedRow, RowMapper
 from salesflow.imports.resolver import Resolver, RowProblem, text_key
 from salesflow.imports.targets import ACCOUNT_FACT_PREFIX
+from salesflow.leads.bulk import LeadsBulkCreate
 from salesflow.leads.models import Lead
 from salesflow.leads.selectors import leads_visible_to
 from salesflow.leads.services import lead_create, lead_update
@@ -96,6 +97,12 @@ class Handler:
         raise NotImplementedError
 
     # writing
+    def stage(self, row: MappedRow, known: dict[tuple[Any, ...], Any]) -> str | None:
+        """Queue the row for a bulk write at `flush`, if this kind can: its action, after
+        checking it without writing anything (so it needs no savepoint; errors are raised as
+        by `write`). None: the row goes through `write`, in a savepoint of its own."""
+        return None
+
     def write(self, row: MappedRow, known: dict[tuple[Any, ...], Any]) -> str:
         raise NotImplementedError
 
@@ -248,8 +255,76 @@ class PersonHandler(SimpleHandler):
 
 
 class LeadHandler(PersonHandler):
+    """New leads are checked row by row and inserted, scored and audited per chunk
+    (`salesflow.leads.bulk`); rows that match a lead, or name an owner not met before in the
+    run (who may have to be created), are written one by one."""
+
     model = Lead
     has_external_id = True
+
+    def __init__(self, ctx: RunContext) -> None:
+        super().__init__(ctx)
+        self.bulk = LeadsBulkCreate(acting_user=ctx.acting_user, normalised=True)
+        self.pending: list[tuple[MappedRow, Lead, tuple[Any, ...] | None]] = []
+        self.pending_keys: set[tuple[Any, ...]] = set()
+        self.outcomes: list[tuple[MappedRow, str | Exception]] = []
+        self.known: dict[tuple[Any, ...], Any] = {}
+
+    def stage(self, row: MappedRow, known: dict[tuple[Any, ...], Any]) -> str | None:
+        self.known = known
+        key = self.key(row)
+        if key and key in self.pending_keys:
+            self.flush_pending()  # the row updates a lead of this chunk: write those first
+        if key and key in known:
+            return None
+        if "owner" in row.values and not self.resolver.owner_known(row.values["owner"]):
+            return None
+        lead = self.bulk.build(**self.data(row, for_update=False))
+        self.pending.append((row, lead, key))
+        if key:
+            self.pending_keys.add(key)
+        return CREATED
+
+    def flush_pending(self) -> None:
+        """Insert the queued leads: in one go, or, when the database refuses the batch, row
+        by row in savepoints to find the rows it refuses."""
+        batch, self.pending, self.pending_keys = self.pending, [], set()
+        if not batch:
+            return
+        try:
+            with transaction.atomic():
+                self._insert(batch)
+            self.outcomes += [(row, CREATED) for row, _, _ in batch]
+            return
+        except (IntegrityError, DataError):
+            pass
+        for item in batch:
+            row, lead, _ = item
+            lead.pk = None
+            lead._state.adding = True
+            try:
+                with transaction.atomic():
+                    self._insert([item])
+            except (IntegrityError, DataError) as exc:
+                self.outcomes.append((row, exc))
+            else:
+                self.outcomes.append((row, CREATED))
+
+    def _insert(self, batch: list[tuple[MappedRow, Lead, tuple[Any, ...] | None]]) -> None:
+        created_at = {
+            index: row.values["created_at"]
+            for index, (row, _, _) in enumerate(batch)
+            if "created_at" in row.values
+        }
+        self.bulk.insert([lead for _, lead, _ in batch], created_at=created_at)
+        for _, lead, key in batch:
+            if key:
+                self.known[key] = lead
+
+    def flush(self) -> list[tuple[MappedRow, str | Exception]]:
+        self.flush_pending()
+        outcomes, self.outcomes = self.outcomes, []
+        return outcomes
 
     def company_text(self, row: MappedRow) -> str:
         return row.values.get("company", "")

@@ -86,6 +86,10 @@ class Resolver:
 
     # -- owners -------------------------------------------------------------------------------
 
+    def owner_known(self, text: str) -> bool:
+        """Whether `owner(text)` answers from the cache (no query, nothing created)."""
+        return text_key(text) in self.caches.get("owner", {})
+
     def owner(self, text: str) -> User:
         key = text_key(text)
         cache = self._cache("owner")

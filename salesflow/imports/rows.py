@@ -44,7 +44,9 @@ class RowResult:
 def rows_handle(chunk: list[parsing.Record], ctx: RunContext) -> list[RowResult]:
     """Map, check and write (or plan) each row of a chunk; one result per record, in order.
 
-    Each row runs in its own savepoint, so a refused row leaves no trace and the others go on.
+    A row the handler can stage (checked without writing, see `Handler.stage`) is written in
+    bulk when the chunk ends; any other row runs in its own savepoint, so a refused row leaves
+    no trace and the others go on.
     """
     handler: Handler = HANDLERS[ctx.kind](ctx)
     mapper = ctx.mapper
@@ -65,6 +67,16 @@ def rows_handle(chunk: list[parsing.Record], ctx: RunContext) -> list[RowResult]
     known = handler.prefetch(row for _, row in rows)
     by_number = {}
     for result, row in rows:
+        try:
+            staged = handler.stage(row, known)
+        except (ValidationError, RowProblem, PermissionDenied, DomainError) as exc:
+            result.action = "error"
+            result.errors = cell_errors(exc, row, handler, mapper)
+            continue
+        if staged is not None:  # checked, written in bulk by `flush`
+            result.action = staged
+            by_number[row.number] = result
+            continue
         mark = ctx.resolver.mark()
         try:
             with transaction.atomic():

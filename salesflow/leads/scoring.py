@@ -439,9 +439,14 @@ def _scores_write(results: list[tuple[int, ScoreResult]]) -> None:
 
 
 def _rescore_rows(
-    rows: list[dict[str, Any]], engagement: dict[int, Any], ctx: ScoringContext
+    rows: list[dict[str, Any]],
+    engagement: dict[int, Any],
+    ctx: ScoringContext,
+    *,
+    chunk: Q | None = None,
 ) -> None:
-    """Compute the rows' scores; write the changed ones in one batch and stamp `scored_at`."""
+    """Compute the rows' scores; write the changed ones in one batch and stamp `scored_at`
+    (on the leads `chunk` selects, when given: a range of ids is cheaper than listing them)."""
     changed = []
     for row in rows:
         result = score_compute(_facts(row, engagement.get(row["pk"])), ctx)
@@ -450,7 +455,9 @@ def _rescore_rows(
             changed.append((row["pk"], result))
     with transaction.atomic():
         _scores_write(changed)
-        Lead.objects.filter(pk__in=[row["pk"] for row in rows]).update(scored_at=ctx.now)
+        Lead.objects.filter(chunk or Q(pk__in=[row["pk"] for row in rows])).update(
+            scored_at=ctx.now
+        )
 
 
 def leads_rescore_all(*, chunk_size: int = 2000, now: dt.datetime | None = None) -> int:
@@ -474,7 +481,7 @@ def leads_rescore_all(*, chunk_size: int = 2000, now: dt.datetime | None = None)
             return scored
         first_pk, last_pk = rows[0]["pk"], rows[-1]["pk"]
         engagement = _engagement_by_lead(Q(lead_id__gte=first_pk, lead_id__lte=last_pk))
-        _rescore_rows(rows, engagement, ctx)
+        _rescore_rows(rows, engagement, ctx, chunk=Q(pk__gte=first_pk, pk__lte=last_pk))
         scored += len(rows)
 
 
