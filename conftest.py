@@ -19,6 +19,13 @@ def _fast_password_hashing(settings):
 
 
 @pytest.fixture(autouse=True)
+def _no_pause_between_import_chunks(settings):
+    """The SQLite import's pause after each chunk (letting users' saves in, measured by `make
+    load`) would only slow tests that import in chunks of a few rows."""
+    settings.SALESFLOW_IMPORT_WRITER_PAUSE_MS = 0
+
+
+@pytest.fixture(autouse=True)
 def _own_maintenance_flag(settings, tmp_path_factory):
     """`salesflow restore` in a test raises the maintenance flag: keep it out of the checkout,
     where another test run (or a running dev server) would see it and answer 503."""

@@ -305,6 +305,9 @@ SALESFLOW_IMPORT_XLSX_MAX_UNPACKED_BYTES = int(
 )
 SALESFLOW_IMPORT_DRAFT_HOURS = int(os.environ.get("SALESFLOW_IMPORT_DRAFT_HOURS", "24"))
 SALESFLOW_IMPORT_FILE_DAYS = int(os.environ.get("SALESFLOW_IMPORT_FILE_DAYS", "30"))
+# SQLite: the import pauses this long after each chunk of 1,000 rows so that users' saves waiting
+# for the database's single write lock get it (imports/runner.py); 0 for none.
+SALESFLOW_IMPORT_WRITER_PAUSE_MS = int(os.environ.get("SALESFLOW_IMPORT_WRITER_PAUSE_MS", "100"))
 # The mapping presets (Salesforce, HubSpot, Pipedrive, X Education): docs/mappings of the
 # checkout unless set (an installed copy points it at its own folder).
 SALESFLOW_IMPORT_PRESETS_DIR = os.environ.get("SALESFLOW_IMPORT_PRESETS_DIR") or None
