@@ -74,6 +74,21 @@ bench: install
 load: install
 	$(BIN)/python bench/load.py
 
+# Mutation testing of the modules that hold the rules (docs/testing.md); slow, by hand, not in
+# CI. Configured under [tool.mutmut] in pyproject.toml. A full run starts from a fresh mutants/;
+# MUTANTS='salesflow.leads.dedup.*' runs (or re-runs) one module and keeps the other results
+# (templates and other copied files are refreshed; mutmut copies them only once).
+# The tests use one reused SQLite file, so one mutant runs at a time.
+.PHONY: mutation
+MUTANTS ?=
+mutation: install
+	@if [ -z "$(MUTANTS)" ]; then rm -rf mutants; \
+	elif [ -d mutants/salesflow ]; then \
+		find mutants/salesflow -type f ! -name '*.py' ! -name '*.meta' ! -name '*.spans' -delete; fi
+	SQLITE_TEST_NAME=$(CURDIR)/mutants/test-db.sqlite3 nice -n 15 \
+		$(BIN)/mutmut run --max-children 1 $(MUTANTS)
+	$(BIN)/python scripts/mutation_table.py
+
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
