@@ -10,7 +10,13 @@ Each rule names the record kind the URL works on and the access it needs:
 - "admin": admins only;
 - "manager": managers and admins (the lead queue, campaigns);
 - "own": the record's creator and admins (import jobs).
-A refusal is 403 or 404 with none of the record's data in the body.
+A refusal is 403 or 404 with none of the record's data in the body, and a refused request
+leaves the record as it was (read again from the database).
+
+Beyond the five personas on a team-shared record of `owner`: a PRIVATE deal, lead, account,
+contact and activity of `owner` (its teammate refused, the team's manager and admins allowed),
+and a manager of another team (refused everything of this team). Admin- and manager-only API
+routes check the role before they read the body.
 """
 
 from __future__ import annotations
@@ -23,7 +29,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from salesflow.api.api import api
-from salesflow.users.models import Visibility
+from salesflow.users.models import Role, Visibility
 from salesflow.users.services import token_create
 from tests.factories import (
     AccountFactory,
@@ -31,6 +37,7 @@ from tests.factories import (
     ContactFactory,
     DealFactory,
     LeadFactory,
+    UserFactory,
     default_pipeline,
 )
 from tests.permission_rules import merged
@@ -40,6 +47,21 @@ MARKER = "Zebrafinch"  # in every record's name: must never reach someone refuse
 
 
 EXTRA_RECORDS = merged("RECORDS")
+
+
+@pytest.fixture
+def other_manager(south):
+    """A manager of another team (South): manages nothing of North's."""
+    return UserFactory(username="south-manager", role=Role.MANAGER, team=south)
+
+
+def _row(record: Any) -> dict[str, Any] | None:
+    """The record as stored now: a refused request must leave every column as it was (and a
+    refused delete leaves the row)."""
+    manager = getattr(type(record), "_default_manager", None)
+    if manager is None or getattr(record, "pk", None) is None:
+        return None
+    return manager.filter(pk=record.pk).values().first()
 
 
 def _record(kind: str, owner: Any, visibility: str = Visibility.TEAM) -> Any:
@@ -415,18 +437,26 @@ def test_page_access(name, persona, request, rep):
     user = _persona(persona, request)
     record = _record(rule.kind, rep) if rule.kind else None
     listed = _record(rule.lists, rep) if rule.lists else None
+    before = _row(record)
+    response, body = _page_call(user, name, record)
+    assert response.status_code < 500
+    if _expect_allowed(rule, persona):
+        assert response.status_code not in (401, 403, 404), (name, response.status_code)
+    else:
+        assert _refused(response.status_code, body), (name, response.status_code)
+        assert _row(record) == before, name
+    if listed is not None:
+        assert (MARKER in body) == (persona != "outsider"), name
+
+
+def _page_call(user: Any, name: str, record: Any) -> tuple[Any, str]:
+    rule = PAGE_RULES[name]
     client = Client()
     client.force_login(user)
     url = _page_url(PAGES[name], record, rule.kind)
     response = getattr(client, rule.method.lower())(url, rule.body)
     body = response.content.decode(errors="replace") if not response.streaming else ""
-    assert response.status_code < 500
-    if _expect_allowed(rule, persona):
-        assert response.status_code not in (401, 403, 404), (url, response.status_code)
-    else:
-        assert _refused(response.status_code, body), (url, response.status_code)
-    if listed is not None:
-        assert (MARKER in body) == (persona != "outsider"), url
+    return response, body
 
 
 @pytest.mark.django_db
@@ -436,11 +466,10 @@ def test_page_access(name, persona, request, rep):
 def test_read_only_reader_is_refused_with_403(name, rep, outsider):
     rule = PAGE_RULES[name]
     shared = _record(rule.kind, outsider, visibility=Visibility.EVERYONE)
-    client = Client()
-    client.force_login(rep)
-    url = _page_url(PAGES[name], shared, rule.kind)
-    response = getattr(client, rule.method.lower())(url, rule.body)
-    assert response.status_code == 403, url
+    before = _row(shared)
+    response, _ = _page_call(rep, name, shared)
+    assert response.status_code == 403, name
+    assert _row(shared) == before, name
 
 
 @pytest.mark.django_db
@@ -734,6 +763,7 @@ def test_api_access(key, persona, request, rep):
     user = _persona(persona, request)
     record = _record(rule.kind, rep) if rule.kind else None
     listed = _record(rule.lists, rep) if rule.lists else None
+    before = _row(record)
     response = _api_call(user, key, record)
     body = response.content.decode()
     assert response.status_code < 500, body
@@ -741,6 +771,7 @@ def test_api_access(key, persona, request, rep):
         assert response.status_code not in (401, 403, 404), (key, response.status_code, body)
     else:
         assert _refused(response.status_code, body), (key, response.status_code, body)
+        assert _row(record) == before, key
     if listed is not None:
         assert (MARKER in body) == (persona != "outsider"), key
 
@@ -751,8 +782,10 @@ def test_api_access(key, persona, request, rep):
 )
 def test_api_read_only_reader_is_refused_with_403(key, rep, outsider):
     shared = _record(API_RULES[key].kind, outsider, visibility=Visibility.EVERYONE)
+    before = _row(shared)
     response = _api_call(rep, key, shared)
     assert response.status_code == 403, (key, response.content)
+    assert _row(shared) == before, key
 
 
 @pytest.mark.django_db
@@ -763,3 +796,138 @@ def test_api_without_token_answers_401(key, rep):
     response = _api_call(None, key, record)
     assert response.status_code == 401
     assert MARKER not in response.content.decode()
+
+
+# ---------------------------------------------------------------- private records
+
+CORE_KINDS = ("deal", "lead", "account", "contact", "activity")
+# Who reaches a PRIVATE record of `owner`: its owner, the team's managers and admins.
+PRIVATE_PERSONAS = {"teammate": False, "manager": True, "admin": True, "other_manager": False}
+
+
+def _private_cases(rules: dict[str, Rule]) -> list[str]:
+    """Rules on one of the five kinds' records, and the lists of those kinds."""
+    return sorted(
+        key
+        for key, rule in rules.items()
+        if (rule.access in ("read", "write") and rule.kind in CORE_KINDS)
+        or rule.lists in CORE_KINDS
+    )
+
+
+def _check_private(rule: Rule, persona: str, response: Any, body: str, before: Any) -> None:
+    allowed = PRIVATE_PERSONAS[persona]
+    assert response.status_code < 500, body
+    if rule.access in ("read", "write"):
+        if allowed:
+            assert response.status_code not in (401, 403, 404), (response.status_code, body)
+        else:
+            assert _refused(response.status_code, body), (response.status_code, body)
+            assert before is None or before[0] == _row(before[1])
+    if rule.lists is not None:
+        assert (MARKER in body) == allowed
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("persona", sorted(PRIVATE_PERSONAS))
+@pytest.mark.parametrize("name", _private_cases(PAGE_RULES))
+def test_page_of_a_private_record(name, persona, request, rep):
+    rule = PAGE_RULES[name]
+    record = _record(rule.kind, rep, Visibility.PRIVATE) if rule.kind else None
+    if rule.lists:
+        _record(rule.lists, rep, Visibility.PRIVATE)
+    before = _row(record)
+    response, body = _page_call(_persona(persona, request), name, record)
+    _check_private(rule, persona, response, body, (before, record))
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("persona", sorted(PRIVATE_PERSONAS))
+@pytest.mark.parametrize("key", _private_cases(API_RULES))
+def test_api_on_a_private_record(key, persona, request, rep):
+    rule = API_RULES[key]
+    record = _record(rule.kind, rep, Visibility.PRIVATE) if rule.kind else None
+    if rule.lists:
+        _record(rule.lists, rep, Visibility.PRIVATE)
+    before = _row(record)
+    response = _api_call(_persona(persona, request), key, record)
+    _check_private(rule, persona, response, response.content.decode(), (before, record))
+
+
+# ---------------------------------------------------------------- a manager of another team
+
+
+def _other_team_cases(rules: dict[str, Rule]) -> list[str]:
+    return sorted(
+        key for key, rule in rules.items() if rule.access in ("read", "write") or rule.lists
+    )
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", _other_team_cases(PAGE_RULES))
+def test_manager_of_another_team_reaches_no_page_of_this_teams_records(name, other_manager, rep):
+    rule = PAGE_RULES[name]
+    record = _record(rule.kind, rep) if rule.kind else None
+    if rule.lists:
+        _record(rule.lists, rep)
+    before = _row(record)
+    response, body = _page_call(other_manager, name, record)
+    assert response.status_code < 500
+    if rule.access in ("read", "write"):
+        assert _refused(response.status_code, body), (response.status_code, body)
+        assert _row(record) == before
+    assert MARKER not in body
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("key", _other_team_cases(API_RULES))
+def test_manager_of_another_team_reaches_no_api_record_of_this_team(key, other_manager, rep):
+    rule = API_RULES[key]
+    record = _record(rule.kind, rep) if rule.kind else None
+    if rule.lists:
+        _record(rule.lists, rep)
+    before = _row(record)
+    response = _api_call(other_manager, key, record)
+    body = response.content.decode()
+    assert response.status_code < 500, body
+    if rule.access in ("read", "write"):
+        assert _refused(response.status_code, body), (response.status_code, body)
+        assert _row(record) == before
+    assert MARKER not in body
+
+
+# ---------------------------------------------------------------- role before body
+
+ROLE_ROUTES = sorted(key for key, rule in API_RULES.items() if rule.access in ("admin", "manager"))
+# Not an object, where every body is one: invalid for every route that reads a body.
+GARBAGE = ["Zebrafinch", {"nested": [1, 2]}]
+
+
+def _garbage_call(user: Any, key: str) -> Any:
+    method = key.split(" ", 1)[0]
+    path = re.sub(r"\{\w+\}", "999999", OPERATIONS[key])
+    headers = {"Authorization": f"Bearer {token_create(user=user)[1]}"}
+    call = getattr(Client(), method.lower())
+    if method == "GET":
+        return call(path, {"limit": "many", "offset": "-x", "page": "?"}, headers=headers)
+    return call(path, GARBAGE, content_type="application/json", headers=headers)
+
+
+def _reads_a_body(key: str) -> bool:
+    method = key.split(" ", 1)[0].lower()
+    operation = api.get_openapi_schema()["paths"][OPERATIONS[key]][method]
+    return "requestBody" in operation
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("key", ROLE_ROUTES)
+def test_admin_and_manager_routes_refuse_other_roles_before_reading_the_body(
+    key, rep, manager, admin_user
+):
+    refused = [rep] if API_RULES[key].access == "manager" else [rep, manager]
+    for user in refused:
+        response = _garbage_call(user, key)
+        assert response.status_code == 403, (key, user.username, response.content)
+        assert "detail" in response.json() and MARKER not in response.content.decode()
+    if _reads_a_body(key):  # the body is indeed invalid: those allowed are told so
+        assert _garbage_call(admin_user, key).status_code == 422, key

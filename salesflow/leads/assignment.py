@@ -13,7 +13,7 @@ from salesflow.core.services import instance_save_versioned
 from salesflow.leads.models import AssignmentRule, Grade, Lead, LeadStatus, TeamRoundRobin
 from salesflow.users import policy
 from salesflow.users.models import Role, Team, User
-from salesflow.users.services import record_require_write
+from salesflow.users.services import owner_change_check, record_require_write
 
 
 def _same(rule_value: str, lead_value: str) -> bool:
@@ -115,6 +115,8 @@ def lead_assign(lead: Lead, *, acting_user: Any, owner: User | None = None) -> L
 
     The acting user must be able to change the lead, and the owner must be an active member of
     the acting user's teams (admins: anyone active). The lead's team follows the new owner.
+    Another person's lead is handed over only by its owner, a manager of its team or an admin
+    (`owner_change_check`); a lead nobody owns may be taken from the team queue.
     """
     record_require_write(acting_user, lead)
     owner = owner or acting_user
@@ -126,4 +128,6 @@ def lead_assign(lead: Lead, *, acting_user: Any, owner: User | None = None) -> L
         raise ValidationError({"owner": "You can only assign records to people in your teams."})
     if owner.pk == lead.owner_id:
         return lead
+    # Someone else's lead: only its owner, a manager of its team or an admin hands it over.
+    owner_change_check(acting_user=acting_user, record=lead, data={"owner": owner})
     return _owner_set(lead, owner)

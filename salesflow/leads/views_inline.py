@@ -55,7 +55,8 @@ def lead_inline_value(user: Any, lead: Lead, field: str) -> InlineValue:
         label=LABELS[field],
         html=html,
         text=text,
-        editable=policy.can_write(user, lead),
+        editable=policy.can_write(user, lead)
+        and (field != "owner" or lead.owner_id is None or policy.can_hand_over(user, lead)),
         field=field,
     )
 

@@ -49,7 +49,11 @@ from salesflow.outreach.models import (
 )
 from salesflow.outreach.segments import segment_filters_clean, segment_members
 from salesflow.users import policy
-from salesflow.users.services import ownership_defaults, record_require_write
+from salesflow.users.services import (
+    owner_change_check,
+    ownership_defaults,
+    record_require_write,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -159,6 +163,8 @@ def segment_update(
     """Change a segment (its owner or a writer): the same checks as creating one."""
     record_require_write(acting_user, segment)
     segment = Segment.objects.select_for_update().get(pk=segment.pk)
+    if visibility is not _UNSET:  # only its owner, a manager of its team or an admin
+        owner_change_check(acting_user=acting_user, record=segment, data={"visibility": visibility})
     if filters is not _UNSET:
         filters = segment_filters_clean(filters)
     _changes_apply(
@@ -184,6 +190,10 @@ def template_update(
     Campaigns already sent keep what they sent; drafts use the changed template."""
     record_require_write(acting_user, template)
     template = EmailTemplate.objects.select_for_update().get(pk=template.pk)
+    if visibility is not _UNSET:  # only its owner, a manager of its team or an admin
+        owner_change_check(
+            acting_user=acting_user, record=template, data={"visibility": visibility}
+        )
     _changes_apply(
         template, name=name, subject=subject, body_text=body_text, body_html=body_html,
         visibility=visibility,
@@ -248,6 +258,8 @@ def mailing_update(
     if mailing.status != MailingStatus.DRAFT:
         raise ValidationError({"status": "Only a draft campaign can be changed."})
     errors = {}
+    if visibility is not _UNSET:  # only its owner, a manager of its team or an admin
+        owner_change_check(acting_user=acting_user, record=mailing, data={"visibility": visibility})
     if kind is not _UNSET and kind not in MailingKind.values:
         errors["kind"] = f"Choose one of: {', '.join(MailingKind.values)}."
     if template is not _UNSET and not policy.can_read(acting_user, template):

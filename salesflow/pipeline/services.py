@@ -17,6 +17,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from salesflow.core.errors import ConflictError
 from salesflow.core.services import fields_assign, instance_save_versioned
 from salesflow.customfields.services import custom_assign
 from salesflow.leads.models import Qualification
@@ -165,6 +166,7 @@ def deal_move(
     lost_reason: LostReason | None = None,
     override_reason: str | None = "",
     expected_version: int | None = None,
+    from_stage: Stage | None = None,
     at: dt.datetime | None = None,
 ) -> Deal:
     """Move a deal within its pipeline; into Won/Lost closes it, out of them reopens it.
@@ -173,8 +175,21 @@ def deal_move(
     stage it leaves: otherwise DomainError("This deal cannot leave <stage> yet.") with all
     missing items. A manager or admin may move anyway by giving `override_reason`, which the
     StageChange records. Backward moves are always allowed (and recorded as backward).
+
+    `expected_version` (the version the caller read) or `from_stage` (the stage the caller saw
+    the deal in) makes the move apply only to what the caller saw: otherwise ConflictError.
+    With `from_stage` alone the move is tied to the version read with the deal, so of several
+    moves sent from the same stage at once exactly one applies.
     """
     record_require_write(acting_user, deal)
+    if from_stage is not None:
+        if from_stage.pk != deal.stage_id:
+            raise ConflictError(
+                f"This deal is in {deal.stage.name!r} now, not {from_stage.name!r}: someone "
+                "moved it since you looked, so it was not moved. Look at it again."
+            )
+        if expected_version is None:
+            expected_version = deal.version
     if to_stage.pipeline_id != deal.pipeline_id:
         raise ValidationError({"stage": f"Stage {to_stage.name!r} belongs to another pipeline."})
     if to_stage.is_archived:

@@ -98,6 +98,8 @@ def deal_inline_value(user: Any, deal: Deal, field: str) -> InlineValue:
             text += f", due {date_filter(deal.next_activity_at, 'j M Y')}"
     closed_field = field in ("stage", "next_step") and deal.is_closed
     editable = policy.can_write(user, deal) and not closed_field
+    if field == "owner" and deal.owner_id is not None:  # handing over: its owner or a manager
+        editable = editable and policy.can_hand_over(user, deal)
     if field == "next_step":
         url = reverse("activities:deal-next-step", args=[deal.pk])
         html = html or "—"

@@ -8,7 +8,9 @@ service that changes a record checks `can_write`. The rules:
 - a manager reads and changes every record of their teams and of every team below them (a
   manager of a regional office manages its sub-teams), and reads records shared with everyone;
 - a rep reads and changes their own records and team-shared records of their teams, and reads
-  records shared with everyone.
+  records shared with everyone;
+- changing a record's owner, team or visibility needs more than changing it: the owner, a
+  manager of its team or an admin (`can_hand_over`).
 
 A record is an `OwnedModel`: `owner`, `team` and `visibility` columns.
 """
@@ -108,6 +110,24 @@ def can_write(user: User | Any, record: OwnedModel) -> bool:
     if user.is_manager:
         return record.team_id in managed_team_ids(user)
     return record.team_id in team_ids_of(user) and record.visibility == Visibility.TEAM
+
+
+def can_hand_over(user: User | Any, record: OwnedModel) -> bool:
+    """Whether the user may change who owns the record, its team or who may see it.
+
+    Writing a record is not enough: a rep who may edit a teammate's team-shared record could
+    otherwise give it to themselves as private and lock the teammate out. Only the record's
+    owner, a manager of the record's team (or of a team above it) and admins may.
+    (`users.services.owner_change_check` lets a writer pick up an unowned record from a team
+    queue.)
+    """
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    if user.is_admin or (record.owner_id is not None and record.owner_id == user.pk):
+        return True
+    return bool(
+        user.is_manager and record.team_id is not None and record.team_id in managed_team_ids(user)
+    )
 
 
 def can_read(user: User | Any, record: OwnedModel) -> bool:

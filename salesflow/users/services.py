@@ -199,10 +199,48 @@ def ownership_defaults(*, acting_user: Any, data: dict[str, Any]) -> dict[str, A
     return data
 
 
+# The fields that decide who reaches a record, with the words a refusal uses for them.
+HANDOVER_FIELDS = {"owner": "owner", "team": "team", "visibility": "visibility"}
+
+
+def _handover_changes(record: OwnedModel, data: dict[str, Any]) -> list[str]:
+    """The fields among owner, team and visibility that `data` sets to a new value."""
+    changes = []
+    for name in HANDOVER_FIELDS:
+        if name not in data:
+            continue
+        value = data[name]
+        if name == "visibility":
+            differs = value != record.visibility
+        else:
+            differs = getattr(value, "pk", value) != getattr(record, f"{name}_id")
+        if differs:
+            changes.append(name)
+    return changes
+
+
 def owner_change_check(*, acting_user: Any, record: OwnedModel, data: dict[str, Any]) -> None:
-    """Moving a record to another owner: the new owner must be reachable, and the team follows."""
+    """Check a change of the record's owner, team or visibility, before any field is set.
+
+    Only the record's owner, a manager of its team or an admin may change them
+    (`policy.can_hand_over`); a writer may still pick up a record nobody owns from the team
+    queue. The new owner must be someone the acting user may see, and the team follows them.
+    Call it from every service that changes an owned record.
+    """
+    changes = _handover_changes(record, data)
+    if changes and not policy.can_hand_over(acting_user, record):
+        # Taking a record nobody owns from the queue is not handing it over.
+        refused = [name for name in changes if name != "owner" or record.owner_id is not None]
+        if refused:
+            raise ValidationError(
+                {
+                    name: f"Only the owner or a manager of the team may change the "
+                    f"{HANDOVER_FIELDS[name]}."
+                    for name in refused
+                }
+            )
     owner = data.get("owner")
-    if "owner" not in data or owner is None or owner.pk == record.owner_id:
+    if "owner" not in changes or owner is None:
         return
     if not policy.users_visible_to(acting_user).filter(pk=owner.pk).exists():
         raise ValidationError({"owner": "You can only assign records to people in your teams."})

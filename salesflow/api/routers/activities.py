@@ -23,6 +23,7 @@ from salesflow.activities.services import (
     invitation_reason_create,
     invitation_reason_update,
 )
+from salesflow.api.auth import ADMIN_ONLY
 from salesflow.api.lookups import LINKS, links_resolve
 from salesflow.api.routers.analytics import ANSWERS, AnalyticsQuery, report_answer
 from salesflow.api.schemas import (
@@ -334,7 +335,9 @@ def invitation_reason_list(
     return page(reasons.order_by("name", "pk"), query)
 
 
-@router.post("/invitation-reasons", response={201: InvitationReasonOut, **WRITE_ERRORS})
+@router.post(
+    "/invitation-reasons", response={201: InvitationReasonOut, **WRITE_ERRORS}, auth=ADMIN_ONLY
+)
 def invitation_reason_add(request: HttpRequest, payload: InvitationReasonIn) -> Status[Any]:
     reason = invitation_reason_create(acting_user=request.auth, **payload.model_dump())
     return Status(201, reason)
@@ -348,6 +351,7 @@ def invitation_reason_detail(request: HttpRequest, reason_id: int) -> Any:
 @router.patch(
     "/invitation-reasons/{reason_id}",
     response={200: InvitationReasonOut, **WRITE_ERRORS, **ADMIN_READ_ERRORS},
+    auth=ADMIN_ONLY,
 )
 def invitation_reason_change(
     request: HttpRequest, reason_id: int, payload: InvitationReasonPatch

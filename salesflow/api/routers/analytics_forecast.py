@@ -7,6 +7,7 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Query, Router
 
+from salesflow.api.auth import MANAGER_ONLY
 from salesflow.api.routers.analytics import ANSWERS, AnalyticsQuery, report_answer
 
 router = Router(tags=["analytics"])
@@ -22,7 +23,7 @@ def analytics_forecast(request: HttpRequest, query: Query[AnalyticsQuery]) -> An
     return report_answer(request, "forecast", query)
 
 
-@router.get("/analytics/forecast-backtest", response=ANSWERS)
+@router.get("/analytics/forecast-backtest", response=ANSWERS, auth=MANAGER_ONLY)
 def analytics_forecast_backtest(
     request: HttpRequest, query: Query[AnalyticsQuery], kind: str = "deal"
 ) -> Any:

@@ -14,6 +14,7 @@ from ninja.files import UploadedFile
 from pydantic import Field
 
 from salesflow.activities.selectors import activity_get_for_user
+from salesflow.api.auth import ADMIN_ONLY, MANAGER_ONLY
 from salesflow.api.schemas import (
     ADMIN_READ_ERRORS,
     READ_ERRORS,
@@ -224,7 +225,9 @@ def rubric_list(request: HttpRequest, query: Query[RubricQuery]) -> dict[str, An
     return page(criteria.order_by("position", "label", "pk"), query)
 
 
-@router.post("/rubric-criteria", response={201: RubricCriterionOut, **WRITE_ERRORS})
+@router.post(
+    "/rubric-criteria", response={201: RubricCriterionOut, **WRITE_ERRORS}, auth=ADMIN_ONLY
+)
 def rubric_add(request: HttpRequest, payload: RubricCriterionIn) -> Status[Any]:
     """Add a criterion (admins)."""
     data = payload.model_dump()
@@ -236,7 +239,11 @@ def rubric_detail(request: HttpRequest, criterion_id: int) -> RubricCriterion:
     return get_object_or_404(RubricCriterion, pk=criterion_id)
 
 
-@router.patch("/rubric-criteria/{criterion_id}", response={200: RubricCriterionOut, **WRITE_ERRORS})
+@router.patch(
+    "/rubric-criteria/{criterion_id}",
+    response={200: RubricCriterionOut, **WRITE_ERRORS},
+    auth=ADMIN_ONLY,
+)
 def rubric_change(
     request: HttpRequest, criterion_id: int, payload: RubricCriterionPatch
 ) -> RubricCriterion:
@@ -358,7 +365,7 @@ def review_list(request: HttpRequest, query: Query[ReviewQuery]) -> dict[str, An
     return page(reviews.order_by("-created_at", "-pk"), query)
 
 
-@router.get("/reviews/queue", response={200: QueueList, **ADMIN_READ_ERRORS})
+@router.get("/reviews/queue", response={200: QueueList, **ADMIN_READ_ERRORS}, auth=MANAGER_ONLY)
 def review_queue_list(request: HttpRequest, query: Query[PageQuery]) -> dict[str, Any]:
     """Your teams' calls with a recording or transcript that nobody reviewed, oldest first
     (managers and admins)."""
@@ -371,7 +378,11 @@ def review_detail(request: HttpRequest, review_id: int) -> Review:
     return review_get_for_user(request.auth, review_id)
 
 
-@router.post("/activities/{activity_id}/reviews", response={201: ReviewOut, **WRITE_ERRORS})
+@router.post(
+    "/activities/{activity_id}/reviews",
+    response={201: ReviewOut, **WRITE_ERRORS},
+    auth=MANAGER_ONLY,
+)
 def review_add(request: HttpRequest, activity_id: int, payload: ReviewIn) -> Status[Any]:
     """Score a call against the active rubric (a manager of the rep's team, or an admin; not
     your own call). Each reviewer reviews a call once."""

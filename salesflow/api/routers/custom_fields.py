@@ -15,6 +15,7 @@ from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
+from salesflow.api.auth import ADMIN_ONLY
 from salesflow.api.schemas import (
     READ_ERRORS,
     WRITE_ERRORS,
@@ -125,7 +126,7 @@ def custom_field_list(request: HttpRequest, query: Query[CustomFieldQuery]) -> d
     return {"items": items, "count": len(items)}
 
 
-@router.post("/custom-fields", response={201: CustomFieldOut, **WRITE_ERRORS})
+@router.post("/custom-fields", response={201: CustomFieldOut, **WRITE_ERRORS}, auth=ADMIN_ONLY)
 def custom_field_add(request: HttpRequest, payload: CustomFieldIn) -> Status[Any]:
     """Admins. The field's index is built at once, so filters on it stay fast."""
     data = payload.dict()
@@ -136,7 +137,9 @@ def custom_field_add(request: HttpRequest, payload: CustomFieldIn) -> Status[Any
     return Status(201, field)
 
 
-@router.patch("/custom-fields/{field_id}", response={200: CustomFieldOut, **WRITE_ERRORS})
+@router.patch(
+    "/custom-fields/{field_id}", response={200: CustomFieldOut, **WRITE_ERRORS}, auth=ADMIN_ONLY
+)
 def custom_field_change(request: HttpRequest, field_id: int, payload: CustomFieldPatch) -> Any:
     """Admins. Renaming the label or a choice keeps every value; a choice left out is archived."""
     field = get_object_or_404(CustomField, pk=field_id)
@@ -146,20 +149,30 @@ def custom_field_change(request: HttpRequest, field_id: int, payload: CustomFiel
     return services.custom_field_update(field, acting_user=request.auth, **data)
 
 
-@router.post("/custom-fields/{field_id}/archive", response={200: CustomFieldOut, **WRITE_ERRORS})
+@router.post(
+    "/custom-fields/{field_id}/archive",
+    response={200: CustomFieldOut, **WRITE_ERRORS},
+    auth=ADMIN_ONLY,
+)
 def custom_field_archive(request: HttpRequest, field_id: int) -> Any:
     """Admins. Records keep their values; the field leaves forms, lists and writes."""
     field = get_object_or_404(CustomField, pk=field_id)
     return services.custom_field_archive(field, acting_user=request.auth)
 
 
-@router.post("/custom-fields/{field_id}/restore", response={200: CustomFieldOut, **WRITE_ERRORS})
+@router.post(
+    "/custom-fields/{field_id}/restore",
+    response={200: CustomFieldOut, **WRITE_ERRORS},
+    auth=ADMIN_ONLY,
+)
 def custom_field_restore(request: HttpRequest, field_id: int) -> Any:
     field = get_object_or_404(CustomField, pk=field_id)
     return services.custom_field_restore(field, acting_user=request.auth)
 
 
-@router.post("/custom-fields/{field_id}/type", response={200: TypeChangeOut, **WRITE_ERRORS})
+@router.post(
+    "/custom-fields/{field_id}/type", response={200: TypeChangeOut, **WRITE_ERRORS}, auth=ADMIN_ONLY
+)
 def custom_field_retype(request: HttpRequest, field_id: int, payload: TypeChangeIn) -> Any:
     """Admins. Converts every stored value; refused (422, with how many and an example) when
     one would not convert, and then nothing changes."""

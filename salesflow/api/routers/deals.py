@@ -178,7 +178,25 @@ class MoveIn(InputSchema):
     stage: StageRef = Field(description="A stage of the deal's pipeline, by id or name.")
     lost_reason_id: int | None = Field(None, description="Required when moving into Lost.")
     override_reason: str = Field("", description=OVERRIDE)
-    version: int | None = None
+    version: int | None = Field(
+        None,
+        description="The deal's `version` as you read it; a deal changed since answers 409. "
+        "Send it or `from_stage`.",
+    )
+    from_stage: StageRef | None = Field(
+        None,
+        description="The stage (id or name) you saw the deal in; a deal moved since answers "
+        "409. Send it or `version`.",
+    )
+
+
+MOVE_DESCRIPTION = (
+    "Move the deal to another stage of its pipeline (into Won or Lost closes it). The move must "
+    "say what it moves from: `version` (the deal's version as read) or `from_stage` (the stage "
+    "the client saw it in), or both; neither answers 422 naming both fields. A deal changed "
+    "(with `version`) or moved (with `from_stage`) since answers 409 and is left as it is, so "
+    "of several moves sent from the same state exactly one applies."
+)
 
 
 class CloseIn(InputSchema):
@@ -282,15 +300,29 @@ def deal_remove(request: HttpRequest, deal_id: int) -> Status[None]:
     return Status(204, None)
 
 
-@router.post("/deals/{deal_id}/move", response={200: DealOut, **WRITE_ERRORS})
+@router.post(
+    "/deals/{deal_id}/move",
+    response={200: DealOut, **WRITE_ERRORS},
+    description=MOVE_DESCRIPTION,
+)
 def deal_move_to(request: HttpRequest, deal_id: int, payload: MoveIn) -> Any:
     deal = deal_get_for_user(request.auth, deal_id, write=True)
+    if payload.version is None and payload.from_stage is None:
+        said = "Send the deal's version or the stage you saw it in (from_stage)."
+        raise ValidationError({"version": said, "from_stage": said})
+    from_stage = None
+    if payload.from_stage is not None:
+        from_stage = stage_resolve(deal.pipeline, payload.from_stage)
+        if from_stage is None:
+            unknown = f"Pipeline {deal.pipeline.name!r} has no stage {payload.from_stage!r}."
+            raise ValidationError({"from_stage": unknown})
     return deal_move(
         deal,
         to_stage=_stage(deal.pipeline, payload.stage),
         lost_reason=link_resolve("lost_reason_id", payload.lost_reason_id, user=request.auth),
         override_reason=payload.override_reason,
         expected_version=payload.version,
+        from_stage=from_stage,
         acting_user=request.auth,
     )
 

@@ -18,6 +18,7 @@ from django.utils import timezone
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
+from salesflow.api.auth import ADMIN_ONLY
 from salesflow.api.schemas import (
     READ_ERRORS,
     WRITE_ERRORS,
@@ -135,7 +136,7 @@ def tier_list(request: HttpRequest, query: Query[TierQuery]) -> dict[str, Any]:
     return page(tiers, query)
 
 
-@router.post("/tiers", response={201: TierOut, **WRITE_ERRORS})
+@router.post("/tiers", response={201: TierOut, **WRITE_ERRORS}, auth=ADMIN_ONLY)
 def tier_add(request: HttpRequest, payload: TierIn) -> Status[Any]:
     return Status(201, tier_create(acting_user=request.auth, **payload.model_dump()))
 
@@ -145,7 +146,7 @@ def tier_detail(request: HttpRequest, tier_id: int) -> Any:
     return get_object_or_404(TierLevel, pk=tier_id)
 
 
-@router.patch("/tiers/{tier_id}", response={200: TierOut, **WRITE_ERRORS})
+@router.patch("/tiers/{tier_id}", response={200: TierOut, **WRITE_ERRORS}, auth=ADMIN_ONLY)
 def tier_change(request: HttpRequest, tier_id: int, payload: TierPatch) -> Any:
     require_admin(request.auth)  # before revealing whether the tier exists
     tier = get_object_or_404(TierLevel, pk=tier_id)
@@ -195,7 +196,7 @@ def tier_rule_list(request: HttpRequest, query: Query[PageQuery]) -> dict[str, A
     return page(selectors.tier_rules_listed(), query)
 
 
-@router.post("/tier-rules", response={201: TierRuleOut, **WRITE_ERRORS})
+@router.post("/tier-rules", response={201: TierRuleOut, **WRITE_ERRORS}, auth=ADMIN_ONLY)
 def tier_rule_add(request: HttpRequest, payload: TierRuleIn) -> Status[Any]:
     require_admin(request.auth)
     data = payload.model_dump()

@@ -20,6 +20,7 @@ from django.utils.html import format_html, format_html_join
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
+from salesflow.api.auth import ADMIN_ONLY, MANAGER_ONLY
 from salesflow.api.lookups import campaigns_all, links_resolve, teams_all, users_active
 from salesflow.api.schemas import (
     ADMIN_READ_ERRORS,
@@ -136,13 +137,21 @@ class ProfileCriterionList(Schema):
     count: int
 
 
-@router.get("/settings/profile-criteria", response={200: ProfileCriterionList, **ADMIN_READ_ERRORS})
+@router.get(
+    "/settings/profile-criteria",
+    response={200: ProfileCriterionList, **ADMIN_READ_ERRORS},
+    auth=ADMIN_ONLY,
+)
 def profile_criterion_list(request: HttpRequest) -> dict[str, Any]:
     """The traits of the ideal customer; a lead's fit is the weight it matches of the total."""
     return _admin_rows(request, ProfileCriterion.objects.order_by("dimension", "-weight", "pk"))
 
 
-@router.post("/settings/profile-criteria", response={201: ProfileCriterionOut, **WRITE_ERRORS})
+@router.post(
+    "/settings/profile-criteria",
+    response={201: ProfileCriterionOut, **WRITE_ERRORS},
+    auth=ADMIN_ONLY,
+)
 def profile_criterion_add(request: HttpRequest, payload: ProfileCriterionIn) -> Status[Any]:
     return Status(201, _save(request, ProfileCriterion(), payload))
 
@@ -150,6 +159,7 @@ def profile_criterion_add(request: HttpRequest, payload: ProfileCriterionIn) -> 
 @router.patch(
     "/settings/profile-criteria/{criterion_id}",
     response={200: ProfileCriterionOut, **WRITE_ERRORS},
+    auth=ADMIN_ONLY,
 )
 def profile_criterion_change(
     request: HttpRequest, criterion_id: int, payload: ProfileCriterionPatch
@@ -157,7 +167,11 @@ def profile_criterion_change(
     return _save(request, _admin_row(request, ProfileCriterion, criterion_id), payload)
 
 
-@router.delete("/settings/profile-criteria/{criterion_id}", response={204: None, **WRITE_ERRORS})
+@router.delete(
+    "/settings/profile-criteria/{criterion_id}",
+    response={204: None, **WRITE_ERRORS},
+    auth=ADMIN_ONLY,
+)
 def profile_criterion_remove(request: HttpRequest, criterion_id: int) -> Status[None]:
     return _remove(request, ProfileCriterion, criterion_id)
 
@@ -259,7 +273,9 @@ def _rule_save(request: HttpRequest, rule: ScoringRule, payload: InputSchema) ->
     return _stored(scoring_rule_save(rule, acting_user=request.auth, **data))
 
 
-@router.get("/settings/scoring-rules", response={200: ScoringRuleList, **ADMIN_READ_ERRORS})
+@router.get(
+    "/settings/scoring-rules", response={200: ScoringRuleList, **ADMIN_READ_ERRORS}, auth=ADMIN_ONLY
+)
 def scoring_rule_list(request: HttpRequest) -> dict[str, Any]:
     """The rules in order. A custom-field rule names its lead field by key; `explained` says
     what it tests, `not_counting_reason` why it gives no points now (e.g. its field is archived).
@@ -268,7 +284,9 @@ def scoring_rule_list(request: HttpRequest) -> dict[str, Any]:
     return _admin_rows(request, rules)
 
 
-@router.post("/settings/scoring-rules", response={201: ScoringRuleOut, **WRITE_ERRORS})
+@router.post(
+    "/settings/scoring-rules", response={201: ScoringRuleOut, **WRITE_ERRORS}, auth=ADMIN_ONLY
+)
 def scoring_rule_add(request: HttpRequest, payload: ScoringRuleIn) -> Status[Any]:
     """Custom-field conditions: `custom_number_range` (threshold and/or threshold_max),
     `custom_choice_in` (values), `custom_yes`, `custom_no`, `custom_date_within` (threshold
@@ -277,24 +295,34 @@ def scoring_rule_add(request: HttpRequest, payload: ScoringRuleIn) -> Status[Any
     return Status(201, _rule_save(request, ScoringRule(), payload))
 
 
-@router.patch("/settings/scoring-rules/{rule_id}", response={200: ScoringRuleOut, **WRITE_ERRORS})
+@router.patch(
+    "/settings/scoring-rules/{rule_id}",
+    response={200: ScoringRuleOut, **WRITE_ERRORS},
+    auth=ADMIN_ONLY,
+)
 def scoring_rule_change(request: HttpRequest, rule_id: int, payload: ScoringRulePatch) -> Any:
     return _rule_save(request, _admin_row(request, ScoringRule, rule_id), payload)
 
 
-@router.delete("/settings/scoring-rules/{rule_id}", response={204: None, **WRITE_ERRORS})
+@router.delete(
+    "/settings/scoring-rules/{rule_id}", response={204: None, **WRITE_ERRORS}, auth=ADMIN_ONLY
+)
 def scoring_rule_remove(request: HttpRequest, rule_id: int) -> Status[None]:
     return _remove(request, ScoringRule, rule_id)
 
 
-@router.get("/settings/scoring", response={200: ScoringSettingsOut, **ADMIN_READ_ERRORS})
+@router.get(
+    "/settings/scoring", response={200: ScoringSettingsOut, **ADMIN_READ_ERRORS}, auth=ADMIN_ONLY
+)
 def scoring_settings_detail(request: HttpRequest) -> Any:
     """The grade thresholds: hot from `hot_min`, warm from `warm_min`, cold below."""
     require_admin(request.auth)
     return scoring_settings()
 
 
-@router.patch("/settings/scoring", response={200: ScoringSettingsOut, **WRITE_ERRORS})
+@router.patch(
+    "/settings/scoring", response={200: ScoringSettingsOut, **WRITE_ERRORS}, auth=ADMIN_ONLY
+)
 def scoring_settings_change(request: HttpRequest, payload: ScoringSettingsPatch) -> Any:
     require_admin(request.auth)
     row = scoring_settings()
@@ -348,27 +376,37 @@ class AssignmentRuleList(Schema):
     count: int
 
 
-@router.get("/settings/assignment-rules", response={200: AssignmentRuleList, **ADMIN_READ_ERRORS})
+@router.get(
+    "/settings/assignment-rules",
+    response={200: AssignmentRuleList, **ADMIN_READ_ERRORS},
+    auth=ADMIN_ONLY,
+)
 def assignment_rule_list(request: HttpRequest) -> dict[str, Any]:
     """Where routed leads go: the first active rule (lowest priority) that matches wins."""
     return _admin_rows(request, AssignmentRule.objects.order_by("priority", "pk"))
 
 
-@router.post("/settings/assignment-rules", response={201: AssignmentRuleOut, **WRITE_ERRORS})
+@router.post(
+    "/settings/assignment-rules", response={201: AssignmentRuleOut, **WRITE_ERRORS}, auth=ADMIN_ONLY
+)
 def assignment_rule_add(request: HttpRequest, payload: AssignmentRuleIn) -> Status[Any]:
     require_admin(request.auth)
     return Status(201, _save(request, AssignmentRule(), payload, RULE_LINKS))
 
 
 @router.patch(
-    "/settings/assignment-rules/{rule_id}", response={200: AssignmentRuleOut, **WRITE_ERRORS}
+    "/settings/assignment-rules/{rule_id}",
+    response={200: AssignmentRuleOut, **WRITE_ERRORS},
+    auth=ADMIN_ONLY,
 )
 def assignment_rule_change(request: HttpRequest, rule_id: int, payload: AssignmentRulePatch) -> Any:
     rule = _admin_row(request, AssignmentRule, rule_id)
     return _save(request, rule, payload, RULE_LINKS)
 
 
-@router.delete("/settings/assignment-rules/{rule_id}", response={204: None, **WRITE_ERRORS})
+@router.delete(
+    "/settings/assignment-rules/{rule_id}", response={204: None, **WRITE_ERRORS}, auth=ADMIN_ONLY
+)
 def assignment_rule_remove(request: HttpRequest, rule_id: int) -> Status[None]:
     return _remove(request, AssignmentRule, rule_id)
 
@@ -467,12 +505,16 @@ def _owner_or_team(data: dict[str, Any], form: LeadCaptureForm | None = None) ->
         raise ValidationError({"default_team_id": "Give the form a default owner or team."})
 
 
-@router.get("/settings/capture-forms", response={200: CaptureFormList, **ADMIN_READ_ERRORS})
+@router.get(
+    "/settings/capture-forms", response={200: CaptureFormList, **ADMIN_READ_ERRORS}, auth=ADMIN_ONLY
+)
 def capture_form_list(request: HttpRequest) -> dict[str, Any]:
     return _admin_rows(request, LeadCaptureForm.objects.order_by("name", "pk"))
 
 
-@router.post("/settings/capture-forms", response={201: CaptureFormOut, **WRITE_ERRORS})
+@router.post(
+    "/settings/capture-forms", response={201: CaptureFormOut, **WRITE_ERRORS}, auth=ADMIN_ONLY
+)
 def capture_form_add(request: HttpRequest, payload: CaptureFormIn) -> Status[Any]:
     require_admin(request.auth)
     data = links_resolve(payload.model_dump(), user=request.auth, links=CAPTURE_LINKS)
@@ -481,7 +523,11 @@ def capture_form_add(request: HttpRequest, payload: CaptureFormIn) -> Status[Any
     return Status(201, _stored(form))
 
 
-@router.patch("/settings/capture-forms/{form_id}", response={200: CaptureFormOut, **WRITE_ERRORS})
+@router.patch(
+    "/settings/capture-forms/{form_id}",
+    response={200: CaptureFormOut, **WRITE_ERRORS},
+    auth=ADMIN_ONLY,
+)
 def capture_form_change(request: HttpRequest, form_id: int, payload: CaptureFormPatch) -> Any:
     form = _admin_row(request, LeadCaptureForm, form_id)
     data = links_resolve(
@@ -491,7 +537,9 @@ def capture_form_change(request: HttpRequest, form_id: int, payload: CaptureForm
     return lead_setting_save(form, acting_user=request.auth, **data)
 
 
-@router.delete("/settings/capture-forms/{form_id}", response={204: None, **WRITE_ERRORS})
+@router.delete(
+    "/settings/capture-forms/{form_id}", response={204: None, **WRITE_ERRORS}, auth=ADMIN_ONLY
+)
 def capture_form_remove(request: HttpRequest, form_id: int) -> Status[None]:
     """Refused (409) once leads came in through the form: deactivate it instead."""
     return _remove(request, LeadCaptureForm, form_id)
@@ -571,7 +619,7 @@ def campaign_list(request: HttpRequest, query: Query[CampaignQuery]) -> dict[str
     return page(campaigns, query)
 
 
-@router.post("/campaigns", response={201: CampaignOut, **WRITE_ERRORS})
+@router.post("/campaigns", response={201: CampaignOut, **WRITE_ERRORS}, auth=MANAGER_ONLY)
 def campaign_add(request: HttpRequest, payload: CampaignIn) -> Status[Any]:
     """Managers and admins."""
     if not (request.auth.is_admin or request.auth.is_manager):

@@ -14,6 +14,7 @@ from ninja import Query, Router, Schema, Status
 from ninja.errors import ValidationError as NinjaValidationError
 from pydantic import Field
 
+from salesflow.api.auth import MANAGER_ONLY
 from salesflow.api.lookups import link_resolve, links_resolve
 from salesflow.api.schemas import (
     ADMIN_READ_ERRORS,
@@ -378,7 +379,7 @@ def lead_add(request: HttpRequest, payload: LeadIn) -> Status[Any]:
     return Status(201, lead)
 
 
-@router.get("/leads/queue", response={200: QueuedLeadList, **ADMIN_READ_ERRORS})
+@router.get("/leads/queue", response={200: QueuedLeadList, **ADMIN_READ_ERRORS}, auth=MANAGER_ONLY)
 def lead_queue(request: HttpRequest, query: Query[PageQuery]) -> dict[str, Any]:
     """Managers and admins: open leads of their teams nobody owns, or hot ones nobody has
     contacted yet; hot first, then the longest waiting."""

@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404
 from ninja import Router, Schema, Status
 from pydantic import Field
 
+from salesflow.api.auth import ADMIN_ONLY
 from salesflow.api.lookups import links_resolve, teams_all, users_active
 from salesflow.api.schemas import (
     READ_ERRORS,
@@ -158,7 +159,7 @@ def _stage(stage_id: int) -> Stage:
     return get_object_or_404(Stage.objects.active().select_related("pipeline"), pk=stage_id)
 
 
-@router.post("/pipelines", response={201: PipelineOut, **WRITE_ERRORS})
+@router.post("/pipelines", response={201: PipelineOut, **WRITE_ERRORS}, auth=ADMIN_ONLY)
 def pipeline_add(request: HttpRequest, payload: PipelineIn) -> Status[Any]:
     stages = [
         stage if isinstance(stage, str) else stage.model_dump(exclude_none=True)
@@ -174,7 +175,9 @@ def pipeline_add(request: HttpRequest, payload: PipelineIn) -> Status[Any]:
     return Status(201, _pipeline(pipeline.pk))
 
 
-@router.patch("/pipelines/{pipeline_id}", response={200: PipelineOut, **WRITE_ERRORS})
+@router.patch(
+    "/pipelines/{pipeline_id}", response={200: PipelineOut, **WRITE_ERRORS}, auth=ADMIN_ONLY
+)
 def pipeline_change(request: HttpRequest, pipeline_id: int, payload: PipelinePatch) -> Any:
     require_admin(request.auth)
     pipeline = get_object_or_404(Pipeline, pk=pipeline_id)
@@ -185,7 +188,9 @@ def pipeline_change(request: HttpRequest, pipeline_id: int, payload: PipelinePat
     return _pipeline(pipeline_id)
 
 
-@router.post("/pipelines/{pipeline_id}/stages", response={201: StageOut, **WRITE_ERRORS})
+@router.post(
+    "/pipelines/{pipeline_id}/stages", response={201: StageOut, **WRITE_ERRORS}, auth=ADMIN_ONLY
+)
 def stage_add_to(request: HttpRequest, pipeline_id: int, payload: StageIn) -> Status[Any]:
     """A new open stage; the won and lost stages stay last."""
     require_admin(request.auth)
@@ -193,7 +198,11 @@ def stage_add_to(request: HttpRequest, pipeline_id: int, payload: StageIn) -> St
     return Status(201, stage_add(pipeline, acting_user=request.auth, **payload.model_dump()))
 
 
-@router.post("/pipelines/{pipeline_id}/stages/reorder", response={200: PipelineOut, **WRITE_ERRORS})
+@router.post(
+    "/pipelines/{pipeline_id}/stages/reorder",
+    response={200: PipelineOut, **WRITE_ERRORS},
+    auth=ADMIN_ONLY,
+)
 def stage_reorder(request: HttpRequest, pipeline_id: int, payload: ReorderIn) -> Any:
     require_admin(request.auth)
     pipeline = get_object_or_404(Pipeline, pk=pipeline_id)
@@ -204,14 +213,14 @@ def stage_reorder(request: HttpRequest, pipeline_id: int, payload: ReorderIn) ->
     return _pipeline(pipeline_id)
 
 
-@router.patch("/stages/{stage_id}", response={200: StageOut, **WRITE_ERRORS})
+@router.patch("/stages/{stage_id}", response={200: StageOut, **WRITE_ERRORS}, auth=ADMIN_ONLY)
 def stage_change(request: HttpRequest, stage_id: int, payload: StagePatch) -> Any:
     require_admin(request.auth)
     stage = _stage(stage_id)
     return stage_update(stage, acting_user=request.auth, **payload.model_dump(exclude_unset=True))
 
 
-@router.delete("/stages/{stage_id}", response={204: None, **WRITE_ERRORS})
+@router.delete("/stages/{stage_id}", response={204: None, **WRITE_ERRORS}, auth=ADMIN_ONLY)
 def stage_delete(
     request: HttpRequest, stage_id: int, move_deals_to: int | None = None
 ) -> Status[None]:
@@ -268,7 +277,11 @@ def requirement_list(request: HttpRequest, stage_id: int) -> dict[str, Any]:
     return {"items": requirements, "count": len(requirements)}
 
 
-@router.post("/stages/{stage_id}/requirements", response={201: RequirementOut, **WRITE_ERRORS})
+@router.post(
+    "/stages/{stage_id}/requirements",
+    response={201: RequirementOut, **WRITE_ERRORS},
+    auth=ADMIN_ONLY,
+)
 def requirement_add(request: HttpRequest, stage_id: int, payload: RequirementIn) -> Status[Any]:
     require_admin(request.auth)
     stage = _stage(stage_id)
@@ -277,7 +290,9 @@ def requirement_add(request: HttpRequest, stage_id: int, payload: RequirementIn)
     )
 
 
-@router.delete("/requirements/{requirement_id}", response={204: None, **WRITE_ERRORS})
+@router.delete(
+    "/requirements/{requirement_id}", response={204: None, **WRITE_ERRORS}, auth=ADMIN_ONLY
+)
 def requirement_remove(request: HttpRequest, requirement_id: int) -> Status[None]:
     require_admin(request.auth)
     requirement = get_object_or_404(StageRequirement, pk=requirement_id)

@@ -17,6 +17,7 @@ from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
+from salesflow.api.auth import MANAGER_ONLY
 from salesflow.api.routers.activities import ActivityOut
 from salesflow.api.schemas import (
     READ_ERRORS,
@@ -466,14 +467,20 @@ def library_list(request: HttpRequest, query: Query[LibraryQuery]) -> dict[str, 
     return {"items": rows, "count": len(rows)}
 
 
-@router.post("/objection-library", response={201: LibraryEntryOut, **WRITE_ERRORS})
+@router.post(
+    "/objection-library", response={201: LibraryEntryOut, **WRITE_ERRORS}, auth=MANAGER_ONLY
+)
 def library_add(request: HttpRequest, payload: LibraryIn) -> Status[Any]:
     """Managers and admins."""
     entry = library_response_create(acting_user=request.auth, **payload.model_dump())
     return Status(201, _library_entry(entry.pk))
 
 
-@router.patch("/objection-library/{response_id}", response={200: LibraryEntryOut, **WRITE_ERRORS})
+@router.patch(
+    "/objection-library/{response_id}",
+    response={200: LibraryEntryOut, **WRITE_ERRORS},
+    auth=MANAGER_ONLY,
+)
 def library_change(request: HttpRequest, response_id: int, payload: LibraryPatch) -> Any:
     """Managers and admins."""
     entry = get_object_or_404(LibraryResponse, pk=response_id)

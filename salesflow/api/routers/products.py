@@ -17,6 +17,7 @@ from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
+from salesflow.api.auth import ADMIN_ONLY
 from salesflow.api.lookups import links_resolve
 from salesflow.api.schemas import (
     AMOUNT,
@@ -124,7 +125,7 @@ def product_detail(request: HttpRequest, product_id: int) -> Product:
     return get_object_or_404(Product, pk=product_id)
 
 
-@router.post("/products", response={201: ProductOut, **WRITE_ERRORS})
+@router.post("/products", response={201: ProductOut, **WRITE_ERRORS}, auth=ADMIN_ONLY)
 def product_add(request: HttpRequest, payload: ProductIn) -> Status[Any]:
     """Admins."""
     data = payload.model_dump(exclude_unset=True)
@@ -133,7 +134,7 @@ def product_add(request: HttpRequest, payload: ProductIn) -> Status[Any]:
     return Status(201, product_create(acting_user=request.auth, **data))
 
 
-@router.patch("/products/{product_id}", response={200: ProductOut, **WRITE_ERRORS})
+@router.patch("/products/{product_id}", response={200: ProductOut, **WRITE_ERRORS}, auth=ADMIN_ONLY)
 def product_change(request: HttpRequest, product_id: int, payload: ProductPatch) -> Product:
     """Admins. Deals and quotes keep the prices they were written with."""
     require_admin(request.auth)
@@ -143,7 +144,9 @@ def product_change(request: HttpRequest, product_id: int, payload: ProductPatch)
     return product_update(product, acting_user=request.auth, expected_version=version, **data)
 
 
-@router.post("/products/{product_id}/archive", response={200: ProductOut, **WRITE_ERRORS})
+@router.post(
+    "/products/{product_id}/archive", response={200: ProductOut, **WRITE_ERRORS}, auth=ADMIN_ONLY
+)
 def product_retire(request: HttpRequest, product_id: int, payload: VersionIn | None = None) -> Any:
     """Admins: no longer offered on new deals and quotes; lines that have it keep it."""
     require_admin(request.auth)
@@ -152,7 +155,9 @@ def product_retire(request: HttpRequest, product_id: int, payload: VersionIn | N
     return product_archive(product, acting_user=request.auth, expected_version=version)
 
 
-@router.post("/products/{product_id}/restore", response={200: ProductOut, **WRITE_ERRORS})
+@router.post(
+    "/products/{product_id}/restore", response={200: ProductOut, **WRITE_ERRORS}, auth=ADMIN_ONLY
+)
 def product_offer_again(
     request: HttpRequest, product_id: int, payload: VersionIn | None = None
 ) -> Any:

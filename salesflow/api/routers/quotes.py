@@ -17,6 +17,7 @@ from django.shortcuts import get_object_or_404
 from ninja import Router, Schema, Status
 from pydantic import Field
 
+from salesflow.api.auth import MANAGER_ONLY
 from salesflow.api.lookups import links_resolve
 from salesflow.api.schemas import (
     AMOUNT,
@@ -301,7 +302,9 @@ def quote_submit(
     return _step(request, quote_id, payload, quote_submit_for_approval)
 
 
-@router.post("/quotes/{quote_id}/approve", response={200: QuoteOut, **WRITE_ERRORS})
+@router.post(
+    "/quotes/{quote_id}/approve", response={200: QuoteOut, **WRITE_ERRORS}, auth=MANAGER_ONLY
+)
 def quote_approve_now(
     request: HttpRequest, quote_id: int, payload: StepIn | None = None
 ) -> dict[str, Any]:
@@ -309,7 +312,9 @@ def quote_approve_now(
     return _step(request, quote_id, payload, quote_approve)
 
 
-@router.post("/quotes/{quote_id}/decline", response={200: QuoteOut, **WRITE_ERRORS})
+@router.post(
+    "/quotes/{quote_id}/decline", response={200: QuoteOut, **WRITE_ERRORS}, auth=MANAGER_ONLY
+)
 def quote_decline(
     request: HttpRequest, quote_id: int, payload: StepIn | None = None
 ) -> dict[str, Any]:

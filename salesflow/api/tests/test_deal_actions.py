@@ -15,7 +15,9 @@ from tests.factories import DealFactory, lost_reason, stage_named
 def test_move_by_stage_name_puts_the_deal_there_and_records_it(api_as, rep):
     deal = DealFactory(owner=rep)
 
-    response = api_as(rep).post(f"/deals/{deal.pk}/move", {"stage": "qualification"})
+    response = api_as(rep).post(
+        f"/deals/{deal.pk}/move", {"version": deal.version, "stage": "qualification"}
+    )
 
     assert response.status_code == 200
     assert response.json()["stage_name"] == "Qualification"
@@ -28,7 +30,9 @@ def test_move_by_stage_name_puts_the_deal_there_and_records_it(api_as, rep):
 def test_a_forward_move_missing_exit_criteria_answers_409_listing_what_is_missing(api_as, rep):
     deal = DealFactory(owner=rep)
 
-    response = api_as(rep).post(f"/deals/{deal.pk}/move", {"stage": "Needs assessment"})
+    response = api_as(rep).post(
+        f"/deals/{deal.pk}/move", {"version": deal.version, "stage": "Needs assessment"}
+    )
 
     assert response.status_code == 409
     # A skip (Prospecting -> Needs assessment) names the stage whose criteria are missing.
@@ -45,7 +49,8 @@ def test_a_rep_cannot_override_missing_exit_criteria(api_as, rep):
     deal = DealFactory(owner=rep)
 
     response = api_as(rep).post(
-        f"/deals/{deal.pk}/move", {"stage": "Needs assessment", "override_reason": "Trust me"}
+        f"/deals/{deal.pk}/move",
+        {"version": deal.version, "stage": "Needs assessment", "override_reason": "Trust me"},
     )
 
     assert response.status_code == 409
@@ -57,7 +62,11 @@ def test_a_manager_moves_past_missing_exit_criteria_with_a_reason(api_as, manage
 
     response = api_as(manager).post(
         f"/deals/{deal.pk}/move",
-        {"stage": "Needs assessment", "override_reason": "Customer asked for the workshop"},
+        {
+            "version": deal.version,
+            "stage": "Needs assessment",
+            "override_reason": "Customer asked for the workshop",
+        },
     )
 
     assert response.status_code == 200
@@ -71,7 +80,8 @@ def test_move_by_stage_id_with_an_override_reason(api_as, rep):
     back = stage_named("Qualification")
 
     response = api_as(rep).post(
-        f"/deals/{deal.pk}/move", {"stage": back.pk, "override_reason": "Budget frozen"}
+        f"/deals/{deal.pk}/move",
+        {"version": deal.version, "stage": back.pk, "override_reason": "Budget frozen"},
     )
 
     assert response.json()["stage_id"] == back.pk
@@ -83,7 +93,9 @@ def test_move_by_stage_id_with_an_override_reason(api_as, rep):
 def test_move_into_lost_without_a_reason_answers_422_and_changes_nothing(api_as, rep):
     deal = DealFactory(owner=rep)
 
-    response = api_as(rep).post(f"/deals/{deal.pk}/move", {"stage": "Lost"})
+    response = api_as(rep).post(
+        f"/deals/{deal.pk}/move", {"version": deal.version, "stage": "Lost"}
+    )
 
     assert invalid_fields(response) == {"lost_reason_id"}
     deal.refresh_from_db()
@@ -95,7 +107,8 @@ def test_move_into_lost_with_a_reason_closes_the_deal_as_lost(api_as, rep):
     reason = lost_reason("No budget")
 
     response = api_as(rep).post(
-        f"/deals/{deal.pk}/move", {"stage": "Lost", "lost_reason_id": reason.pk}
+        f"/deals/{deal.pk}/move",
+        {"version": deal.version, "stage": "Lost", "lost_reason_id": reason.pk},
     )
 
     assert response.json()["outcome"] == "lost"
@@ -107,8 +120,12 @@ def test_move_to_a_stage_of_another_pipeline_answers_422_naming_stage(api_as, re
     deal = DealFactory(owner=rep)
     foreign = other_pipeline.stages.get(name="Offer")
 
-    by_id = api_as(rep).post(f"/deals/{deal.pk}/move", {"stage": foreign.pk})
-    by_name = api_as(rep).post(f"/deals/{deal.pk}/move", {"stage": "Offer"})
+    by_id = api_as(rep).post(
+        f"/deals/{deal.pk}/move", {"version": deal.version, "stage": foreign.pk}
+    )
+    by_name = api_as(rep).post(
+        f"/deals/{deal.pk}/move", {"version": deal.version, "stage": "Offer"}
+    )
 
     assert invalid_fields(by_id) == {"stage"}
     assert invalid_fields(by_name) == {"stage"}
@@ -119,7 +136,9 @@ def test_move_to_a_stage_of_another_pipeline_answers_422_naming_stage(api_as, re
 def test_move_to_the_stage_the_deal_is_in_answers_422(api_as, rep):
     deal = DealFactory(owner=rep)
 
-    response = api_as(rep).post(f"/deals/{deal.pk}/move", {"stage": "Prospecting"})
+    response = api_as(rep).post(
+        f"/deals/{deal.pk}/move", {"version": deal.version, "stage": "Prospecting"}
+    )
 
     assert invalid_fields(response) == {"stage"}
 
@@ -268,7 +287,7 @@ def test_a_retired_lost_reason_answers_422_naming_lost_reason_id(api_as, rep):
 def test_close_with_a_stale_version_answers_409(api_as, rep):
     deal = DealFactory(owner=rep)
     api = api_as(rep)
-    api.post(f"/deals/{deal.pk}/move", {"stage": "Closing"})
+    api.post(f"/deals/{deal.pk}/move", {"version": deal.version, "stage": "Closing"})
 
     response = api.post(f"/deals/{deal.pk}/close", {"outcome": "won", "version": 1})
 
@@ -332,7 +351,12 @@ def test_outsider_gets_404_when_moving_closing_or_reopening_a_teammates_deal(
     deal = DealFactory(owner=teammate)
     api = api_as(outsider)
 
-    assert api.post(f"/deals/{deal.pk}/move", {"stage": "Closing"}).status_code == 404
+    assert (
+        api.post(
+            f"/deals/{deal.pk}/move", {"version": deal.version, "stage": "Closing"}
+        ).status_code
+        == 404
+    )
     assert api.post(f"/deals/{deal.pk}/close", {"outcome": "won"}).status_code == 404
     assert api.post(f"/deals/{deal.pk}/reopen").status_code == 404
     deal.refresh_from_db()
@@ -343,7 +367,12 @@ def test_moving_or_closing_a_deal_shared_read_only_answers_403(api_as, rep, outs
     deal = DealFactory(owner=outsider, visibility="everyone")
     api = api_as(rep)
 
-    assert api.post(f"/deals/{deal.pk}/move", {"stage": "Closing"}).status_code == 403
+    assert (
+        api.post(
+            f"/deals/{deal.pk}/move", {"version": deal.version, "stage": "Closing"}
+        ).status_code
+        == 403
+    )
     assert api.post(f"/deals/{deal.pk}/close", {"outcome": "won"}).status_code == 403
     assert api.post(f"/deals/{deal.pk}/reopen").status_code == 403
     deal.refresh_from_db()
@@ -353,7 +382,7 @@ def test_moving_or_closing_a_deal_shared_read_only_answers_403(api_as, rep, outs
 def test_history_lists_each_stage_change_in_order(api_as, rep):
     deal = DealFactory(owner=rep)
     api = api_as(rep)
-    api.post(f"/deals/{deal.pk}/move", {"stage": "Qualification"})
+    api.post(f"/deals/{deal.pk}/move", {"version": deal.version, "stage": "Qualification"})
     api.post(f"/deals/{deal.pk}/close", {"outcome": "lost", "lost_reason_id": lost_reason().pk})
 
     response = api.get(f"/deals/{deal.pk}/history")

@@ -87,7 +87,9 @@ def test_blockers_list_what_a_move_would_be_refused_for(api_as, rep):
         "bant_recorded:timeline",
     ]
     assert {item["stage"] for item in body["missing"]} == {"Qualification"}
-    refused = api_as(rep).post(f"/deals/{deal.pk}/move", {"stage": "Needs assessment"})
+    refused = api_as(rep).post(
+        f"/deals/{deal.pk}/move", {"version": deal.version, "stage": "Needs assessment"}
+    )
     assert refused.json()["missing"] == body["missing"]
 
 
@@ -125,7 +127,7 @@ def test_blockers_for_a_stage_of_another_pipeline_answer_422_naming_stage(
 
 def test_a_rep_giving_a_reason_is_still_refused_and_the_manager_overrides(api_as, rep, manager):
     deal = DealFactory(owner=rep, stage=stage_named("Qualification"))
-    body = {"stage": "Needs assessment", "override_reason": "Customer in a hurry"}
+    body = {"stage": "Needs assessment", "override_reason": "Customer in a hurry", "version": 1}
 
     by_rep = api_as(rep).post(f"/deals/{deal.pk}/move", body)
     by_manager = api_as(manager).post(f"/deals/{deal.pk}/move", body)

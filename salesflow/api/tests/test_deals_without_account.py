@@ -42,7 +42,9 @@ def test_leaving_qualification_without_account_answers_409_listing_it(api_as, re
     api = api_as(rep)
     assert api.put(f"/deals/{deal.pk}/qualification", BANT).status_code == 200
 
-    refused = api.post(f"/deals/{deal.pk}/move", {"stage": "Needs assessment"})
+    refused = api.post(
+        f"/deals/{deal.pk}/move", {"from_stage": "Qualification", "stage": "Needs assessment"}
+    )
 
     assert refused.status_code == 409
     assert refused.json()["missing"] == [
@@ -63,7 +65,9 @@ def test_once_the_account_is_set_the_deal_leaves_qualification(api_as, rep):
     account = AccountFactory(owner=rep, name="Acme")
 
     patched = api.patch(f"/deals/{deal.pk}", {"account_id": account.pk})
-    moved = api.post(f"/deals/{deal.pk}/move", {"stage": "Needs assessment"})
+    moved = api.post(
+        f"/deals/{deal.pk}/move", {"from_stage": "Qualification", "stage": "Needs assessment"}
+    )
 
     assert patched.status_code == 200 and patched.json()["account_name"] == "Acme"
     assert moved.status_code == 200 and moved.json()["stage_name"] == "Needs assessment"

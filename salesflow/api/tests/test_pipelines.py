@@ -244,7 +244,7 @@ def test_an_admin_adds_and_removes_an_exit_criterion(api_as, admin_user, rep):
         f"/stages/{stage.pk}/requirements", {"kind": "field_filled", "params": {"field": "amount"}}
     )
     deal = DealFactory(owner=rep, stage=stage, amount=None)
-    blocked = api_as(rep).post(f"/deals/{deal.pk}/move", {"stage": "Won"})
+    blocked = api_as(rep).post(f"/deals/{deal.pk}/move", {"version": deal.version, "stage": "Won"})
     removed = api.delete(f"/requirements/{added.json()['id']}")
 
     assert added.status_code == 201
@@ -253,7 +253,12 @@ def test_an_admin_adds_and_removes_an_exit_criterion(api_as, admin_user, rep):
         {"code": "field_filled:amount", "message": "Fill in the amount.", "stage": "Closing"}
     ]
     assert removed.status_code == 204
-    assert api_as(rep).post(f"/deals/{deal.pk}/move", {"stage": "Won"}).status_code == 200
+    assert (
+        api_as(rep)
+        .post(f"/deals/{deal.pk}/move", {"version": deal.version, "stage": "Won"})
+        .status_code
+        == 200
+    )
 
 
 @pytest.mark.parametrize(

@@ -15,7 +15,8 @@ def test_a_deal_is_walked_from_prospecting_to_won_through_the_api(api_as, rep):
     assert deal["stage_name"] == "Prospecting"
 
     def move(stage: str, **extra: object) -> object:
-        return api.post(f"{path}/move", {"stage": stage, **extra})
+        version = api.get(path).json()["version"]  # a move says what it moves from
+        return api.post(f"{path}/move", {"stage": stage, "version": version, **extra})
 
     # Step 1, visit: the first-meeting judgment and its next step in one call.
     meeting = api.post(f"{path}/first-meeting", {"state": "preliminary_demand", "notes": "Keen"})

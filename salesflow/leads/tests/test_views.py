@@ -518,12 +518,23 @@ def test_disqualify_is_not_found_for_an_outsider(lead, outsider):
 # Assign -----------------------------------------------------------------------------------------
 
 
-def test_assign_to_me(client, teammate, lead):
+def test_assign_to_me_picks_an_unowned_lead_from_the_team_queue(client, teammate, north):
+    lead = LeadFactory(owner=None, team=north)
     client.force_login(teammate)
     response = client.post(url("lead-assign", lead.pk))
     assert response["Location"] == lead.get_absolute_url()
     lead.refresh_from_db()
     assert lead.owner == teammate and lead.assigned_at is not None
+
+
+def test_assign_to_me_of_a_teammates_lead_is_refused(client, teammate, rep, lead):
+    client.force_login(teammate)
+    response = client.post(url("lead-assign", lead.pk), follow=True)
+    assert "Only the owner or a manager of the team may change the owner." in (
+        response.content.decode()
+    )
+    lead.refresh_from_db()
+    assert lead.owner == rep and lead.assigned_at is None
 
 
 def test_assign_to_a_teammate(rep_client, teammate, lead):
