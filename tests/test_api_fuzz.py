@@ -10,8 +10,6 @@ import os
 
 import pytest
 import schemathesis
-from django.core import signals
-from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 
@@ -28,17 +26,6 @@ REQUESTS_SENT = {"count": 0, "server_errors": 0}
 # requests then go through the real WSGI application.
 schema = schemathesis.openapi.from_dict(api.get_openapi_schema())
 schema.app = application
-
-
-@pytest.fixture
-def wsgi_keeps_the_test_connection():
-    # Like Django's test client, keep the test's database connection open across requests
-    # (the WSGI handler closes it after each one).
-    signals.request_started.disconnect(close_old_connections)
-    signals.request_finished.disconnect(close_old_connections)
-    yield
-    signals.request_started.connect(close_old_connections)
-    signals.request_finished.connect(close_old_connections)
 
 
 @pytest.fixture

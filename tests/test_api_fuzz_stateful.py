@@ -38,8 +38,7 @@ from typing import Any
 
 import pytest
 import schemathesis
-from django.core import signals
-from django.db import close_old_connections, transaction
+from django.db import transaction
 from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -507,17 +506,6 @@ def _without_echo(response: Any) -> str:
     if isinstance(answer, dict):
         answer.pop("q", None)
     return json.dumps(answer, ensure_ascii=False)
-
-
-@pytest.fixture
-def wsgi_keeps_the_test_connection():
-    # Like Django's test client, keep the test's database connection open across requests
-    # (the WSGI handler closes it after each one).
-    signals.request_started.disconnect(close_old_connections)
-    signals.request_finished.disconnect(close_old_connections)
-    yield
-    signals.request_started.connect(close_old_connections)
-    signals.request_finished.connect(close_old_connections)
 
 
 @pytest.fixture

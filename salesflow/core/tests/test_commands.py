@@ -55,17 +55,20 @@ def get(url: str) -> tuple[int, bytes]:
         return exc.code, exc.read()
 
 
-def test_serve_answers_pages_and_collected_static_files(tmp_path):
+def serve_start(tmp_path: Path, *args: str, **env_extra: str) -> tuple[subprocess.Popen, str]:
+    """`salesflow serve` with one worker on a free port and its own SQLite file; waits (up to a
+    minute) until it answers. Returns the process and its base URL."""
     port = free_port()
     env = {
         **os.environ,
         "DATABASE_URL": f"sqlite:///{tmp_path / 'serve.db'}",
         "STATIC_ROOT": str(tmp_path / "static"),
+        **env_extra,
     }
     env.pop("DJANGO_SETTINGS_MODULE", None)
     salesflow = Path(sys.executable).parent / "salesflow"
     server = subprocess.Popen(
-        [str(salesflow), "serve", "--port", str(port), "--workers", "1"],
+        [str(salesflow), "serve", "--port", str(port), "--workers", "1", *args],
         cwd=PROJECT_DIR,
         env=env,
         stdout=subprocess.PIPE,
@@ -73,18 +76,25 @@ def test_serve_answers_pages_and_collected_static_files(tmp_path):
         text=True,
     )
     base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and server.poll() is None:
+        try:
+            get(f"{base}/admin/login/")
+            break
+        except OSError:
+            time.sleep(0.3)
+    return server, base
+
+
+def test_serve_answers_pages_and_collected_static_files(tmp_path):
+    server, base = serve_start(tmp_path)
     status = css_status = None
     css = b""
     try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and server.poll() is None:
-            try:
-                status, _ = get(f"{base}/admin/login/")
-                break
-            except OSError:
-                time.sleep(0.3)
-        if status is not None:
-            css_status, css = get(f"{base}/static/admin/css/base.css")
+        status, _ = get(f"{base}/admin/login/")
+        css_status, css = get(f"{base}/static/admin/css/base.css")
+    except OSError:
+        pass
     finally:
         server.terminate()
         out, err = server.communicate(timeout=30)

@@ -3,15 +3,11 @@
 from __future__ import annotations
 
 import io
-import os
 import socket
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 from salesflow.core.slowbody import BodyDeadline
-from salesflow.core.tests.test_commands import PROJECT_DIR, free_port, get
+from salesflow.core.tests.test_commands import get, serve_start
 
 
 class Clock:
@@ -102,34 +98,11 @@ def test_serve_frees_its_only_worker_from_a_client_that_declares_a_body_and_stop
     """One worker; a client declares 10 MB, sends 10 bytes and waits. The worker answers it
     408 after the idle limit (1 s here) and serves the next request, instead of waiting for
     gunicorn's 60 s timeout."""
-    port = free_port()
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'serve.db'}",
-        "STATIC_ROOT": str(tmp_path / "static"),
-        "SALESFLOW_BODY_IDLE_SECONDS": "1",
-    }
-    env.pop("DJANGO_SETTINGS_MODULE", None)
-    salesflow = Path(sys.executable).parent / "salesflow"
-    server = subprocess.Popen(
-        [str(salesflow), "serve", "--port", str(port), "--workers", "1", "--no-collectstatic"],
-        cwd=PROJECT_DIR,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    base = f"http://127.0.0.1:{port}"
+    server, base = serve_start(tmp_path, "--no-collectstatic", SALESFLOW_BODY_IDLE_SECONDS="1")
+    port = int(base.rsplit(":", 1)[1])
     answer = b""
     status = None
     try:
-        started = time.monotonic()
-        while time.monotonic() - started < 60 and server.poll() is None:
-            try:
-                get(f"{base}/admin/login/")
-                break
-            except OSError:
-                time.sleep(0.3)
         with socket.create_connection(("127.0.0.1", port), timeout=30) as slow:
             slow.sendall(
                 b"POST /imports/ HTTP/1.1\r\nHost: 127.0.0.1\r\n"
