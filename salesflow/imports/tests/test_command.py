@@ -111,6 +111,10 @@ def test_a_mapping_that_is_not_json_or_not_valid_is_explained(admin_user, files)
         call_command("import", "leads", str(data), "--mapping", str(broken))
     with pytest.raises(CommandError, match="Column 'Email' maps to 'e-mail', which leads do not"):
         call_command("import", "leads", str(data), "--mapping", str(wrong))
+    deep = tmp / "deep.json"
+    deep.write_text('{"columns": ' * 5000 + "{}" + "}" * 5000)
+    with pytest.raises(CommandError, match="nested too deep"):
+        call_command("import", "leads", str(data), "--mapping", str(deep))
 
 
 def test_without_an_admin_the_command_asks_for_the_importing_user(db, files):

@@ -212,6 +212,8 @@ class Command(BaseCommand):
                     f"--mapping {value}: not valid JSON (line {exc.lineno}, column {exc.colno}: "
                     f"{exc.msg})."
                 ) from exc
+            except RecursionError as exc:
+                raise CommandError(f"--mapping {value}: nested too deep to read.") from exc
         saved = import_mappings_for(user).filter(name=value).first()
         if saved is None:
             raise CommandError(f"--mapping: no file or saved mapping named {value!r}.")
