@@ -41,10 +41,12 @@ def _readable_through_a_deal(model: type[Model], user: Any) -> Q | Exists:
     """The accounts (or contacts) on a deal the user may read, through the reverse relation
     `deals`, so this app needs no import of the pipeline app.
 
-    SQLite: a correlated EXISTS on the deal's indexed foreign key, checked per row, so a list's
-    first page stops after 25 rows (a rep's account list at 10,000 accounts and 100,000 deals:
-    127 to 2 ms for the page, 128 to 37 ms for its count). PostgreSQL keeps `pk IN (subquery)`,
-    which it hashes once: there the EXISTS form made a list's count twice as slow."""
+    SQLite: a correlated EXISTS on the deal's indexed foreign key, checked per row, so a page
+    stops after its rows. At 10,000 accounts, 100,000 contacts and 100,000 deals: a rep's account
+    list 549 to 145 ms, the account page 232 to 35 ms, a manager's "Log activity" 219 to 25 ms,
+    the contact list 156 to 142 ms; a search of the contact list got slower (334 to 461 ms, over
+    its target either way: docs/benchmarks.md). PostgreSQL keeps `pk IN (subquery)`, which it
+    hashes once: there the EXISTS form made a list's count twice as slow."""
     if connection.vendor == "sqlite":
         relation = model._meta.get_field("deals")
         deals = relation.related_model.objects.filter(policy.readable_q(user))
