@@ -86,15 +86,23 @@
   // page body.
   // Per request (several may overlap, e.g. a list reloading while a value is clicked).
   var requests = typeof WeakMap === "function" ? new WeakMap() : null;
+  // The focus a swap still has to give back: a request that starts while an earlier one's swap
+  // has dropped the focus to the body (a panel reloading after a ticked item) inherits it.
+  var pendingId = "";
 
   document.addEventListener("htmx:beforeRequest", function (event) {
     if (!requests || !event.detail.xhr) return;
     var active = document.activeElement;
-    requests.set(event.detail.xhr, {
-      activeId: active && active !== document.body && active.id ? active.id : "",
-      done: false,
-    });
+    var id = active && active !== document.body && active.id ? active.id : pendingId;
+    requests.set(event.detail.xhr, { activeId: id, done: false });
+    if (id) pendingId = id;
   });
+
+  function forget() {
+    pendingId = "";
+  }
+  document.addEventListener("htmx:responseError", forget);
+  document.addEventListener("htmx:sendError", forget);
 
   function openAncestors(element) {
     for (var node = element.parentElement; node; node = node.parentElement) {
@@ -121,6 +129,7 @@
       : elt && elt.querySelector ? elt.querySelector(MARKED) : null;
     if (target) {
       before.done = true;
+      forget();
       focusOn(target);
       return;
     }
@@ -130,6 +139,7 @@
       var lost = !document.activeElement || document.activeElement === document.body;
       var again = before.activeId && document.getElementById(before.activeId);
       if (lost && again) focusOn(again);
+      if (before.activeId === pendingId) forget();
     }, 0);
   });
 
