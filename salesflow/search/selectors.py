@@ -141,38 +141,24 @@ def _pg_prefix(word: str) -> str:
     return "'" + word.replace("'", "''").replace("\\", "") + "':*"
 
 
-def _candidates_sql(kind: str, terms: list[str]) -> tuple[str, list[str]]:
+def _candidates_sql(
+    kind: str, terms: list[str], *, limit: int = CANDIDATE_CAP
+) -> tuple[str, list[str]]:
     """SQL giving the ids of the records matching every word (the index's answer), the newest
-    CANDIDATE_CAP of them: what the access policy and the ranking then look at."""
+    `limit` of them: what the access policy and the ranking then look at."""
     matching, params = _matching_sql(kind, terms)
     # `id + 0`: ordering by the bare id lets PostgreSQL walk the primary key backwards and
     # compute every row's document until 500 match (200 ms for a common word at 100,000);
     # ordering by an expression makes it take the GIN index's matches first, then sort them.
-    sql = f"SELECT id FROM ({matching}) AS m(id) ORDER BY id + 0 DESC LIMIT {CANDIDATE_CAP}"  # noqa: S608
+    sql = f"SELECT id FROM ({matching}) AS m(id) ORDER BY id + 0 DESC LIMIT {int(limit)}"  # noqa: S608
     if connection.vendor == "sqlite":  # no column aliases on a derived table
-        sql = f"SELECT * FROM ({matching}) ORDER BY 1 DESC LIMIT {CANDIDATE_CAP}"  # noqa: S608
+        sql = f"SELECT * FROM ({matching}) ORDER BY 1 DESC LIMIT {int(limit)}"  # noqa: S608
     return sql, params
 
 
 def _matching_q(kind: str, terms: list[str]) -> Q:
     sql, params = _candidates_sql(kind, terms)
     return Q(pk__in=RawSQL(sql, params))  # noqa: S611 (names from schema.py, values bound)
-
-
-def candidates_capped(kind: str, q: str) -> bool:
-    """Whether more records match `q` than CANDIDATE_CAP (whoever may read them): one
-    index-only query."""
-    terms = search_terms(q)
-    if not terms or not search_supported():
-        return False
-    matching, params = _matching_sql(kind, terms)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT COUNT(*) FROM (SELECT 1 FROM ({matching}) AS m "  # noqa: S608
-            f"LIMIT {CANDIDATE_CAP + 1}) AS c",
-            params,
-        )
-        return cursor.fetchone()[0] > CANDIDATE_CAP
 
 
 def candidate_ids(kind: str, q: str) -> list[int]:
@@ -182,15 +168,9 @@ def candidate_ids(kind: str, q: str) -> list[int]:
     terms = search_terms(q)
     if not terms or not search_supported():
         return []
-    matching, params = _matching_sql(kind, terms)
-    order = "id + 0" if connection.vendor == "postgresql" else "1"  # see _candidates_sql
-    alias = "AS m(id)" if connection.vendor == "postgresql" else ""
+    sql, params = _candidates_sql(kind, terms, limit=CANDIDATE_CAP + 1)
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT * FROM ({matching}) {alias} ORDER BY {order} DESC "  # noqa: S608
-            f"LIMIT {CANDIDATE_CAP + 1}",
-            params,
-        )
+        cursor.execute(sql, params)
         return [row[0] for row in cursor.fetchall()]
 
 
@@ -278,7 +258,7 @@ def records_matching(user: Any, *, kind: str, q: str, limit: int = 10) -> list[A
 
 def records_matching_count(user: Any, *, kind: str, q: str) -> int:
     """How many visible records of `kind` match `q`, among the newest CANDIDATE_CAP matches
-    (`candidates_capped` says whether there are more)."""
+    (`candidate_ids` tells whether there are more)."""
     return records_matching_qs(user, kind=kind, q=q).order_by().count()
 
 

@@ -465,3 +465,19 @@ def test_renaming_or_changing_the_account_changes_what_finds_its_contacts_and_de
     Contact.objects.filter(pk=contact.pk).update(account=other)
     assert found(rep, "contact", "newname") == []
     assert found(rep, "contact", "elsewhere") == ["Cid Cole"]
+
+
+def test_more_matches_than_the_search_looks_at_show_as_a_lower_bound(rep, monkeypatch):
+    """The page looks at the newest CANDIDATE_CAP index matches of a kind: beyond them the
+    count reads "N+" (capped); at exactly the cap it is the plain count."""
+    from salesflow.search import selectors
+
+    monkeypatch.setattr(selectors, "CANDIDATE_CAP", 3)
+    for i in range(3):
+        ContactFactory(owner=rep, first_name=f"Pat{i}", last_name="Quillfeather")
+    (group,) = selectors.search_grouped(rep, "quillfeather", kinds=("contact",), limit=2)
+    assert (group.count, group.capped, group.count_label) == (3, False, "3")
+    ContactFactory(owner=rep, first_name="Pat3", last_name="Quillfeather")
+    (group,) = selectors.search_grouped(rep, "quillfeather", kinds=("contact",), limit=2)
+    assert (group.count, group.capped, group.count_label) == (3, True, "3+")
+    assert len(group.hits) == 2
