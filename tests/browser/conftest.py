@@ -7,6 +7,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
+
+# CI runs the suite on SQLite and on PostgreSQL side by side on 2 CPUs: a page's htmx answer can
+# take longer than Playwright's default 5 s there (three tests waited for one in vain, each
+# passing alone). A longer wait changes nothing for a test that is right; a wrong page still
+# fails, only later.
+expect.set_options(timeout=15_000)
 
 # Playwright's sync API runs an event loop in the test thread; Django refuses ORM calls from a
 # thread with a running loop unless told this is safe (it is: the loop only drives the browser).
