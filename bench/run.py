@@ -472,22 +472,28 @@ def run(
     import_rows: int | None = None,
     only: set[str] | None = None,
     strict: bool = False,
+    reuse: bool = False,
     log: Callable[[str], None] = print,
 ) -> dict[str, Any]:
     """Build the data into the current (migrated, empty) database, measure, return the results.
 
     `only` names the steps to run (pages, custom, reports, search, rescore, import, demo);
-    `strict` raises the first error instead of recording it in `errors` and going on."""
+    `strict` raises the first error instead of recording it in `errors` and going on; `reuse`
+    measures the data this runner built earlier into the same database instead of refusing it."""
     from django.db import connection
 
     data_module = _bench_module("scale_data")
-    if not data_module.database_is_empty():
+    data = data_module.existing() if reuse else None
+    if data is None and not data_module.database_is_empty():
         raise SystemExit(
             "bench: the database already holds users or records; give it an empty one "
             "(the benchmark fills it with generated data)."
         )
     t0 = time.perf_counter()
-    data = data_module.build(scale, seed)
+    if data is None:
+        data = data_module.build(scale, seed)
+    else:
+        log("bench: reusing the data already in the database (built earlier by this runner)")
     built = time.perf_counter() - t0
     counts = ", ".join(f"{v:,} {k}" for k, v in data["counts"].items())
     log(f"bench on {connection.vendor}, scale {scale}: {counts}; built in {built:.1f} s")
@@ -569,12 +575,20 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--keep", action="store_true", help="keep the generated SQLite file (default: deleted)"
     )
+    parser.add_argument(
+        "--database",
+        type=Path,
+        help="SQLite file to build the data into and keep; if it holds data this runner built "
+        "earlier, that data is measured again (no rebuild)",
+    )
     args = parser.parse_args(argv)
     if args.scale <= 0:
         parser.error("--scale must be greater than 0")
 
     tmp = None
-    if not os.environ.get("DATABASE_URL"):
+    if args.database:
+        os.environ["DATABASE_URL"] = f"sqlite:///{args.database.resolve()}"
+    elif not os.environ.get("DATABASE_URL"):
         tmp = Path(tempfile.mkdtemp(prefix="salesflow-bench-"))
         os.environ["DATABASE_URL"] = f"sqlite:///{tmp / 'bench.sqlite3'}"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "salesflow.settings")
@@ -596,7 +610,7 @@ def main(argv: list[str] | None = None) -> None:
         results = run(
             scale=args.scale, runs=args.runs, seed=args.seed, json_path=json_path,
             scripts=args.scripts or bool(only and "demo" in only), import_rows=args.import_rows,
-            only=only,
+            only=only, reuse=bool(args.database),
         )  # fmt: skip
     finally:
         if media is not None:

@@ -62,6 +62,46 @@ def database_is_empty() -> bool:
     return not any(m.objects.exists() for m in models)
 
 
+def existing() -> dict[str, Any] | None:
+    """What `build` returned, read back from a database it filled earlier (None if it did not):
+    lets several runs (or people) share one built file (`bench/run.py --database PATH`)."""
+    from salesflow.activities.models import Activity
+    from salesflow.customers.models import Account, Contact
+    from salesflow.leads.models import Lead
+    from salesflow.pipeline.models import Deal, Outcome, StageChange
+    from salesflow.pipeline.selectors import pipeline_default
+    from salesflow.users.models import User
+
+    admin = User.objects.filter(username="bench-admin").first()
+    if admin is None:
+        return None
+    reps = [
+        (rep, rep.teams.get())
+        for rep in User.objects.filter(username__startswith="bench-rep-").order_by("pk")
+    ]
+    open_deals = list(
+        Deal.objects.filter(outcome=Outcome.OPEN).order_by("pk").values_list("pk", flat=True)
+    )
+    accounts = list(Account.objects.order_by("pk").values_list("pk", flat=True))
+    counts = {
+        "accounts": len(accounts), "contacts": Contact.objects.count(),
+        "leads": Lead.objects.count(), "deals": Deal.objects.count(),
+        "open_deals": len(open_deals), "activities": Activity.objects.count(),
+        "stage_changes": StageChange.objects.count(),
+    }  # fmt: skip
+    return {
+        "admin": admin,
+        "rep": reps[0][0],
+        "manager": User.objects.get(username="bench-manager-0"),
+        "reps": reps,
+        "counts": counts,
+        "timings": {},
+        "deal": open_deals[len(open_deals) // 2],
+        "account": accounts[len(accounts) // 2],
+        "pipeline": pipeline_default(),
+    }
+
+
 def _people(rng: random.Random) -> dict[str, Any]:
     from salesflow.users.models import Role
     from salesflow.users.services import user_create
