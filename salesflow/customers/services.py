@@ -12,6 +12,7 @@ from django.utils import timezone
 from salesflow.core.normalize import name_key, normalize_contact_fields, person_name_key
 from salesflow.core.services import fields_assign, instance_save_versioned
 from salesflow.customers.models import Account, Contact, Tier, TierLevel, active_tiers
+from salesflow.customers.selectors import accounts_visible_to
 from salesflow.customfields.services import custom_assign
 from salesflow.users.services import owner_change_check, ownership_defaults, record_require_write
 
@@ -54,8 +55,24 @@ def tier_default() -> str:
     return code or Tier.C
 
 
+def account_name_check(account: Account, user: Any) -> None:
+    """Refuse a name another account the user can read already has (capitals and spacing
+    ignored): the same company twice splits its deals, contacts and history. An account the user
+    cannot read is not named, nor does it block (that would reveal it)."""
+    if not account.name_key:
+        return
+    others = accounts_visible_to(user).filter(name_key=account.name_key)
+    if account.pk is not None:
+        others = others.exclude(pk=account.pk)
+    existing = others.order_by("pk").first()
+    if existing is not None:
+        raise ValidationError({"name": f"The account “{existing.name}” already exists."})
+
+
 @transaction.atomic
-def account_create(*, acting_user: Any, **data: Any) -> Account:
+def account_create(*, acting_user: Any, allow_same_name: bool = False, **data: Any) -> Account:
+    """A new account; `allow_same_name` lets a name an account already has through (a lead
+    converted without a company is named after the person, who may share a name)."""
     data = ownership_defaults(acting_user=acting_user, data=data)
     if data.get("tier"):
         # A tier a person chose is kept from the rules, unless they say otherwise.
@@ -66,6 +83,8 @@ def account_create(*, acting_user: Any, **data: Any) -> Account:
     custom_assign(account, data, kind="account")
     fields_assign(account, data, allowed=ACCOUNT_FIELDS)
     account.name_key = name_key(account.name)
+    if not allow_same_name:
+        account_name_check(account, acting_user)
     account_company_check(account)
     account_tier_check(account)
     account.full_clean()
@@ -86,6 +105,7 @@ def account_update(
     if "name" in changed:
         account.name_key = name_key(account.name)
         changed.append("name_key")
+        account_name_check(account, acting_user)
     if "tier" in changed:
         account_tier_check(account)
         # A tier a person chose is theirs: the rules leave it alone, unless the same change

@@ -12,14 +12,12 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
-from django.core.exceptions import ValidationError
 
 from salesflow.activities.models import Activity, ActivityType
 from salesflow.core.forms import ContactFieldsMixin, DateInput, DateTimeInput, ServiceForm
 from salesflow.core.widgets import use_picker
 from salesflow.customers.models import Account, Contact
 from salesflow.customers.selectors import (
-    account_get_by_name_for_user,
     accounts_visible_to,
     contacts_visible_to,
 )
@@ -111,11 +109,9 @@ class QuickAccountForm(RequiredCustomFieldsMixin, ServiceForm):
         fields = ["name", "industry", "region", "website"]
 
     def clean_name(self) -> str:
-        name = " ".join((self.cleaned_data.get("name") or "").split())
-        existing = account_get_by_name_for_user(self.user, name)
-        if existing is not None:
-            raise ValidationError(f"The account “{existing.name}” already exists.")
-        return name
+        # A name another readable account has is refused by account_create (one rule for the
+        # quick add, the account form, the API and imports).
+        return " ".join((self.cleaned_data.get("name") or "").split())
 
 
 class QuickDealForm(RequiredCustomFieldsMixin, AccountByNameMixin, ServiceForm):

@@ -56,8 +56,11 @@ def _account_for(lead: Lead, contact: Contact | None, user: Any, ownership: dict
             return contact.account
     if matches:
         return matches[0]
+    # No readable account matched the company: a new one, even when named after a person who
+    # shares a name with an account.
     return account_create(
         acting_user=user,
+        allow_same_name=True,
         name=lead.company or lead.full_name or lead.email or f"Lead #{lead.pk}",
         industry=lead.industry,
         size_band=lead.size_band,

@@ -202,3 +202,11 @@ def test_listing_accounts_takes_a_constant_number_of_queries(
         response = api.get("/accounts")
 
     assert response.json()["count"] == 9
+
+
+def test_creating_an_account_whose_name_exists_names_the_field_and_creates_nothing(api_as, rep):
+    AccountFactory(owner=rep, name="Acme GmbH")
+    response = api_as(rep).post("/accounts", {"name": "acme gmbh"})
+    assert response.status_code == 422
+    assert invalid_fields(response) == {"name"}
+    assert Account.objects.count() == 1

@@ -4,6 +4,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from salesflow.core.errors import AccessDenied, ConflictError
+from salesflow.customers.models import Account
 from salesflow.customers.services import (
     account_create,
     account_delete,
@@ -11,6 +12,7 @@ from salesflow.customers.services import (
     contact_create,
     contact_update,
 )
+from salesflow.users.models import Visibility
 from tests.factories import AccountFactory, ContactFactory, DealFactory
 
 pytestmark = pytest.mark.django_db
@@ -73,3 +75,31 @@ def test_account_with_deals_cannot_be_deleted(rep):
     deal = DealFactory(owner=rep)
     with pytest.raises(ValidationError):
         account_delete(deal.account, acting_user=rep)
+
+
+def test_an_account_name_a_readable_account_has_is_refused_in_any_capitals(rep, teammate):
+    existing = AccountFactory(owner=teammate, name="Acme Logistics")
+    with pytest.raises(ValidationError) as exc:
+        account_create(acting_user=rep, name="  ACME   logistics ")
+    assert exc.value.message_dict == {"name": ["The account “Acme Logistics” already exists."]}
+    assert list(Account.objects.values_list("pk", flat=True)) == [existing.pk]
+
+
+def test_an_account_the_user_cannot_read_neither_blocks_nor_is_named(rep, outsider):
+    AccountFactory(owner=outsider, name="Acme Logistics", visibility=Visibility.TEAM)
+    account = account_create(acting_user=rep, name="Acme Logistics")
+    assert Account.objects.filter(name_key=account.name_key).count() == 2
+
+
+def test_renaming_an_account_to_a_name_another_has_is_refused_and_changes_nothing(rep):
+    AccountFactory(owner=rep, name="Globex")
+    account = AccountFactory(owner=rep, name="Initech")
+    with pytest.raises(ValidationError) as exc:
+        account_update(account, acting_user=rep, name="globex", industry="Retail")
+    assert "name" in exc.value.message_dict
+    account.refresh_from_db()
+    assert (account.name, account.industry, account.version) == ("Initech", "Software", 1)
+    # Its own name in other capitals is not a clash.
+    account_update(account, acting_user=rep, name="INITECH")
+    account.refresh_from_db()
+    assert account.name == "INITECH"

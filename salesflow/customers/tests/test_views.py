@@ -128,6 +128,17 @@ def test_account_create_shows_errors_and_saves_nothing(rep_client, rep):
     assert not Account.objects.exists()
 
 
+def test_account_create_refuses_a_name_an_account_has_next_to_the_name(rep_client, rep):
+    AccountFactory(owner=rep, name="Bolt Bikes")
+    response = rep_client.post(
+        url("account-create"),
+        {"name": "bolt  BIKES", "tier": "A", "owner": rep.pk, "visibility": "team"},
+    )
+    assert response.status_code == 200
+    assert response.context["form"].errors["name"] == ["The account “Bolt Bikes” already exists."]
+    assert Account.objects.count() == 1
+
+
 def test_account_create_refuses_an_owner_outside_the_team(rep_client, outsider):
     response = rep_client.post(
         url("account-create"),
