@@ -10,8 +10,13 @@ with its default worker count; start `salesflow import leads` of `--import-rows`
 leads (`bench/import_leads.py`'s file and mapping) through the real import path; at the same
 time run locust headless (`bench/locustfile.py`: list deals, get deal, search, create activity,
 move deal) for `--time`. Prints requests/s and p50/p95/p99 per request with the error count,
-how long the import took and whether it ran during the whole load, and writes the figures to
-bench/results/load-<vendor>-<scale>.json.
+how long the import took and whether it ran during the whole load, the load average at the
+start and the end of the load, and writes the figures to bench/results/load-<vendor>-<scale>.json
+(`-no-import` appended for `--import-rows 0`).
+
+On PostgreSQL, DATABASE_URL must name an empty database (create one per run:
+`createdb -h 127.0.0.1 -U salesflow salesflow_load`; drop it afterwards); the run refuses a
+database that already holds the demo data.
 """
 
 from __future__ import annotations
@@ -63,6 +68,14 @@ def wait_until_up(url: str, server: subprocess.Popen, seconds: float = 180) -> N
         except OSError:
             time.sleep(0.5)
     raise SystemExit(f"salesflow serve did not answer {url} within {seconds:.0f} s")
+
+
+def serve_workers(log: Path) -> int | None:
+    """The worker count `salesflow serve` announced ("... with 4 workers.")."""
+    for line in log.read_text().splitlines():
+        if line.startswith("Salesflow on ") and line.endswith(" workers."):
+            return int(line.split(" with ")[-1].split()[0])
+    return None
 
 
 def read_stats(prefix: Path) -> list[dict[str, Any]]:
@@ -148,7 +161,8 @@ def main(argv: list[str] | None = None) -> None:
             serve, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
         )
         wait_until_up(f"{host}/login/", server)
-        print(f"  salesflow serve on {host} (log: {tmp / 'serve.log'})")
+        workers = serve_workers(tmp / "serve.log")
+        print(f"  salesflow serve on {host} with {workers} workers (log: {tmp / 'serve.log'})")
 
         import_log = (tmp / "import.log").open("w")
         import_started = time.perf_counter()
@@ -166,6 +180,7 @@ def main(argv: list[str] | None = None) -> None:
             command, env=env, cwd=ROOT, stdout=import_log, stderr=subprocess.STDOUT
         )
         prefix = tmp / "locust"
+        load_average_start = os.getloadavg()
         load_started = time.perf_counter()
         locust = subprocess.run(
             [str(BIN / "locust"), "-f", str(BENCH / "locustfile.py"), "--headless",
@@ -174,6 +189,7 @@ def main(argv: list[str] | None = None) -> None:
             env={**env, "SALESFLOW_LOAD_TOKEN": token}, cwd=ROOT, capture_output=True, text=True,
         )  # fmt: skip
         load_seconds = time.perf_counter() - load_started
+        load_average_end = os.getloadavg()
         import_running_at_end = importer.poll() is None
         importer.wait()
         import_seconds = time.perf_counter() - import_started
@@ -187,6 +203,10 @@ def main(argv: list[str] | None = None) -> None:
             f"\nlocust: {args.users} users, {args.time}, {load_seconds:.0f} s; "
             f"import of {args.import_rows:,} leads: {import_seconds:.0f} s ({overlap}), "
             f"exit {importer.returncode}: {import_output[-1] if import_output else ''}"
+        )
+        print(
+            "load average (1 min) at the start and the end of the load: "
+            f"{load_average_start[0]:.1f}, {load_average_end[0]:.1f}"
         )
         print(f"{'request':<18} {'requests':>8} {'errors':>6} {'req/s':>7} "
               f"{'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'max ms':>7}")  # fmt: skip
@@ -205,8 +225,10 @@ def main(argv: list[str] | None = None) -> None:
             "scale": args.scale,
             "users": args.users,
             "time": args.time,
-            "workers": args.workers or "default",
+            "workers": workers,
             "cpus": os.cpu_count(),
+            "load_average_start": [round(value, 2) for value in load_average_start],
+            "load_average_end": [round(value, 2) for value in load_average_end],
             "import_rows": args.import_rows,
             "import_seconds": round(import_seconds, 1),
             "import_exit": importer.returncode,

@@ -145,6 +145,35 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         },
     )
 
+# --- Scale-out (issue #10 point 7) ---
+# docs/scaling.md. Persistent connections: DATABASE_CONN_MAX_AGE (above) keeps each process's
+# connection open between requests; DATABASE_CONN_HEALTH_CHECKS checks a kept connection before
+# a request reuses it, so one the database dropped (a restart, a proxy's idle timeout) is
+# replaced instead of failing the request. (psycopg's pool, OPTIONS={"pool": ...}, needs the
+# psycopg_pool package, which Salesflow does not install.)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = env_bool("DATABASE_CONN_HEALTH_CHECKS", False)
+# PostgreSQL behind PgBouncer in transaction mode (the pool then lives in PgBouncer): streamed
+# exports use server-side cursors, which that mode cannot keep; this turns them off.
+DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = env_bool(
+    "DATABASE_DISABLE_SERVER_SIDE_CURSORS", False
+)
+# A read replica for the reports (salesflow/core/dbrouter.py): the report pages, their CSV and
+# /api/v1/analytics read from it; everything else, and every write and migration, uses default.
+if os.environ.get("DATABASE_REPLICA_URL"):
+    DATABASES["replica"] = dj_database_url.parse(
+        os.environ["DATABASE_REPLICA_URL"],
+        conn_max_age=DATABASES["default"]["CONN_MAX_AGE"],
+        conn_health_checks=DATABASES["default"]["CONN_HEALTH_CHECKS"],
+        disable_server_side_cursors=DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"],
+    )
+    # Tests read the replica from the test database itself.
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["salesflow.core.dbrouter.ReplicaRouter"]
+    MIDDLEWARE.insert(
+        MIDDLEWARE.index("axes.middleware.AxesMiddleware"),
+        "salesflow.core.dbrouter.ReplicaReadsMiddleware",
+    )
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "users.User"
 LOGIN_URL = "login"
