@@ -139,6 +139,8 @@ class Activity(OwnedModel, VersionedModel, TimeStampedModel):
         indexes = [
             models.Index(fields=["owner", "done_at", "due_at"], name="activity_agenda_idx"),
             models.Index(fields=["owner", "team", "visibility"], name="activity_access_idx"),
+            # My day of a manager: the team's open activities by due time (issue #10, pages).
+            models.Index(fields=["team", "done_at", "due_at"], name="activity_team_agenda_idx"),
         ]
 
     def __str__(self) -> str:

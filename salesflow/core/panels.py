@@ -143,3 +143,38 @@ def record_page_context(
         "panels": registry.slots(),
         **registry.context(call),
     }
+
+
+# Reads shared by the parts of one record page -------------------------------------------------
+# Several panels, the exit criteria and the warnings of a deal page read the same rows (the
+# pipeline's stages, the stakeholders, the quotes, the objections). While a page is drawn its
+# view calls `page_memo_start(record)`; `page_memo(record, key, read)` then runs `read` once per
+# key and gives the same answer to every later caller. Outside a page (a service, the API) no
+# memo is started and `read` runs every time, so nothing there can see stale rows.
+
+_MEMO = "_page_memo"
+
+
+def page_memo_start(record: Any) -> None:
+    """Start (or restart, forgetting earlier reads) the page memo of `record`."""
+    record.__dict__[_MEMO] = {}
+
+
+def page_memo_end(record: Any) -> None:
+    record.__dict__.pop(_MEMO, None)
+
+
+def page_memo_active(record: Any) -> bool:
+    """Whether the record's page is being drawn: a check may then use rows read for the page
+    instead of a narrower query of its own."""
+    return _MEMO in record.__dict__
+
+
+def page_memo(record: Any, key: str, read: Callable[[], Any]) -> Any:
+    """`read()`, run once per key while the record's page is drawn (every time otherwise)."""
+    memo = record.__dict__.get(_MEMO)
+    if memo is None:
+        return read()
+    if key not in memo:
+        memo[key] = read()
+    return memo[key]

@@ -22,8 +22,50 @@ from salesflow.core.settings_views import settings_form
 PER_PAGE = 25
 
 
-def page_of(request: HttpRequest, queryset: QuerySet) -> Page:
-    return Paginator(queryset, PER_PAGE).get_page(request.GET.get("page"))
+def ordering_with_pk(queryset: QuerySet) -> list[Any]:
+    """The queryset's order (its own, else its model's), ending with the primary key in the
+    direction of the last field, so rows that tie keep one order from page to page."""
+    order = list(queryset.query.order_by or queryset.model._meta.ordering)
+    names = [field.lstrip("-") for field in order if isinstance(field, str)]
+    if "pk" not in names and "id" not in names:
+        last = order[-1] if order else ""
+        descending = (
+            last.startswith("-") if isinstance(last, str) else getattr(last, "descending", False)
+        )
+        order.append("-pk" if descending else "pk")
+    return order
+
+
+class DeferredJoinPaginator(Paginator):
+    """Reads a page after the first as `pk IN (SELECT pk ... ORDER BY ... LIMIT n OFFSET m)`:
+    the inner query names only the primary key, so the database finds the page's ids from an
+    index (it skips the OFFSET rows without reading them, their joined rows or their columns)
+    and reads the page's rows, with their joins and annotations, for those ids only. One query,
+    like the plain paginator's; the same rows in the same order (the order ends with the
+    primary key). The first page is the plain query (nothing to skip)."""
+
+    def __init__(self, object_list: QuerySet, per_page: int, **kwargs: Any) -> None:
+        super().__init__(object_list.order_by(*ordering_with_pk(object_list)), per_page, **kwargs)
+
+    def page(self, number: Any) -> Page:
+        number = self.validate_number(number)
+        if number == 1:
+            # Nothing to skip: the plain query walks the same index and stops after its rows
+            # (on PostgreSQL a few ms faster than the nested form).
+            return super().page(number)
+        bottom = (number - 1) * self.per_page
+        top = bottom + self.per_page
+        if top + self.orphans >= self.count:
+            top = self.count
+        ids = self.object_list.values("pk")[bottom:top]
+        return self._get_page(self.object_list.filter(pk__in=ids), number, self)
+
+
+def page_of(request: HttpRequest, queryset: QuerySet, *, deferred_join: bool = False) -> Page:
+    """The page of `queryset` the request asks for (`?page=`), PER_PAGE rows. `deferred_join`
+    (the big lists: deals, leads, contacts, accounts) reads it by `DeferredJoinPaginator`."""
+    paginator = DeferredJoinPaginator if deferred_join else Paginator
+    return paginator(queryset, PER_PAGE).get_page(request.GET.get("page"))
 
 
 def render_list(request: HttpRequest, template: str, context: dict[str, Any]) -> HttpResponse:

@@ -164,6 +164,10 @@ class Account(OwnedModel, VersionedModel, TimeStampedModel):
             models.Index(fields=["name"], name="account_name_idx"),
             models.Index(fields=["name_key"], name="account_name_key_idx"),
             models.Index(fields=["owner", "team", "visibility"], name="account_access_idx"),
+            # The list's order with the access rule's columns (issue #10, lists).
+            models.Index(
+                fields=["name", "id", "owner", "team", "visibility"], name="account_list_idx"
+            ),
             models.Index(fields=["next_contact_due_on"], name="account_contact_due_idx"),
         ]
         constraints = [
@@ -229,6 +233,11 @@ class Contact(OwnedModel, VersionedModel, TimeStampedModel):
             models.Index(fields=["last_name", "first_name"], name="contact_name_idx"),
             models.Index(fields=["name_key"], name="contact_name_key_idx"),
             models.Index(fields=["owner", "team", "visibility"], name="contact_access_idx"),
+            # The list's order with the access rule's columns (issue #10, lists).
+            models.Index(
+                fields=["last_name", "first_name", "id", "owner", "team", "visibility"],
+                name="contact_list_idx",
+            ),
         ]
 
     def __str__(self) -> str:

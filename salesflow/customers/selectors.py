@@ -7,6 +7,8 @@ from typing import Any
 
 from django.db import connection
 from django.db.models import Exists, Model, OuterRef, Q, QuerySet
+from django.db.models import Value as V
+from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -92,8 +94,9 @@ def accounts_filtered(
 def account_values_visible_to(user: Any, field: str) -> list[str]:
     """The distinct non-empty values of an account column among the accounts the user may
     read, sorted: the choices of the account list's industry and region filters."""
-    rows = Account.objects.filter(pk__in=accounts_visible_to(user).values("pk"))
-    rows = rows.exclude(**{field: ""})
+    # The access rule on the rows themselves (not `pk IN (the readable accounts)`), so "readable
+    # through a deal" is one index probe per account (issue #10, lists).
+    rows = accounts_visible_to(user).exclude(**{field: ""})
     return list(rows.order_by(field).values_list(field, flat=True).distinct())
 
 
@@ -115,9 +118,15 @@ def contacts_filtered(
             contacts_name_key_q(word)
             | Q(email__icontains=word)
             | Q(phone__icontains=word)
-            | accounts_name_key_q(word, prefix="account__")
+            | records_of_accounts_named_q(word)
         )
     contacts = contacts.filter(words)
+    if q.split():
+        # The list's order (last name, first name) as an expression, which no index gives: a
+        # search scans the table once and sorts its matches, where walking the name index in
+        # order read every contact up to the first match ("weber": 160 to 58 ms of CPU at
+        # 100,000 contacts). The same order (names are never null), ties by primary key.
+        contacts = contacts.order_by(Coalesce("last_name", V("")), "first_name", "pk")
     if consent == "dnc":
         contacts = contacts.filter(do_not_contact=True)
     elif consent:
@@ -136,6 +145,18 @@ def accounts_name_key_q(text: str, *, prefix: str = "") -> Q:
     return _name_key_contains_q(text, field=f"{prefix}name_key")
 
 
+def records_of_accounts_named_q(text: str, *, field: str = "account") -> Q:
+    """Contacts or deals (their foreign key `field`) whose account's name holds `text`, as
+    `accounts_name_key_q` finds them, written `account_id IN (the matching accounts)`: a list
+    search reads the account table once instead of joining every contact or deal to its
+    account to test the name (issue #10, lists: a third of a contact search's time at 100,000
+    contacts). Blank text: Q() (which an OR leaves out, like `accounts_name_key_q`'s)."""
+    key = name_key(text)
+    if not key:
+        return Q()
+    return Q(**{f"{field}__in": Account.objects.filter(name_key__contains=key).values("pk")})
+
+
 def contacts_name_key_q(text: str, *, prefix: str = "") -> Q:
     """Contacts whose full name ("first last") holds `text`, whatever its capitals or spacing.
     Blank text matches every contact."""
@@ -150,7 +171,7 @@ def _name_key_contains_q(text: str, *, field: str) -> Q:
 
 def account_get_for_user(user: Any, pk: int, *, write: bool = False) -> Account:
     """The account, or 404 when the user may not read it, or AccessDenied when read-only."""
-    account = get_object_or_404(accounts_visible_to(user), pk=pk)
+    account = get_object_or_404(accounts_visible_to(user).select_related("owner"), pk=pk)
     if write and not policy.can_write(user, account):
         raise AccessDenied("You may see this account but not change it.")
     return account

@@ -72,7 +72,7 @@ def account_list(request: HttpRequest) -> HttpResponse:
         )
     context = {
         "form": form,
-        "page_obj": page_of(request, accounts),
+        "page_obj": page_of(request, accounts, deferred_join=True),
         "custom_columns": form.custom_columns,
         "today": timezone.localdate(),
     }
@@ -164,7 +164,7 @@ def contact_list(request: HttpRequest) -> HttpResponse:
         )
     context = {
         "form": form,
-        "page_obj": page_of(request, contacts),
+        "page_obj": page_of(request, contacts, deferred_join=True),
         "custom_columns": form.custom_columns,
     }
     context |= saved_views_context(request, "contact", form)

@@ -137,8 +137,9 @@ def lead_source_details_visible_to(user: Any) -> list[str]:
     """The distinct sources as given (`source_detail`) among the leads the user may read,
     sorted, one per spelling ignoring case ("Google" stands for "google" too): the choices of
     the lead list's filter, which matches ignoring case."""
-    rows = Lead.objects.filter(pk__in=leads_visible_to(user).values("pk"))
-    rows = rows.exclude(source_detail="").order_by("source_detail")
+    # The access rule on the rows themselves (not `pk IN (the readable leads)`): one pass over
+    # the table instead of a list of every readable lead first.
+    rows = leads_visible_to(user).exclude(source_detail="").order_by("source_detail")
     spellings: dict[str, str] = {}
     for value in rows.values_list("source_detail", flat=True).distinct():
         spellings.setdefault(value.casefold(), value)
@@ -197,4 +198,11 @@ def leads_filtered(
         )
     if custom:
         leads = leads.filter(custom_filter_q("lead", custom))
-    return leads.filter(**filters).order_by(*LEAD_ORDERS.get(sort, LEAD_ORDERS[""]))
+    order: tuple[Any, ...] = LEAD_ORDERS.get(sort, LEAD_ORDERS[""])
+    if custom and order == LEAD_ORDERS[""]:
+        # The score as an expression, which the list's index (score, created_at, id, ...) does
+        # not give: a custom-field filter then reads its own index and sorts its matches, where
+        # walking the list's index would read every lead down to the last match of a rare value
+        # (issue #10, lists). The same order.
+        order = ((F("score") + 0).desc(), *order[1:])
+    return leads.filter(**filters).order_by(*order)

@@ -117,7 +117,7 @@ def lead_list(request: HttpRequest) -> HttpResponse:
         )
     context = {
         "form": form,
-        "page_obj": page_of(request, leads),
+        "page_obj": page_of(request, leads, deferred_join=True),
         "custom_columns": form.custom_columns,
     }
     context |= saved_views_context(request, "lead", form)

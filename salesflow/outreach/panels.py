@@ -7,6 +7,7 @@ from typing import Any
 from salesflow.core.panels import Panel, PanelCall
 from salesflow.customers.panels import contact_panels
 from salesflow.pipeline.panels import deal_panels
+from salesflow.pipeline.selectors import deal_stakeholder_rows
 
 TEMPLATE = "outreach/panels.html"
 
@@ -17,7 +18,7 @@ def contact_context(call: PanelCall) -> dict[str, Any]:
 
 def deal_context(call: PanelCall) -> dict[str, Any]:
     deal = call.record
-    has_contacts = bool(deal.primary_contact_id) or deal.stakeholders.exists()
+    has_contacts = bool(deal.primary_contact_id) or bool(deal_stakeholder_rows(deal))
     return {"outreach_deal": deal, "outreach_deal_has_contacts": has_contacts}
 
 

@@ -47,8 +47,14 @@ def stage_cards(user: Any, *, team_ids: list[int] | None = None) -> list[dict[st
         card["count"] += row["count"]
         if row["total"] is not None:
             card["totals"].append((row["currency"], row["total"]))
+    # A team's deals: a few per stage through the team's index; one person's deals are few
+    # enough to number in one pass (`deals_open_first_per_stage`).
     first = deals_open_first_per_stage(
-        user, owner=user, per_stage=DEALS_PER_STAGE, team_ids=team_ids
+        user,
+        owner=user,
+        per_stage=DEALS_PER_STAGE,
+        team_ids=team_ids,
+        stage_ids=list(cards) if team_ids else None,
     )
     for deal in first:
         if deal.stage_id in cards:

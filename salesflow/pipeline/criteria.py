@@ -30,6 +30,7 @@ from typing import Any
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 
 from salesflow.core.errors import DomainError
+from salesflow.core.panels import page_memo
 from salesflow.pipeline.models import (
     Deal,
     DealStakeholder,
@@ -117,7 +118,11 @@ def requirement_params_check(kind: str, params: dict[str, Any]) -> None:
 def deal_missing_criteria(deal: Deal, *, leaving: Stage) -> list[Missing]:
     """Everything the deal still lacks to leave `leaving` forward; empty when it may."""
     missing: list[Missing] = []
-    for requirement in leaving.requirements.order_by("position", "pk"):
+    if leaving.pipeline_id == deal.pipeline_id:
+        requirements = deal_stage_requirements(deal).get(leaving.pk, [])
+    else:
+        requirements = list(leaving.requirements.order_by("position", "pk"))
+    for requirement in requirements:
         criterion = _REGISTRY.get(requirement.kind)
         if criterion is None:
             missing.append(
@@ -145,15 +150,37 @@ def stages_passed(deal: Deal, *, to_stage: Stage) -> list[Stage]:
         or to_stage.position <= from_stage.position
     ):
         return []
-    return list(
-        Stage.objects.active()
-        .filter(
-            pipeline_id=deal.pipeline_id,
-            kind=StageKind.OPEN,
-            position__gte=from_stage.position,
-            position__lt=to_stage.position,
-        )
-        .order_by("position")
+    return [
+        stage
+        for stage in deal_pipeline_stages(deal)
+        if stage.archived_at is None
+        and stage.kind == StageKind.OPEN
+        and from_stage.position <= stage.position < to_stage.position
+    ]
+
+
+def deal_stage_requirements(deal: Deal) -> dict[int, list[StageRequirement]]:
+    """The exit criteria of every stage of the deal's pipeline, by stage id, in order: read once
+    per deal page (`page_memo`)."""
+
+    def read() -> dict[int, list[StageRequirement]]:
+        by_stage: dict[int, list[StageRequirement]] = {}
+        rows = StageRequirement.objects.filter(stage__pipeline_id=deal.pipeline_id)
+        for requirement in rows.select_related("stage").order_by("position", "pk"):
+            by_stage.setdefault(requirement.stage_id, []).append(requirement)
+        return by_stage
+
+    return page_memo(deal, "stage_requirements", read)
+
+
+def deal_pipeline_stages(deal: Deal) -> list[Stage]:
+    """Every stage of the deal's pipeline, removed ones too, in order: read once per deal page
+    (`page_memo`), where the progress bar, the next stage, the exit criteria and the move forms
+    all need them."""
+    return page_memo(
+        deal,
+        "pipeline_stages",
+        lambda: list(Stage.objects.filter(pipeline_id=deal.pipeline_id).order_by("position", "pk")),
     )
 
 

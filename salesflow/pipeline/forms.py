@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
 from django.conf import settings
+from django.forms.models import ModelChoiceIteratorValue
 
 from salesflow.core.forms import (
     ActionForm,
@@ -13,6 +15,7 @@ from salesflow.core.forms import (
     VersionedServiceForm,
     with_blank,
 )
+from salesflow.core.panels import page_memo
 from salesflow.core.widgets import use_picker
 from salesflow.customers.selectors import accounts_visible_to, contacts_visible_to
 from salesflow.customfields.forms import CustomFieldsFormMixin
@@ -32,10 +35,34 @@ from salesflow.pipeline.selectors import (
     BOARD_CLOSED_CHOICES,
     BOARD_CLOSED_PERIOD,
     NEXT_STEP_CHOICES,
+    deal_pipeline_stages,
     stage_next_of,
     stages_active,
 )
 from salesflow.users.forms import OwnerFieldMixin, owner_filter
+
+
+def choices_from_rows(field: forms.ModelChoiceField, rows: Callable[[], list[Any]]) -> None:
+    """Offer `rows()` (read once for the whole deal page) as the field's options, instead of
+    reading its queryset again to draw them; called only when the field is drawn. A submitted
+    choice is still checked against the queryset."""
+
+    def choices() -> list[tuple[Any, Any]]:
+        blank = [("", field.empty_label)] if field.empty_label is not None else []
+        return blank + [
+            (
+                ModelChoiceIteratorValue(field.prepare_value(row), row),
+                field.label_from_instance(row),
+            )
+            for row in rows()
+        ]
+
+    field.choices = choices
+
+
+def lost_reasons_offered(deal: Deal) -> list[LostReason]:
+    """The active lost reasons, read once per deal page (the move and close forms offer them)."""
+    return page_memo(deal, "lost_reasons", lambda: list(LostReason.objects.filter(is_active=True)))
 
 
 class DealForm(CustomFieldsFormMixin, OwnerFieldMixin, VersionedServiceForm):
@@ -125,6 +152,11 @@ class DealMoveForm(ActionForm):
     def __init__(self, *args: Any, deal: Deal, user: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["to_stage"].queryset = stages_active(deal.pipeline)
+        choices_from_rows(
+            self.fields["to_stage"],
+            lambda: [stage for stage in deal_pipeline_stages(deal) if stage.archived_at is None],
+        )
+        choices_from_rows(self.fields["lost_reason"], lambda: lost_reasons_offered(deal))
         self.fields["to_stage"].initial = (stage_next_of(deal) or deal.stage).pk
         self.fields["version"].initial = deal.version
         if not (getattr(user, "is_manager", False) or getattr(user, "is_admin", False)):
@@ -179,6 +211,7 @@ class DealCloseForm(ActionForm):
         super().__init__(*args, **kwargs)
         self.fields["version"].initial = deal.version
         self.fields["amount"].initial = deal.amount
+        choices_from_rows(self.fields["lost_reason"], lambda: lost_reasons_offered(deal))
         if not (getattr(user, "is_manager", False) or getattr(user, "is_admin", False)):
             del self.fields["override_reason"]
 
@@ -204,6 +237,14 @@ class DealReopenForm(ActionForm):
     def __init__(self, *args: Any, deal: Deal, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["to_stage"].queryset = stages_active(deal.pipeline).filter(kind=StageKind.OPEN)
+        choices_from_rows(
+            self.fields["to_stage"],
+            lambda: [
+                stage
+                for stage in deal_pipeline_stages(deal)
+                if stage.archived_at is None and stage.kind == StageKind.OPEN
+            ],
+        )
         self.fields["version"].initial = deal.version
 
 

@@ -249,7 +249,43 @@ class Deal(OwnedModel, VersionedModel, TimeStampedModel):
         ]
         indexes = [
             models.Index(fields=["owner", "team", "visibility"], name="deal_access_idx"),
+            # The deal list's order with the columns of the access rule, so a page's ids come
+            # from the index alone; an account's or contact's deals with the same columns, so
+            # "readable through a deal" is checked in the index (issue #10, lists).
+            models.Index(
+                fields=["created_at", "id", "owner", "team", "visibility"], name="deal_list_idx"
+            ),
+            models.Index(
+                fields=["account", "owner", "team", "visibility"], name="deal_account_access_idx"
+            ),
+            models.Index(
+                fields=["primary_contact", "owner", "team", "visibility"],
+                name="deal_contact_access_idx",
+            ),
             models.Index(fields=["pipeline", "stage", "outcome"], name="deal_board_idx"),
+            # A board column's first cards, newest in the stage first (issue #10, pages).
+            models.Index(fields=["stage", "stage_entered_at", "id"], name="deal_board_order_idx"),
+            # My day of a manager: the team's open deals per stage, closing soonest first.
+            models.Index(
+                fields=["team", "outcome", "stage", "expected_close_on"], name="deal_team_open_idx"
+            ),
+            # The board's column totals read from the index alone (issue #10, pages).
+            models.Index(
+                fields=[
+                    "pipeline",
+                    "stage",
+                    "outcome",
+                    "currency",
+                    "amount",
+                    "stage_entered_at",
+                    "closed_on",
+                    "closed_at",
+                    "owner",
+                    "team",
+                    "visibility",
+                ],
+                name="deal_board_totals_idx",
+            ),
             models.Index(fields=["closed_at"], name="deal_closed_at_idx"),
             models.Index(
                 fields=["outcome", "open_activity_count", "next_activity_at"],

@@ -32,9 +32,9 @@ from salesflow.pipeline.forms_stakeholders import (
 from salesflow.pipeline.models import WON_OUTCOMES, Deal, DealStakeholder, Outcome
 from salesflow.pipeline.selectors import (
     deal_competitors_of,
+    deal_stakeholder_rows,
     deals_visible_to,
     stage_changes_of,
-    stakeholders_of,
 )
 
 deal_panels = PanelRegistry("deal")
@@ -53,7 +53,7 @@ def _stakeholders(call: PanelCall) -> dict[str, Any]:
     deal = call.record
     rows = [
         (row, call.form(("stakeholder", row.pk), partial(StakeholderEditForm, deal=deal, row=row)))
-        for row in stakeholders_of(deal)
+        for row in deal_stakeholder_rows(deal)
     ]
     blank = partial(StakeholderAddForm, deal=deal, user=call.user)
     return {"stakeholder_rows": rows, "stakeholder_form": call.form("stakeholder", blank)}

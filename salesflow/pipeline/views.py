@@ -22,7 +22,7 @@ from django_htmx.http import HttpResponseClientRedirect
 from salesflow.audit.exports import records_export
 from salesflow.core.errors import ConflictError, DomainError
 from salesflow.core.forms import form_add_service_error
-from salesflow.core.panels import PanelCall
+from salesflow.core.panels import PanelCall, page_memo_start
 from salesflow.core.views import (
     error_text,
     page_of,
@@ -100,7 +100,11 @@ def deal_page_context(
 ) -> dict[str, Any]:
     """What the deal page shows: the deal, its progress and playbook, and the context of the
     registered `panels` (all of them for the whole page). `forms` replaces a panel's blank form
-    with the one the user submitted (to show its errors); `refusal` is a refused move or close."""
+    with the one the user submitted (to show its errors); `refusal` is a refused move or close.
+
+    The panels, the exit criteria and the warnings share what one of them read (`page_memo`):
+    the pipeline's stages and their criteria, the stakeholders, the quotes, the objections."""
+    page_memo_start(deal)
     can_edit = policy.can_write(request.user, deal)
     context = {
         "deal": deal,
@@ -188,7 +192,7 @@ def deal_list(request: HttpRequest) -> HttpResponse:
         )
     context = {
         "form": form,
-        "page_obj": page_of(request, deals),
+        "page_obj": page_of(request, deals, deferred_join=True),
         "custom_columns": form.custom_columns,
     }
     context |= saved_views_context(request, "deal", form)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 
+from salesflow.core.panels import page_memo_active
 from salesflow.pipeline.criteria import Missing, criterion_register
 from salesflow.pipeline.models import Deal, StageRequirement
 from salesflow.playbooks.models import (
@@ -13,16 +14,22 @@ from salesflow.playbooks.models import (
     Question,
     QuestionSet,
 )
+from salesflow.playbooks.selectors import checklist_for_deal, deal_objection_rows
 
 
 def checklist(deal: Deal, requirement: StageRequirement) -> list[Missing]:
     """Every active checklist item of the requirement's stage is ticked on the deal."""
-    items = ChecklistItem.objects.filter(stage_id=requirement.stage_id, is_active=True).exclude(
-        ticks__deal=deal
-    )
+    if page_memo_active(deal) and requirement.stage_id == deal.stage_id:
+        # The deal page shows this checklist (with its ticks) anyway.
+        items = [line.item for line in checklist_for_deal(deal) if not line.is_ticked]
+    else:
+        items = (
+            ChecklistItem.objects.filter(stage_id=requirement.stage_id, is_active=True)
+            .exclude(ticks__deal=deal)
+            .order_by("position", "pk")
+        )
     return [
-        Missing(f"checklist:{item.pk}", f"Tick “{item.label}” on the checklist.")
-        for item in items.order_by("position", "pk")
+        Missing(f"checklist:{item.pk}", f"Tick “{item.label}” on the checklist.") for item in items
     ]
 
 
@@ -60,14 +67,21 @@ def assessment_answered(deal: Deal, requirement: StageRequirement) -> list[Missi
 
 
 def no_open_objection(deal: Deal, requirement: StageRequirement) -> list[Missing]:
-    objections = DealObjection.objects.filter(deal=deal, status=ObjectionStatus.OPEN)
+    if page_memo_active(deal):  # the deal page reads every objection anyway
+        objections = [
+            row for row in deal_objection_rows(deal) if row.status == ObjectionStatus.OPEN
+        ]
+    else:
+        objections = DealObjection.objects.filter(deal=deal, status=ObjectionStatus.OPEN).order_by(
+            "logged_at", "pk"
+        )
     return [
         Missing(
             f"no_open_objection:{objection.pk}",
             f"Answer the {objection.get_category_display().lower()} objection: "
             f"“{_short(objection.customer_words)}”",
         )
-        for objection in objections.order_by("logged_at", "pk")
+        for objection in objections
     ]
 
 

@@ -16,13 +16,13 @@ from salesflow.playbooks.forms import (
 )
 from salesflow.playbooks.models import ObjectionStatus
 from salesflow.playbooks.selectors import (
-    assessment_for_deal,
+    assessments_of_deal,
     checklist_for_deal,
+    deal_objection_rows,
     first_meeting_latest,
     library_responses_active,
     next_action_for,
-    objections_of,
-    question_sets_for_deal,
+    question_sets_of_deal,
 )
 
 TEMPLATE = "playbooks/deal_panels.html"
@@ -45,8 +45,9 @@ def _assessment(call: PanelCall) -> dict[str, Any]:
     """Each question set of the deal with its answers, the form to answer, and how many are
     answered."""
     assessments = []
-    for question_set in question_sets_for_deal(call.record):
-        view = assessment_for_deal(call.record, question_set)
+    deal = call.record
+    for view in assessments_of_deal(deal, question_sets_of_deal(deal)):
+        question_set = view.question_set
         form = call.forms.get(("assessment", question_set.pk)) or AssessmentForm(view=view)
         answered = sum(1 for line in view.lines if line.answer is not None)
         assessments.append((view, form, answered))
@@ -57,8 +58,9 @@ def _objections(call: PanelCall) -> dict[str, Any]:
     """Each objection with its answer form (none once resolved) and the library's responses of
     its category."""
     deal = call.record
+    objections = deal_objection_rows(deal)
     library: dict[str, list[Any]] = {}
-    for response in library_responses_active():
+    for response in library_responses_active() if objections else []:
         library.setdefault(response.category, []).append(response)
     rows = [
         (
@@ -67,7 +69,7 @@ def _objections(call: PanelCall) -> dict[str, Any]:
             and call.form(("objection", row.pk), partial(ObjectionAnswerForm, deal=deal, row=row)),
             library.get(row.category, []),
         )
-        for row in objections_of(deal)
+        for row in objections
     ]
     return {"objection_rows": rows, "objection_form": call.form("objection", ObjectionLogForm)}
 

@@ -9,6 +9,7 @@ from typing import Any
 from django.db.models import Count, F, FloatField, Q, QuerySet
 from django.db.models.functions import Cast, NullIf
 
+from salesflow.core.panels import page_memo
 from salesflow.pipeline.models import WON_OUTCOMES, Deal, Outcome, Stage
 from salesflow.playbooks.models import (
     ChecklistItem,
@@ -35,11 +36,19 @@ class ChecklistLine:
 
 
 def checklist_for_deal(deal: Deal, *, stage: Stage | None = None) -> list[ChecklistLine]:
-    """The active checklist of the deal's stage (or `stage`), with the deal's ticks. 2 queries."""
-    stage_id = stage.pk if stage is not None else deal.stage_id
-    items = ChecklistItem.objects.filter(stage_id=stage_id, is_active=True).order_by(
-        "position", "pk"
+    """The active checklist of the deal's stage (or `stage`), with the deal's ticks. 2 queries
+    (1 when the stage has none); the deal's own stage's once per deal page (`page_memo`)."""
+    if stage is None:
+        return page_memo(deal, "checklist", lambda: _checklist_of(deal, deal.stage_id))
+    return _checklist_of(deal, stage.pk)
+
+
+def _checklist_of(deal: Deal, stage_id: int) -> list[ChecklistLine]:
+    items = list(
+        ChecklistItem.objects.filter(stage_id=stage_id, is_active=True).order_by("position", "pk")
     )
+    if not items:  # no checklist for the stage: no ticks to look for
+        return []
     ticks = {
         tick.item_id: tick
         for tick in DealChecklistTick.objects.filter(
@@ -101,8 +110,11 @@ def assessment_for_deal(deal: Deal, question_set: QuestionSet) -> AssessmentView
 
 
 def first_meeting_latest(deal: Deal) -> FirstMeeting | None:
-    """The latest first-meeting judgment: the deal's current customer state."""
-    return deal.first_meetings.order_by("-recorded_at", "-pk").first()
+    """The latest first-meeting judgment: the deal's current customer state (read once per
+    deal page, `page_memo`)."""
+    return page_memo(
+        deal, "first_meeting", lambda: deal.first_meetings.order_by("-recorded_at", "-pk").first()
+    )
 
 
 def next_action_for(deal: Deal) -> NextActionRule | None:
@@ -126,6 +138,12 @@ def objections_of(deal: Deal) -> QuerySet[DealObjection]:
     return deal.objections.select_related("stage", "library_response", "logged_by").order_by(
         "logged_at", "pk"
     )
+
+
+def deal_objection_rows(deal: Deal) -> list[DealObjection]:
+    """`objections_of` as a list, read once per deal page (`page_memo`): the objections panel
+    and the "no open objection" exit criterion both need them."""
+    return page_memo(deal, "objections", lambda: list(objections_of(deal)))
 
 
 def library_response_win_rates() -> QuerySet[LibraryResponse]:
@@ -163,6 +181,54 @@ def question_sets_for_deal(deal: Deal) -> QuerySet[QuestionSet]:
     return sets.filter(
         stage__pipeline_id=deal.pipeline_id, stage__archived_at__isnull=True
     ).order_by("stage__position", "name", "pk")
+
+
+def question_sets_of_deal(deal: Deal) -> list[QuestionSet]:
+    """`question_sets_for_deal` in one query: the active sets of the deal's stage and of its
+    pipeline's stages, chosen here."""
+    sets = QuestionSet.objects.filter(is_active=True).select_related("stage")
+    rows = list(
+        sets.filter(
+            Q(stage_id=deal.stage_id)
+            | Q(stage__pipeline_id=deal.pipeline_id, stage__archived_at__isnull=True)
+        )
+    )
+    own = [row for row in rows if row.stage_id == deal.stage_id]
+    if own:
+        return sorted(own, key=lambda row: (row.name, row.pk))
+    return sorted(rows, key=lambda row: (row.stage.position, row.name, row.pk))
+
+
+def assessments_of_deal(deal: Deal, question_sets: list[QuestionSet]) -> list[AssessmentView]:
+    """`assessment_for_deal` for several sets in three queries, whatever their number."""
+    if not question_sets:
+        return []
+    set_ids = [question_set.pk for question_set in question_sets]
+    questions: dict[int, list[Question]] = {}
+    rows = Question.objects.filter(question_set_id__in=set_ids, is_active=True)
+    for question in rows.order_by("position", "pk"):
+        questions.setdefault(question.question_set_id, []).append(question)
+    answers = {
+        answer.question_id: answer
+        for answer in DealAnswer.objects.filter(deal=deal, question__question_set_id__in=set_ids)
+    }
+    assessments = {
+        row.question_set_id: row
+        for row in DealAssessment.objects.filter(deal=deal, question_set_id__in=set_ids)
+        .select_related("confirmed_by")
+        .order_by("-pk")
+    }
+    return [
+        AssessmentView(
+            question_set,
+            [
+                AssessmentLine(question, answers.get(question.pk))
+                for question in questions.get(question_set.pk, [])
+            ],
+            assessments.get(question_set.pk),
+        )
+        for question_set in question_sets
+    ]
 
 
 def library_responses_active() -> QuerySet[LibraryResponse]:

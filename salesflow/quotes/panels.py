@@ -13,11 +13,11 @@ from salesflow.quotes.forms_deal_lines import (
     DealLineAddForm,
     DealLineEditForm,
 )
-from salesflow.quotes.selectors import deal_lines_of, deal_quotes, quote_totals
+from salesflow.quotes.selectors import deal_lines_of, deal_quotes_read, quote_totals
 
 
 def _quotes(call: PanelCall) -> dict[str, Any]:
-    return {"quote_rows": [(quote, quote_totals(quote)) for quote in deal_quotes(call.record)]}
+    return {"quote_rows": [(quote, quote_totals(quote)) for quote in deal_quotes_read(call.record)]}
 
 
 def _products(call: PanelCall) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from django.shortcuts import get_object_or_404
 
 from salesflow.core.errors import AccessDenied
 from salesflow.core.normalize import name_key
+from salesflow.core.panels import page_memo, page_memo_active
 from salesflow.pipeline.models import Deal
 from salesflow.pipeline.selectors import deals_visible_to
 from salesflow.quotes.models import (
@@ -72,6 +73,12 @@ def deal_quotes(deal: Deal) -> QuerySet[Quote]:
         .prefetch_related("lines")
         .order_by("-created_at", "-number", "-revision")
     )
+
+
+def deal_quotes_read(deal: Deal) -> list[Quote]:
+    """`deal_quotes` as a list, read once per deal page (`page_memo`): the quotes panel and the
+    "quote sent" exit criterion both need them."""
+    return page_memo(deal, "quotes", lambda: list(deal_quotes(deal)))
 
 
 @dataclass(frozen=True)
@@ -175,7 +182,11 @@ def quote_needs_approval(quote: Quote, *, threshold: Decimal | None = None) -> b
 def quote_sent_missing(deal: Deal) -> list[dict[str, str]]:
     """The pipeline exit criterion "a quote has been sent": nothing missing once the deal has a
     quote that was sent (or accepted), else one entry with a stable code and message."""
-    sent = deal.quotes.filter(status__in=[QuoteStatus.SENT, QuoteStatus.ACCEPTED]).exists()
+    done = (QuoteStatus.SENT, QuoteStatus.ACCEPTED)
+    if page_memo_active(deal):  # the deal page reads the quotes anyway
+        sent = any(quote.status in done for quote in deal_quotes_read(deal))
+    else:
+        sent = deal.quotes.filter(status__in=done).exists()
     if sent:
         return []
     return [{"code": "quote_sent", "message": "Send a quote to the customer."}]

@@ -12,6 +12,7 @@ from salesflow.leads.panels import lead_panels
 from salesflow.pipeline.panels import deal_panels
 from salesflow.referrals.selectors import (
     referrals_annotated,
+    referrals_crediting,
     referrals_listed,
     referrals_of_deal,
     referrals_of_record,
@@ -25,7 +26,11 @@ MADE_LIMIT = 20
 
 
 def _deal(call: PanelCall) -> dict[str, Any]:
-    referrals = list(referrals_of_deal(call.user, call.record))
+    # Most deals came from no referral: one bare look first, and the visibility rule (a query
+    # costly to build) only for a deal that has some.
+    referrals = []
+    if referrals_crediting(call.record).exists():
+        referrals = list(referrals_of_deal(call.user, call.record))
     for referral in referrals:  # how it reached the deal: named on it, its lead or account
         referral.via = "lead" if referral.lead_id else ("account" if referral.account_id else "")
     return {

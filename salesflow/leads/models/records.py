@@ -239,6 +239,11 @@ class Lead(OwnedModel, VersionedModel, TimeStampedModel):
         ordering = ["-created_at"]
         indexes = [
             models.Index(fields=["owner", "team", "visibility"], name="lead_access_idx"),
+            # The lead list's default order with the access rule's columns (issue #10, lists).
+            models.Index(
+                fields=["score", "created_at", "id", "owner", "team", "visibility"],
+                name="lead_list_idx",
+            ),
             models.Index(fields=["source", "status"], name="lead_source_status_idx"),
             models.Index(fields=["team", "grade", "status"], name="lead_queue_idx"),
             models.Index(fields=["name_key"], name="lead_name_key_idx"),

@@ -209,7 +209,7 @@ def test_board_queries_stay_constant_whatever_the_number_of_deals(persona, reque
             StakeholderFactory(deal=deal)
     many = _board_queries(user)
     assert few == many
-    assert many <= 12
+    assert many <= 13  # +1: the column totals of open and of closed deals apart (issue #10)
 
 
 # Moves
