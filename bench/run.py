@@ -333,6 +333,7 @@ def bench_reports(bench: Bench, data: dict[str, Any]) -> None:
     from django.db import connection
 
     from salesflow.analytics.registry import report_get, report_run
+    from salesflow.leads.models import Lead
     from salesflow.pipeline.models import Deal, Stage, StageChange
 
     analytics = _bench_module("analytics_at_scale")
@@ -340,6 +341,7 @@ def bench_reports(bench: Bench, data: dict[str, Any]) -> None:
         "deal": Deal._meta.db_table,
         "change": StageChange._meta.db_table,
         "stage": Stage._meta.db_table,
+        "lead": Lead._meta.db_table,
     }
     for slug, options in analytics.READS:
         sql = analytics.HAND_SQL[slug].get(connection.vendor) or analytics.HAND_SQL[slug]["any"]

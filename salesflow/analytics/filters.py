@@ -15,6 +15,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from salesflow.customfields.models import RecordKind
 from salesflow.customfields.selectors import PREFIX, custom_field_get, custom_filter_q
@@ -210,12 +211,28 @@ def _custom_q(filters: ReportFilters, kind: str) -> Q:
 
 
 def _period_q(filters: ReportFilters, field_path: str) -> Q:
+    """The period on a date, or on the day of a moment (`<moment>__date`): the latter as the
+    range from the first day's midnight to the next midnight after the last day, in the current
+    time zone. That selects the same rows as `__date` does, but lets the database use an index
+    on the moment (and spares SQLite a conversion per row)."""
     q = Q()
+    if field_path.endswith("__date"):
+        moment = field_path.removesuffix("__date")
+        if filters.date_from is not None:
+            q &= Q(**{f"{moment}__gte": day_start(filters.date_from)})
+        if filters.date_to is not None:
+            q &= Q(**{f"{moment}__lt": day_start(filters.date_to + dt.timedelta(days=1))})
+        return q
     if filters.date_from is not None:
         q &= Q(**{f"{field_path}__gte": filters.date_from})
     if filters.date_to is not None:
         q &= Q(**{f"{field_path}__lte": filters.date_to})
     return q
+
+
+def day_start(day: dt.date) -> dt.datetime:
+    """The first moment of `day` in the current time zone."""
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
 
 
 # The date each kind of report selects deals by: the day they were created, or closed.

@@ -331,7 +331,24 @@ class StageChange(models.Model):
 
     class Meta:
         ordering = ["changed_at", "pk"]
-        indexes = [models.Index(fields=["deal", "changed_at"], name="stagechange_deal_idx")]
+        indexes = [
+            models.Index(fields=["deal", "changed_at"], name="stagechange_deal_idx"),
+            # The reports' history windows (analytics, migration 0014): read in this order only.
+            models.Index(
+                fields=[
+                    "deal",
+                    "changed_at",
+                    "id",
+                    "to_stage",
+                    "from_stage",
+                    "from_outcome",
+                    "to_outcome",
+                    "is_backward",
+                    "is_estimated",
+                ],
+                name="stagechange_report_idx",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.deal_id}: {self.from_stage_id} -> {self.to_stage_id}"

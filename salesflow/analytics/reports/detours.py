@@ -10,14 +10,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import connection
 from django.db.models import QuerySet
 from django.urls import reverse
 
 from salesflow.analytics.filters import BY_CREATED, ReportFilters, deals_reported
 from salesflow.analytics.registry import Chart, Column, Option, Report, ReportSpec, report_register
 from salesflow.analytics.reports.velocity import STAY_COUNTED, days_round, history_sql
-from salesflow.pipeline.models import Deal, Pipeline, Stage
+from salesflow.core.dbrouter import read_connection
+from salesflow.pipeline.models import Deal, Pipeline, Stage, StageChange
 from salesflow.users.models import User
 
 FIGURES = ("backward_moves", "reopened", "skipped_stages", "repeated_stages", "extra_days")
@@ -32,34 +32,41 @@ CLOSED = "('won', 'upgraded', 'lost', 'suspended')"
 
 
 def _events_sql(history: str) -> str:
-    """SQL of the detour events: (deal_id, stage_id, one figure set, the others 0)."""
+    """SQL of the detour events: (deal_id, stage_id, one figure set, the others 0).
+
+    The last figure, `left_out`, marks the stays that would add extra days but start or end at
+    an estimated moment: they are counted, never summed into the figures, and a deal or group
+    with nothing else is no detour."""
     stage = Stage._meta.db_table
     extra = f"{STAY_COUNTED} AND s.position < s.furthest_before"
     return f"""
         WITH h AS ({history}),
         events AS (
             SELECT deal_id, from_stage_id AS stage_id, 1 AS backward_moves, 0 AS reopened,
-                   0 AS skipped_stages, 0 AS repeated_stages, 0.0 AS extra_days
+                   0 AS skipped_stages, 0 AS repeated_stages, 0.0 AS extra_days, 0 AS left_out
             FROM h WHERE h.is_backward AND h.from_outcome = 'open'
             UNION ALL
-            SELECT deal_id, stage_id, 0, 1, 0, 0, 0.0
+            SELECT deal_id, stage_id, 0, 1, 0, 0, 0.0, 0
             FROM h WHERE h.from_outcome IN {CLOSED} AND h.to_outcome = 'open'
             UNION ALL
-            SELECT h.deal_id, skipped.id, 0, 0, 1, 0, 0.0
+            SELECT h.deal_id, skipped.id, 0, 0, 1, 0, 0.0, 0
             FROM h JOIN {stage} skipped
               ON skipped.pipeline_id = h.pipeline_id AND skipped.kind = 'open'
              AND skipped.archived_at IS NULL
              AND skipped.position > h.from_position AND skipped.position < h.position
             WHERE h.from_outcome = 'open' AND h.stage_kind <> 'lost'
             UNION ALL
-            SELECT deal_id, stage_id, 0, 0, 0, 1, 0.0
+            SELECT deal_id, stage_id, 0, 0, 0, 1, 0.0, 0
             FROM h
             WHERE h.stage_kind = 'open'
               AND (h.from_stage_id IS NULL OR h.from_stage_id <> h.stage_id)
             GROUP BY deal_id, stage_id HAVING COUNT(*) >= 2
             UNION ALL
-            SELECT deal_id, stage_id, 0, 0, 0, 0, s.days
+            SELECT deal_id, stage_id, 0, 0, 0, 0, s.days, 0
             FROM h s WHERE {extra} AND s.is_estimated = 0
+            UNION ALL
+            SELECT deal_id, stage_id, 0, 0, 0, 0, 0.0, 1
+            FROM h s WHERE {extra} AND s.is_estimated = 1
         )
     """  # noqa: S608 - table names and fixed SQL; values are parameters
 
@@ -68,50 +75,79 @@ def _events_sql(history: str) -> str:
 DEAL_ROWS = 500
 
 
+def detours_figures(
+    deals: QuerySet, by: str | None, *, limit: int | None = None
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """The detour figures of `deals` summed per group (`by` a GROUP_KEYS key; `limit`: only
+    the groups with the most extra days), and in total with `estimated_left_out` (the stays
+    that would add extra days but start or end at an estimated moment).
+
+    One statement: the deals' history is read and windowed once, its events found once, and
+    both the groups and the totals summed from them."""
+    history, params = history_sql(deals)
+    sums = ", ".join(f"SUM(e.{name}) AS {name}" for name in FIGURES)
+    deals_counted = "COUNT(DISTINCT CASE WHEN e.left_out = 0 THEN e.deal_id END) AS deals"
+    total = f"""
+        SELECT NULL AS group_key, {deals_counted}, {sums}, SUM(e.left_out) AS left_out,
+               1 AS is_total
+        FROM events e
+    """  # noqa: S608 - fixed SQL
+    if by is None:
+        body = total
+    else:
+        key = GROUP_KEYS[by]
+        # Only the deal's own columns need the deal row.
+        join = f"JOIN {Deal._meta.db_table} d ON d.id = e.deal_id" if key.startswith("d.") else ""
+        grouped = f"""
+            SELECT {key} AS group_key, {deals_counted}, {sums}, SUM(e.left_out) AS left_out,
+                   0 AS is_total
+            FROM events e {join}
+            GROUP BY {key} HAVING SUM(e.left_out) < COUNT(*)
+        """  # noqa: S608 - table names and fixed SQL
+        if limit is not None:
+            grouped += (
+                f" ORDER BY extra_days DESC, backward_moves DESC, group_key LIMIT {int(limit)}"
+            )
+        body = f"SELECT * FROM ({grouped}) g UNION ALL {total}"  # noqa: S608 - fixed SQL
+    with read_connection(StageChange).cursor() as cursor:  # the replica in a report
+        cursor.execute(_events_sql(history) + body, params)
+        names = [column[0] for column in cursor.description]
+        found = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+    for row in found:
+        for name in (*FIGURES[:-1], "left_out"):
+            row[name] = int(row[name] or 0)
+        row["extra_days"] = days_round(row["extra_days"] or 0)
+    rows = [row for row in found if not row["is_total"]]
+    (totals,) = [row for row in found if row["is_total"]]
+    totals["estimated_left_out"] = totals.pop("left_out")
+    for row in [*rows, totals]:
+        del row["is_total"]
+    for row in rows:
+        del row["left_out"]
+    return rows, totals
+
+
 def detours_grouped(
     deals: QuerySet, by: str | None, *, limit: int | None = None
 ) -> list[dict[str, Any]]:
     """The detour figures of `deals` summed per group (`by` a GROUP_KEYS key), or in total;
     `limit`: only the groups with the most extra days."""
-    history, params = history_sql(deals)
-    key = GROUP_KEYS[by] if by else "NULL"
-    group = f"GROUP BY {key}" if by else ""
-    sums = ", ".join(f"SUM(e.{name}) AS {name}" for name in FIGURES)
-    sql = f"""
-        {_events_sql(history)}
-        SELECT {key} AS group_key, COUNT(DISTINCT e.deal_id) AS deals, {sums}
-        FROM events e JOIN {Deal._meta.db_table} d ON d.id = e.deal_id
-        {group}
-    """  # noqa: S608 - table names and fixed SQL; values are parameters
-    if limit is not None:
-        sql += f" ORDER BY extra_days DESC, backward_moves DESC, group_key LIMIT {int(limit)}"
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        names = [column[0] for column in cursor.description]
-        found = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
-    for row in found:
-        for name in FIGURES[:-1]:
-            row[name] = int(row[name] or 0)
-        row["extra_days"] = days_round(row["extra_days"] or 0)
-    return found
+    rows, totals = detours_figures(deals, by, limit=limit)
+    if by is None:
+        totals.pop("estimated_left_out")
+        return [totals]
+    return rows
 
 
 def extra_days_left_out(deals: QuerySet) -> int:
     """Stays that would add extra days but start or end at an estimated moment."""
-    history, params = history_sql(deals)
-    sql = (
-        f"SELECT COUNT(*) FROM ({history}) s WHERE {STAY_COUNTED} "  # noqa: S608
-        "AND s.position < s.furthest_before AND s.is_estimated = 1"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchone()[0]
+    return detours_figures(deals, None)[1]["estimated_left_out"]
 
 
 def detours(viewer: Any, filters: ReportFilters, options: dict[str, str]) -> Report:
     by = options["by"]
     deals = deals_reported(viewer, filters, by=BY_CREATED)
-    found = detours_grouped(deals, by, limit=DEAL_ROWS if by == "deal" else None)
+    found, totals = detours_figures(deals, by, limit=DEAL_ROWS if by == "deal" else None)
     labels = _labels(by, {row["group_key"] for row in found})
     rows = []
     for row in found:
@@ -133,12 +169,11 @@ def detours(viewer: Any, filters: ReportFilters, options: dict[str, str]) -> Rep
         rows.sort(key=lambda r: (-r["extra_days"], -r["backward_moves"], r["deal_id"]))
     else:
         rows.sort(key=lambda r: (-r["extra_days"], -r["deals"], str(r["label"])))
-    # Without GROUP BY the sums come back as one row, even when there is no detour at all.
-    (totals,) = detours_grouped(deals, None)
+    # The totals come back as one row, even when there is no detour at all.
     summary = {
         "deals_with_detours": totals["deals"],
         **{name: totals[name] for name in FIGURES},
-        "estimated_left_out": extra_days_left_out(deals),
+        "estimated_left_out": totals["estimated_left_out"],
     }
     first = (
         [Column("deal", "Deal"), Column("owner", "Rep")]

@@ -12,7 +12,7 @@ from typing import Any
 from django.db.models import Count, DecimalField, ExpressionWrapper, F, Sum
 from django.db.models.functions import TruncMonth
 
-from salesflow.analytics.figures import amounts_total, money
+from salesflow.analytics.figures import money
 from salesflow.analytics.filters import ReportFilters, deals_reported
 from salesflow.analytics.forecast.services import deal_predictions, model_state
 from salesflow.analytics.models import ModelKind
@@ -53,6 +53,38 @@ def _weighted(deals: Any) -> dict[dt.date | None, dict[str, str]]:
     return totals
 
 
+def _by_month(
+    deals: Any,
+) -> tuple[dict[dt.date | None, int], dict[dt.date | None, dict[str, str]], dict[str, str]]:
+    """In one grouped query (a row per month and currency): the deals per month, the weighted
+    amount per month and currency (as `_weighted`), and the open amount per currency."""
+    product = ExpressionWrapper(
+        F("amount") * F("stage__probability"),
+        output_field=DecimalField(max_digits=20, decimal_places=2),
+    )
+    money_field = DecimalField(max_digits=20, decimal_places=2)
+    rows = (
+        deals.annotate(month=TruncMonth("expected_close_on"))
+        .values("month", "currency")
+        .annotate(
+            n=Count("pk"),
+            amounts=Count("amount"),
+            weighted=Sum(product),
+            amount_sum=Sum("amount", output_field=money_field),
+        )
+        .order_by()
+    )
+    counts: dict[dt.date | None, int] = defaultdict(int)
+    weighted: dict[dt.date | None, dict[str, str]] = defaultdict(dict)
+    totals: dict[str, Decimal] = defaultdict(Decimal)
+    for row in rows:
+        counts[row["month"]] += row["n"]
+        if row["amounts"]:  # deals without an amount add no currency
+            weighted[row["month"]][row["currency"]] = money(Decimal(row["weighted"] or 0) / 100)
+            totals[row["currency"]] += row["amount_sum"] or Decimal(0)
+    return dict(counts), weighted, {c: money(totals[c]) for c in sorted(totals)}
+
+
 def _learned(deals: Any, predictions: dict[int, Any]) -> dict[dt.date | None, dict[str, str]]:
     """learned probability x amount per month and currency (the probabilities come from the
     model, so the products are added here; one query reads the amounts)."""
@@ -70,14 +102,7 @@ def _learned(deals: Any, predictions: dict[int, Any]) -> dict[dt.date | None, di
 def forecast(viewer: Any, filters: ReportFilters, options: dict[str, str]) -> Report:
     deals = open_deals(viewer, filters)
     state = model_state(ModelKind.DEAL)
-    counts = {
-        row["month"]: row["n"]
-        for row in deals.annotate(month=TruncMonth("expected_close_on"))
-        .values("month")
-        .annotate(n=Count("pk"))
-        .order_by()
-    }
-    weighted = _weighted(deals)
+    counts, weighted, open_amount = _by_month(deals)
     learned = None
     if state.learned is not None:
         learned = _learned(deals, deal_predictions(deals, state=state))
@@ -94,7 +119,7 @@ def forecast(viewer: Any, filters: ReportFilters, options: dict[str, str]) -> Re
         )
     summary: dict[str, Any] = {
         "deals": sum(counts.values()),
-        "open_amount": amounts_total(deals),
+        "open_amount": open_amount,
         "weighted_amount": _total(row["weighted_amount"] for row in rows),
         "learned_amount": None if learned is None else _total(r["learned_amount"] for r in rows),
         "model_trained_at": state.row.trained_at.isoformat() if state.learned else None,

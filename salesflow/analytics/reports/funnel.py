@@ -3,20 +3,23 @@ and the cohorts of deals by the month they were created."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+from django.db import connection
+from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import TruncMonth
 
 from salesflow.analytics.figures import rate
 from salesflow.analytics.filters import (
     BY_CREATED,
     ReportFilters,
+    day_start,
     deals_reported,
-    stage_changes_reported,
 )
 from salesflow.analytics.registry import Chart, Column, Option, Report, ReportSpec, report_register
-from salesflow.pipeline.models import WON_OUTCOMES, Outcome, Pipeline, StageChange, StageKind
+from salesflow.core.dbrouter import read_connection
+from salesflow.pipeline.models import WON_OUTCOMES, Outcome, Pipeline, Stage, StageChange, StageKind
 from salesflow.pipeline.selectors import pipeline_default
 
 ACTIVITY = "activity"
@@ -98,48 +101,68 @@ def funnel(viewer: Any, filters: ReportFilters, options: dict[str, str]) -> Repo
     )
 
 
-def _entries(viewer: Any, filters: ReportFilters, pipeline: Pipeline, activity: bool) -> QuerySet:
-    """The moves into a stage (and creations in one) the funnel counts. A suspension or its
-    resumption keeps the deal in its stage, so it is no entry."""
-    if activity:
-        changes = stage_changes_reported(viewer, filters, by=None).filter(
-            _days_q("changed_at__date", filters)
-        )
-    else:
-        changes = stage_changes_reported(viewer, filters, by=BY_CREATED)
-    return (
-        changes.filter(deal__pipeline=pipeline)
-        .exclude(to_stage__kind=StageKind.LOST)
-        .filter(Q(from_stage__isnull=True) | ~Q(from_stage=F("to_stage")))
-    )
-
-
 def _stage_counts(
     viewer: Any, filters: ReportFilters, pipeline: Pipeline, activity: bool
-) -> QuerySet:
-    """One row per stage: reached, advanced, won (distinct deals), in one grouped query."""
-    after = Q(changed_at__gt=OuterRef("changed_at")) | Q(
-        changed_at=OuterRef("changed_at"), pk__gt=OuterRef("pk")
-    )
-    later = (
-        StageChange.objects.filter(after, deal=OuterRef("deal"))
-        .filter(to_stage__position__gt=OuterRef("to_stage__position"))
-        .exclude(to_stage__kind=StageKind.LOST)
-    )
-    won = Q(deal__outcome__in=WON_OUTCOMES)
+) -> list[dict[str, Any]]:
+    """One row per stage: reached, advanced, won (distinct deals), in one grouped query.
+
+    A deal moved on from an entry when a later change of it (by moment, then id) went into a
+    stage further on (by position) other than Lost: the furthest such position is found for
+    every change in one window pass over each deal's history, read in the order of the index
+    `stagechange_report_idx` (deal, moment, id), instead of looking for a later change once
+    per entry. A suspension or its resumption keeps the deal in its stage: no entry."""
     if activity:
-        later = later.filter(_days_q("changed_at__date", filters))
-        won &= _days_q("deal__closed_on", filters)
-    return (
-        _entries(viewer, filters, pipeline, activity)
-        .values("to_stage")
-        .annotate(
-            reached=Count("deal", distinct=True),
-            advanced=Count("deal", distinct=True, filter=Q(Exists(later))),
-            won=Count("deal", distinct=True, filter=won),
-        )
-        .order_by()
-    )
+        deals = deals_reported(viewer, filters, by=None).filter(pipeline=pipeline)
+        won = deals.filter(outcome__in=WON_OUTCOMES).filter(_days_q("closed_on", filters))
+    else:
+        deals = _cohort_deals(viewer, filters, pipeline)
+        won = deals.filter(outcome__in=WON_OUTCOMES)
+    scope, params = deals.values("pk").order_by().query.sql_with_params()
+    won_scope, won_params = won.values("pk").order_by().query.sql_with_params()
+    period, period_params = "", []
+    if activity:
+        # Entries, the later changes and the wins all count only inside the period: the
+        # changes made from the first day's midnight to the last day's end (local time), as
+        # `changed_at__date` selects them.
+        if filters.date_from is not None:
+            period += " AND sc.changed_at >= %s"
+            period_params.append(_midnight(filters.date_from))
+        if filters.date_to is not None:
+            period += " AND sc.changed_at < %s"
+            period_params.append(_midnight(filters.date_to + dt.timedelta(days=1)))
+    change, stage = StageChange._meta.db_table, Stage._meta.db_table
+    order = "PARTITION BY sc.deal_id ORDER BY sc.changed_at, sc.id"
+    sql = f"""
+        SELECT stage_id,
+               COUNT(DISTINCT deal_id) AS reached,
+               COUNT(DISTINCT CASE WHEN further > position THEN deal_id END) AS advanced,
+               COUNT(DISTINCT CASE WHEN is_won = 1 THEN deal_id END) AS won
+        FROM (
+            SELECT sc.deal_id, sc.to_stage_id AS stage_id, st.position,
+                   MAX(CASE WHEN st.kind <> 'lost' THEN st.position END) OVER (
+                       {order} ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING
+                   ) AS further,
+                   CASE WHEN st.kind <> 'lost' AND (sc.from_stage_id IS NULL
+                        OR sc.from_stage_id <> sc.to_stage_id) THEN 1 ELSE 0 END AS is_entry,
+                   CASE WHEN sc.deal_id IN ({won_scope}) THEN 1 ELSE 0 END AS is_won
+            FROM {change} sc
+            JOIN {stage} st ON st.id = sc.to_stage_id
+            WHERE sc.deal_id IN ({scope}){period}
+        ) w
+        WHERE is_entry = 1
+        GROUP BY stage_id
+    """  # noqa: S608 - table names and the ORM's SQL; values are parameters
+    with read_connection(StageChange).cursor() as cursor:  # the replica in a report
+        cursor.execute(sql, [*won_params, *params, *period_params])
+        return [
+            {"to_stage": stage_id, "reached": reached, "advanced": advanced, "won": won_n}
+            for stage_id, reached, advanced, won_n in cursor.fetchall()
+        ]
+
+
+def _midnight(day: dt.date) -> Any:
+    """The first moment of `day` in the current time zone, as the database compares it."""
+    return connection.ops.adapt_datetimefield_value(day_start(day))
 
 
 def _days_q(path: str, filters: ReportFilters) -> Q:

@@ -3,11 +3,13 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
+from decimal import Decimal
 from typing import Any
 
-from django.db.models import Avg, Count, F, Q
+from django.db.models import Count, DecimalField, F, Q, Sum
 
-from salesflow.analytics.figures import DaysBetween, amounts_by, amounts_total, rate
+from salesflow.analytics.figures import DaysBetween, money, rate
 from salesflow.analytics.filters import BY_CLOSED, ReportFilters, deals_reported
 from salesflow.analytics.labels import team_labels, user_labels
 from salesflow.analytics.registry import Chart, Column, Option, Report, ReportSpec, report_register
@@ -21,21 +23,45 @@ def overview(viewer: Any, filters: ReportFilters, options: dict[str, str]) -> Re
     closed = deals_reported(viewer, filters, by=BY_CLOSED).exclude(outcome=Outcome.OPEN)
     open_ = deals_reported(viewer, filters, by=None).filter(outcome=Outcome.OPEN)
     won = Q(outcome__in=WON_OUTCOMES)
-    closed_counts = {
-        row[key]: row
-        for row in closed.values(key)
+    money_field = DecimalField(max_digits=20, decimal_places=2)
+    # Two grouped queries (closed in the period, open today), each one row per group and
+    # currency; every figure of the rows and the totals is added up from them here: counts
+    # and amounts exactly, days to win as the sum of days over the number of won deals.
+    closed_rows = (
+        closed.values(key, "currency")
         .annotate(
             won=Count("pk", filter=won),
             lost=Count("pk", filter=Q(outcome=Outcome.LOST)),
-            cycle=Avg(DaysBetween(F("closed_at"), F("created_at")), filter=won),
+            won_days=Sum(DaysBetween(F("closed_at"), F("created_at")), filter=won),
+            won_amount=Sum("amount", filter=won, output_field=money_field),
+            won_amounts=Count("amount", filter=won),
         )
         .order_by()
-    }
-    open_counts = {
-        row[key]: row["n"] for row in open_.values(key).annotate(n=Count("pk")).order_by()
-    }
-    won_amounts = amounts_by(closed.filter(won), key)
-    open_amounts = amounts_by(open_, key)
+    )
+    open_rows = (
+        open_.values(key, "currency")
+        .annotate(
+            n=Count("pk"),
+            amount_sum=Sum("amount", output_field=money_field),
+            amounts=Count("amount"),
+        )
+        .order_by()
+    )
+    closed_counts: dict[Any, dict[str, Any]] = {}
+    won_amounts: dict[Any, dict[str, Decimal]] = defaultdict(dict)
+    for row in closed_rows:
+        counts = closed_counts.setdefault(row[key], {"won": 0, "lost": 0, "days": 0.0})
+        counts["won"] += row["won"]
+        counts["lost"] += row["lost"]
+        counts["days"] += row["won_days"] or 0.0
+        if row["won_amounts"]:
+            won_amounts[row[key]][row["currency"]] = row["won_amount"] or Decimal(0)
+    open_counts: dict[Any, int] = defaultdict(int)
+    open_amounts: dict[Any, dict[str, Decimal]] = defaultdict(dict)
+    for row in open_rows:
+        open_counts[row[key]] += row["n"]
+        if row["amounts"]:
+            open_amounts[row[key]][row["currency"]] = row["amount_sum"] or Decimal(0)
     keys = set(closed_counts) | set(open_counts)
     labels = (team_labels if options["by"] == "team" else user_labels)(keys)
     rows = []
@@ -47,27 +73,25 @@ def overview(viewer: Any, filters: ReportFilters, options: dict[str, str]) -> Re
                 "key": group,
                 "label": labels.get(group, "No team" if options["by"] == "team" else "Nobody"),
                 "open_deals": open_counts.get(group, 0),
-                "open_amount": open_amounts.get(group, {}),
+                "open_amount": _money(open_amounts.get(group, {})),
                 "won": won_n,
                 "lost": lost_n,
                 "win_rate": rate(won_n, won_n + lost_n),
-                "won_amount": won_amounts.get(group, {}),
-                "cycle_days_avg": _days(counts.get("cycle")),
+                "won_amount": _money(won_amounts.get(group, {})),
+                "cycle_days_avg": _days(counts["days"] / won_n if won_n else None),
             }
         )
-    totals = closed.aggregate(
-        won=Count("pk", filter=won),
-        lost=Count("pk", filter=Q(outcome=Outcome.LOST)),
-        cycle=Avg(DaysBetween(F("closed_at"), F("created_at")), filter=won),
-    )
+    won_total = sum(counts["won"] for counts in closed_counts.values())
+    lost_total = sum(counts["lost"] for counts in closed_counts.values())
+    days_total = sum(counts["days"] for counts in closed_counts.values())
     summary = {
-        "won": totals["won"],
-        "lost": totals["lost"],
-        "win_rate": rate(totals["won"], totals["won"] + totals["lost"]),
-        "won_amount": amounts_total(closed.filter(won)),
-        "open_deals": open_.count(),
-        "open_amount": amounts_total(open_),
-        "cycle_days_avg": _days(totals["cycle"]),
+        "won": won_total,
+        "lost": lost_total,
+        "win_rate": rate(won_total, won_total + lost_total),
+        "won_amount": _money_total(won_amounts.values()),
+        "open_deals": sum(open_counts.values()),
+        "open_amount": _money_total(open_amounts.values()),
+        "cycle_days_avg": _days(days_total / won_total if won_total else None),
     }
     return Report(
         title="Overview",
@@ -103,6 +127,19 @@ def overview(viewer: Any, filters: ReportFilters, options: dict[str, str]) -> Re
 
 def _days(value: float | None) -> float | None:
     return None if value is None else round(value, 1)
+
+
+def _money(amounts: dict[str, Decimal]) -> dict[str, str]:
+    return {currency: money(amount) for currency, amount in amounts.items()}
+
+
+def _money_total(parts: Any) -> dict[str, str]:
+    """{currency: total} over the groups' {currency: amount}, sorted by currency."""
+    totals: dict[str, Decimal] = defaultdict(Decimal)
+    for amounts in parts:
+        for currency, amount in amounts.items():
+            totals[currency] += amount
+    return {currency: money(totals[currency]) for currency in sorted(totals)}
 
 
 SPEC = report_register(
