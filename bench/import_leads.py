@@ -87,6 +87,10 @@ def generate(path: Path, rows: int) -> None:
             ])  # fmt: skip
 
 
+# CPU seconds of the two floors (this process; on SQLite the database's work is in it).
+FLOOR_CPU: dict[str, float] = {}
+
+
 def floors(source: Path, admin: object) -> tuple[float, float]:
     """Seconds of the two floors: the file's rows into a plain table, and as lead rows into
     the lead table (then deleted), each one `executemany` in one transaction."""
@@ -107,10 +111,11 @@ def floors(source: Path, admin: object) -> tuple[float, float]:
     plain_sql = "INSERT INTO bench_plain VALUES ({})".format(  # noqa: S608
         ", ".join(["%s"] * len(rows[0]))
     )
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.executemany(plain_sql, rows)
     plain = time.perf_counter() - started
+    FLOOR_CPU["plain"] = time.process_time() - cpu
 
     now = timezone.now()
     fields = [f for f in Lead._meta.concrete_fields if not f.primary_key]
@@ -132,10 +137,11 @@ def floors(source: Path, admin: object) -> tuple[float, float]:
         ", ".join(quote(f.column) for f in fields),
         ", ".join(["%s"] * len(fields)),
     )
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.executemany(lead_sql, shaped)
     own = time.perf_counter() - started
+    FLOOR_CPU["own"] = time.process_time() - cpu
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(f"DELETE FROM {quote(Lead._meta.db_table)}")  # noqa: S608
         cursor.execute("DROP TABLE bench_plain")
@@ -151,7 +157,10 @@ def main() -> None:
         "--tracemalloc", action="store_true", help="Also trace Python allocations (slower)."
     )
     parser.add_argument("--database-url", help="An empty scratch database instead of SQLite.")
-    parser.add_argument("--profile", help="Write a cProfile of the first import to this file.")
+    parser.add_argument(
+        "--profile",
+        help="Write a cProfile of the import to this file (of the re-import: PATH.reimport).",
+    )
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="salesflow-bench-") as tmp:
@@ -178,6 +187,7 @@ def main() -> None:
         vendor = connection.vendor
 
         samples: list[tuple[int, int]] = []
+        cpu_seconds: list[float] = []  # this process's CPU per import (SQLite's work included)
 
         def progress(job: object) -> None:
             samples.append((job.rows_processed, rss_kb()))  # type: ignore[attr-defined]
@@ -192,9 +202,10 @@ def main() -> None:
 
                 profiler = cProfile.Profile()
                 profiler.enable()
-            started = time.perf_counter()
+            started, cpu_started = time.perf_counter(), time.process_time()
             job = import_run(job, progress=progress, chunk_rows=args.chunk_rows)
             seconds = time.perf_counter() - started
+            cpu_seconds.append(time.process_time() - cpu_started)
             if profiler is not None:
                 profiler.disable()
                 profiler.dump_stats(profile)
@@ -206,7 +217,7 @@ def main() -> None:
         job, seconds = run(args.profile)
         traced_peak = tracemalloc.get_traced_memory()[1] if args.tracemalloc else None
         first_samples, samples[:] = list(samples), []
-        again = run() if args.reimport else None
+        again = run(args.profile and args.profile + ".reimport") if args.reimport else None
 
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(
@@ -214,10 +225,19 @@ def main() -> None:
         f"chunks of {args.chunk_rows:,}:"
     )
     print(f"  {job.message}")  # type: ignore[attr-defined]
-    print(f"  {seconds:.2f} s, {args.rows / seconds:,.0f} rows/s")
+    print(
+        f"  {seconds:.2f} s, {args.rows / seconds:,.0f} rows/s; CPU {cpu_seconds[0]:.2f} s "
+        f"({args.rows / cpu_seconds[0]:,.0f} rows per CPU second); load average "
+        + " ".join(f"{load:.1f}" for load in os.getloadavg())
+    )
     print(
         f"  floors: plain table {plain_floor:.2f} s ({args.rows / plain_floor:,.0f} rows/s), "
         f"lead table {own_floor:.2f} s ({args.rows / own_floor:,.0f} rows/s)"
+    )
+    print(
+        f"  floors' CPU: plain {FLOOR_CPU['plain']:.2f} s, lead table {FLOOR_CPU['own']:.2f} s; "
+        f"CPU ratios {cpu_seconds[0] / FLOOR_CPU['plain']:.1f}x / "
+        f"{cpu_seconds[0] / FLOOR_CPU['own']:.1f}x"
     )
     print(
         f"  import / plain floor: {seconds / plain_floor:.1f}x (target 20x); "
@@ -228,7 +248,7 @@ def main() -> None:
         print(f"  re-import: {rejob.message}")  # type: ignore[attr-defined]
         print(
             f"  re-import: {reseconds:.2f} s, {args.rows / reseconds:,.0f} rows/s, "
-            f"{reseconds / plain_floor:.1f}x the plain floor"
+            f"{reseconds / plain_floor:.1f}x the plain floor; CPU {cpu_seconds[1]:.2f} s"
         )
     print(f"  peak RSS {peak_mb:.0f} MB (before the import: {rss_before / 1024:.0f} MB)")
     marks = [

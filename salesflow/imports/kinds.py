@@ -120,6 +120,8 @@ def account_facts_pop(data: dict[str, Any]) -> dict[str, Any]:
 
 
 def _same(current: Any, new: Any) -> bool:
+    if current == new:
+        return True
     if isinstance(new, str) and isinstance(current, str):
         return text_key(current) == text_key(new)
     return current == new
@@ -275,10 +277,14 @@ class LeadHandler(PersonHandler):
         key = self.key(row)
         if key and key in self.pending_keys:
             self.flush_pending()  # the row updates a lead of this chunk: write those first
-        if key and key in known:
-            return None
         if "owner" in row.values and not self.resolver.owner_known(row.values["owner"]):
             return None
+        if key and key in known:
+            # A row that changes nothing (a re-imported file) is settled here, without a
+            # savepoint nor a write; a row with changes goes through `lead_update`.
+            if changes_of(known[key], self.data(row, for_update=True)):
+                return None
+            return UNCHANGED
         lead = self.bulk.build(**self.data(row, for_update=False))
         self.pending.append((row, lead, key))
         if key:
@@ -330,7 +336,26 @@ class LeadHandler(PersonHandler):
         return row.values.get("company", "")
 
     def readable(self) -> models.QuerySet[Lead]:
-        return leads_visible_to(self.ctx.acting_user)
+        """The readable leads, with only the columns a row is matched and compared on (a
+        re-imported file compares most rows and changes none); `update` reads a lead whole
+        before changing it."""
+        return leads_visible_to(self.ctx.acting_user).only(*self.compared_fields())
+
+    def compared_fields(self) -> list[str]:
+        if not hasattr(self, "_compared"):
+            names = {f.name for f in Lead._meta.concrete_fields}
+            wanted = {"external_id", "email", "phone", "first_name", "last_name", "company"}
+            mapper = self.ctx.mapper
+            filled = [target for _, _, target in mapper.columns] + list(mapper.mapping["templates"])
+            if "full_name" in filled:
+                filled += ["first_name", "last_name"]
+            for target in filled:
+                if target in names:
+                    wanted.add(target)
+                elif is_custom(target):
+                    wanted.add("custom")
+            self._compared = sorted(wanted & names)
+        return self._compared
 
     def record_name_key(self, record: Lead) -> tuple[Any, ...]:
         return (
@@ -348,6 +373,11 @@ class LeadHandler(PersonHandler):
         return lead_create(acting_user=self.ctx.acting_user, **data)
 
     def update(self, record: Lead, changes: dict[str, Any]) -> Lead:
+        if record.get_deferred_fields():  # read with `compared_fields` only
+            fresh = Lead.objects.get(pk=record.pk)
+            record.__dict__.update(
+                {k: v for k, v in fresh.__dict__.items() if k not in record.__dict__}
+            )
         return lead_update(record, acting_user=self.ctx.acting_user, **changes)
 
 

@@ -120,6 +120,12 @@ class ScoringContext:
         return {str(code): str(category) for code, category in CONDITION_CATEGORY.items()}
 
     @cached_property
+    def fits(self) -> dict[tuple[str, str, str, str], int]:
+        """Fit scores already computed in this run, per (title, industry, size band, region):
+        leads repeat them, and fit is a function of these four alone."""
+        return {}
+
+    @cached_property
     def explanations(self) -> dict[int, str]:
         """Per rule (by `id`), the name its breakdown line shows."""
         return {id(rule): _explanation(rule) for rule in self.rules}
@@ -309,7 +315,12 @@ def grade_for(score: int, *, hot_min: int, warm_min: int) -> str:
 
 def score_compute(facts: LeadFacts, ctx: ScoringContext) -> ScoreResult:
     """The score, grade and explanation for one lead. The score is the breakdown's sum."""
-    fit = fit_score(facts, ctx.criteria)
+    profile = (facts.title, facts.industry, facts.size_band, facts.region)
+    fit = ctx.fits.get(profile)
+    if fit is None:
+        if len(ctx.fits) >= 50_000:  # free-text titles: keep the memory bounded
+            ctx.fits.clear()
+        fit = ctx.fits[profile] = fit_score(facts, ctx.criteria)
     breakdown = []
     for rule in ctx.rules:
         points = _rule_points(rule, facts, fit, ctx)

@@ -1,9 +1,0 @@
-# Indexes for issue #10 (import): placeholder created by the lead so that helpers working at the
-# same time never make two leaf migrations in one app; its owner adds the operations.
-from django.db import migrations
-
-
-class Migration(migrations.Migration):
-    dependencies = [("leads", "0010_list_indexes")]
-
-    operations = []
