@@ -78,15 +78,17 @@ load: install
 # CI. Configured under [tool.mutmut] in pyproject.toml. A full run starts from a fresh mutants/;
 # MUTANTS='salesflow.leads.dedup.*' runs (or re-runs) one module and keeps the other results
 # (templates and other copied files are refreshed; mutmut copies them only once).
-# The tests use one reused SQLite file, so one mutant runs at a time.
+# Each mutant's tests run on a private copy of one migrated SQLite file (tests/mutation_isolation.py),
+# so mutants run side by side: MUTATION_CHILDREN=1 on a busy machine.
 .PHONY: mutation
 MUTANTS ?=
+MUTATION_CHILDREN ?= 2
 mutation: install
 	@if [ -z "$(MUTANTS)" ]; then rm -rf mutants; \
 	elif [ -d mutants/salesflow ]; then \
 		find mutants/salesflow -type f ! -name '*.py' ! -name '*.meta' ! -name '*.spans' -delete; fi
 	SQLITE_TEST_NAME=$(CURDIR)/mutants/test-db.sqlite3 nice -n 15 \
-		$(BIN)/mutmut run --max-children 1 $(MUTANTS)
+		$(BIN)/mutmut run --max-children $(MUTATION_CHILDREN) $(MUTANTS)
 	$(BIN)/python scripts/mutation_table.py
 
 lint: install

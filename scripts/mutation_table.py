@@ -40,7 +40,7 @@ def main() -> int:
     for path in config["only_mutate"]:
         meta = ROOT / "mutants" / f"{path}.meta"
         if not meta.exists():
-            rows.append((path, "not run", "", "", "", "", ""))
+            rows.append((path, "not run", "", "", "", "", "", ""))
             continue
         codes = json.loads(meta.read_text(encoding="utf-8"))["exit_code_by_key"]
         count: Counter[str] = Counter()
@@ -53,17 +53,20 @@ def main() -> int:
             elif code in SURVIVED:
                 survivors.append(name)
             elif code in TIMEOUT:
-                count["killed"] += 1  # a mutant that makes the tests hang is caught
+                count["timeout"] += 1  # the tests hung or ran out of time: caught, shown apart
             elif code in NO_TESTS:
                 count["no tests"] += 1
             else:
                 count["other"] += 1
         known = sum(1 for name in survivors if name in equivalent)
         rows.append(
-            (path, str(len(codes)), str(count["killed"]), str(len(survivors)), str(known),
-             str(count["no tests"]), str(count["not checked"] + count["other"]))
+            (path, str(len(codes)), str(count["killed"]), str(count["timeout"]),
+             str(len(survivors)), str(known), str(count["no tests"]),
+             str(count["not checked"] + count["other"]))
         )  # fmt: skip
-    header = ("module", "mutants", "killed", "survived", "equivalent", "no tests", "not run")
+    header = (
+        "module", "mutants", "killed", "timeout", "survived", "equivalent", "no tests", "not run"
+    )  # fmt: skip
     widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
     for row in [header, tuple("-" * w for w in widths), *rows]:
         print("| " + " | ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)) + " |")

@@ -63,3 +63,32 @@ def test_after_erasure_a_second_request_for_the_email_finds_nothing_to_export(re
     data = person_export(lead, acting_user=admin_user)
 
     assert EMAIL not in str(data).lower() and "anna" not in str(data).lower()
+
+
+# Found by `make mutation` in session 12 (docs/testing.md): who "the person" is when the
+# subject has no email, and records of the other kind that share the subject's id.
+
+
+def test_a_subject_without_email_is_the_person_alone(rep, admin_user):
+    contact = ContactFactory(owner=rep, email="", pk=777_777)
+    ContactFactory(owner=rep, email="")  # someone else without an email
+    LeadFactory(owner=rep, email="", pk=777_777)  # a lead that only shares the number
+
+    exported = person_export(contact, acting_user=admin_user)
+
+    assert [c["id"] for c in exported["contacts"]] == [contact.pk]
+    assert exported["leads"] == []
+
+
+def test_a_lead_without_email_is_the_person_alone(rep, admin_user):
+    lead = LeadFactory(owner=rep, email="", pk=777_777)
+    LeadFactory(owner=rep, email="")
+    ContactFactory(owner=rep, email="", pk=777_777)
+
+    exported = person_export(lead, acting_user=admin_user)
+
+    assert [item["id"] for item in exported["leads"]] == [lead.pk]
+    assert exported["contacts"] == []
+    counts = person_erase(lead, acting_user=admin_user)
+    assert (counts["leads"], counts.get("contacts", 0)) == (1, 0)
+    assert Contact.objects.filter(pk=777_777).exclude(first_name="").exists()
