@@ -394,16 +394,10 @@ def deals_warnings(
     for deal in open_deals:
         warnings = result[deal.pk]
         stage = deal.stage
-        start = dm_from.get(deal.pipeline_id)
-        in_presentation = (
-            start is not None and stage.kind == StageKind.OPEN and (stage.position >= start)
-        )
+        in_presentation = _presenting(stage, dm_from.get(deal.pipeline_id))
         if deal.pk not in with_dm and (in_presentation or deal.pk in demo_planned):
             warnings.append(DealWarning("no_decision_maker", NO_DECISION_MAKER))
-        if stage.rotting_days:
-            idle = now - deal.stage_entered_at
-            if idle > dt.timedelta(days=stage.rotting_days):
-                warnings.append(_rotting(idle, stage))
+        warnings.extend(_rotting(deal, stage, now))
     return result
 
 
@@ -422,10 +416,20 @@ def _demos_planned(deals: Q) -> list[tuple[int, Any]]:
 NO_DECISION_MAKER = "No decision maker is known: find out who decides before you present."
 
 
-def _rotting(idle: dt.timedelta, stage: Stage) -> DealWarning:
-    return DealWarning(
-        "rotting", f"Idle {idle.days} days in {stage.name} (more than {stage.rotting_days})."
-    )
+def _presenting(stage: Stage, start: int | None) -> bool:
+    """The deal is at or past the first open stage that asks for a decision maker (`start`)."""
+    return start is not None and stage.kind == StageKind.OPEN and stage.position >= start
+
+
+def _rotting(deal: Deal, stage: Stage, now: dt.datetime) -> list[DealWarning]:
+    """The rotting warning when the deal has been idle in its stage longer than it allows."""
+    if not stage.rotting_days:
+        return []
+    idle = now - deal.stage_entered_at
+    if idle <= dt.timedelta(days=stage.rotting_days):
+        return []
+    text = f"Idle {idle.days} days in {stage.name} (more than {stage.rotting_days})."
+    return [DealWarning("rotting", text)]
 
 
 def deal_warnings(deal: Deal, *, now: dt.datetime | None = None) -> list[DealWarning]:
@@ -446,16 +450,11 @@ def deal_warnings(deal: Deal, *, now: dt.datetime | None = None) -> list[DealWar
         default=None,
     )
     stage = deal.stage
-    in_presentation = start is not None and stage.kind == StageKind.OPEN and stage.position >= start
     has_dm = any(row.role == StakeholderRole.DECISION_MAKER for row in deal_stakeholder_rows(deal))
     warnings = []
-    if not has_dm and (in_presentation or _demos_planned(Q(deal_id=deal.pk))):
+    if not has_dm and (_presenting(stage, start) or _demos_planned(Q(deal_id=deal.pk))):
         warnings.append(DealWarning("no_decision_maker", NO_DECISION_MAKER))
-    if stage.rotting_days:
-        idle = now - deal.stage_entered_at
-        if idle > dt.timedelta(days=stage.rotting_days):
-            warnings.append(_rotting(idle, stage))
-    return warnings
+    return warnings + _rotting(deal, stage, now)
 
 
 def deal_stakeholder_rows(deal: Deal) -> list[DealStakeholder]:

@@ -2,24 +2,7 @@
 # order and the access rule's columns (docs/benchmarks.md, "Lists at full scale").
 from django.db import migrations, models
 
-NEW_INDEXES = ("lead_list_idx",)
-
-
-def analyze_new_indexes(apps, schema_editor):
-    """SQLite plans with the statistics ANALYZE gathered, when the database has them
-    (`sqlite_stat1`): an index created afterwards has none, and the planner may then prefer an
-    older, narrower index (at 100,000 deals it probed the foreign key's index and read every
-    deal row instead of this migration's covering index). Gather these indexes' statistics
-    when the database has statistics; a database without any is left as it is."""
-    connection = schema_editor.connection
-    if connection.vendor != "sqlite":
-        return
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'")
-        if cursor.fetchone() is None:
-            return
-        for name in NEW_INDEXES:
-            cursor.execute(f'ANALYZE "{name}"')
+from salesflow.core.migration_ops import sqlite_analyze_indexes
 
 
 class Migration(migrations.Migration):
@@ -33,5 +16,5 @@ class Migration(migrations.Migration):
                 name="lead_list_idx",
             ),
         ),
-        migrations.RunPython(analyze_new_indexes, migrations.RunPython.noop),
+        sqlite_analyze_indexes("lead_list_idx"),
     ]

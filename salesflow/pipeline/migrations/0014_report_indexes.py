@@ -1,10 +1,7 @@
-# Indexes for issue #10 (reports): placeholder created by the lead so that helpers working at the
-# same time never make two leaf migrations in one app; its owner adds the operations.
-#
-# stagechange_report_idx: the reports read a deal's history in the order of its windows
-# (deal, moment, id) and only these columns, so SQLite and PostgreSQL walk this index alone,
-# without sorting the history or reading the table's rows (docs/benchmarks.md, "Reports at a
-# million deals").
+# Indexes for issue #10 (reports). stagechange_report_idx: the reports read a deal's history in
+# the order of its windows (deal, moment, id) and only these columns, so SQLite and PostgreSQL
+# walk this index alone, without sorting the history or reading the table's rows
+# (docs/benchmarks.md, "Reports at a million deals").
 from django.db import migrations, models
 
 

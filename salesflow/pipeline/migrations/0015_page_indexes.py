@@ -2,23 +2,7 @@
 # manager's My day (docs/benchmarks.md, "Pages at full scale, after").
 from django.db import migrations, models
 
-NEW_INDEXES = ("deal_board_order_idx", "deal_board_totals_idx", "deal_team_open_idx")
-
-
-def analyze_new_indexes(apps, schema_editor):
-    """SQLite plans with the statistics ANALYZE gathered (`sqlite_stat1`) when the database has
-    them; an index created afterwards has none, and the planner then misjudged it (at 100,000
-    deals it walked every deal through the board's new index for My day's deals needing a next
-    step: 0.4 ms became 360 ms). Gather these indexes' statistics when the database has any."""
-    connection = schema_editor.connection
-    if connection.vendor != "sqlite":
-        return
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'")
-        if cursor.fetchone() is None:
-            return
-        for name in NEW_INDEXES:
-            cursor.execute(f'ANALYZE "{name}"')
+from salesflow.core.migration_ops import sqlite_analyze_indexes
 
 
 class Migration(migrations.Migration):
@@ -56,5 +40,7 @@ class Migration(migrations.Migration):
                 fields=["team", "outcome", "stage", "expected_close_on"], name="deal_team_open_idx"
             ),
         ),
-        migrations.RunPython(analyze_new_indexes, migrations.RunPython.noop),
+        sqlite_analyze_indexes(
+            "deal_board_order_idx", "deal_board_totals_idx", "deal_team_open_idx"
+        ),
     ]
