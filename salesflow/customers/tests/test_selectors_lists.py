@@ -36,8 +36,9 @@ def test_filter_choices_list_only_values_of_visible_accounts(rep, outsider):
 
 
 def test_the_contact_list_needs_every_word_of_the_search(rep):
-    ContactFactory(owner=rep, first_name="Ada", last_name="Lovelace")
-    ContactFactory(owner=rep, first_name="Ada", last_name="Byron")
+    # Named accounts: a random company name ("Glover and Sons") would match "love" too.
+    ContactFactory(owner=rep, first_name="Ada", last_name="Lovelace", account__name="Analytical")
+    ContactFactory(owner=rep, first_name="Ada", last_name="Byron", account__name="Engines")
     assert [c.last_name for c in contacts_filtered(rep, q="ada love")] == ["Lovelace"]
 
 
