@@ -160,16 +160,6 @@ def page_memo_start(record: Any) -> None:
     record.__dict__[_MEMO] = {}
 
 
-def page_memo_end(record: Any) -> None:
-    record.__dict__.pop(_MEMO, None)
-
-
-def page_memo_active(record: Any) -> bool:
-    """Whether the record's page is being drawn: a check may then use rows read for the page
-    instead of a narrower query of its own."""
-    return _MEMO in record.__dict__
-
-
 def page_memo(record: Any, key: str, read: Callable[[], Any]) -> Any:
     """`read()`, run once per key while the record's page is drawn (every time otherwise)."""
     memo = record.__dict__.get(_MEMO)

@@ -4,12 +4,9 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 
-from salesflow.core.panels import page_memo_active
 from salesflow.pipeline.criteria import Missing, criterion_register
 from salesflow.pipeline.models import Deal, StageRequirement
 from salesflow.playbooks.models import (
-    ChecklistItem,
-    DealObjection,
     ObjectionStatus,
     Question,
     QuestionSet,
@@ -19,17 +16,14 @@ from salesflow.playbooks.selectors import checklist_for_deal, deal_objection_row
 
 def checklist(deal: Deal, requirement: StageRequirement) -> list[Missing]:
     """Every active checklist item of the requirement's stage is ticked on the deal."""
-    if page_memo_active(deal) and requirement.stage_id == deal.stage_id:
-        # The deal page shows this checklist (with its ticks) anyway.
-        items = [line.item for line in checklist_for_deal(deal) if not line.is_ticked]
-    else:
-        items = (
-            ChecklistItem.objects.filter(stage_id=requirement.stage_id, is_active=True)
-            .exclude(ticks__deal=deal)
-            .order_by("position", "pk")
-        )
+    own_stage = requirement.stage_id == deal.stage_id  # read once per deal page (page_memo)
+    lines = (
+        checklist_for_deal(deal) if own_stage else checklist_for_deal(deal, stage=requirement.stage)
+    )
     return [
-        Missing(f"checklist:{item.pk}", f"Tick “{item.label}” on the checklist.") for item in items
+        Missing(f"checklist:{line.item.pk}", f"Tick “{line.item.label}” on the checklist.")
+        for line in lines
+        if not line.is_ticked
     ]
 
 
@@ -67,14 +61,7 @@ def assessment_answered(deal: Deal, requirement: StageRequirement) -> list[Missi
 
 
 def no_open_objection(deal: Deal, requirement: StageRequirement) -> list[Missing]:
-    if page_memo_active(deal):  # the deal page reads every objection anyway
-        objections = [
-            row for row in deal_objection_rows(deal) if row.status == ObjectionStatus.OPEN
-        ]
-    else:
-        objections = DealObjection.objects.filter(deal=deal, status=ObjectionStatus.OPEN).order_by(
-            "logged_at", "pk"
-        )
+    objections = [row for row in deal_objection_rows(deal) if row.status == ObjectionStatus.OPEN]
     return [
         Missing(
             f"no_open_objection:{objection.pk}",

@@ -14,7 +14,7 @@ from django.shortcuts import get_object_or_404
 
 from salesflow.core.errors import AccessDenied
 from salesflow.core.normalize import name_key
-from salesflow.core.panels import page_memo, page_memo_active
+from salesflow.core.panels import page_memo
 from salesflow.pipeline.models import Deal
 from salesflow.pipeline.selectors import deals_visible_to
 from salesflow.quotes.models import (
@@ -183,11 +183,7 @@ def quote_sent_missing(deal: Deal) -> list[dict[str, str]]:
     """The pipeline exit criterion "a quote has been sent": nothing missing once the deal has a
     quote that was sent (or accepted), else one entry with a stable code and message."""
     done = (QuoteStatus.SENT, QuoteStatus.ACCEPTED)
-    if page_memo_active(deal):  # the deal page reads the quotes anyway
-        sent = any(quote.status in done for quote in deal_quotes_read(deal))
-    else:
-        sent = deal.quotes.filter(status__in=done).exists()
-    if sent:
+    if any(quote.status in done for quote in deal_quotes_read(deal)):
         return []
     return [{"code": "quote_sent", "message": "Send a quote to the customer."}]
 
