@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.db.models import QuerySet
 
 from salesflow.core.forms import ActionForm
 from salesflow.pipeline.models import Deal
@@ -36,9 +35,10 @@ class ChecklistTickForm(forms.Form):
 class QuestionSetPickForm(forms.Form):
     question_set = forms.ModelChoiceField(queryset=QuestionSet.objects.none())
 
-    def __init__(self, *args: Any, question_sets: QuerySet[QuestionSet], **kwargs: Any) -> None:
+    def __init__(self, *args: Any, question_sets: list[QuestionSet], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["question_set"].queryset = question_sets
+        pks = [question_set.pk for question_set in question_sets]
+        self.fields["question_set"].queryset = QuestionSet.objects.filter(pk__in=pks)
 
 
 class AssessmentForm(forms.Form):

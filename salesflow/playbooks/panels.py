@@ -16,13 +16,13 @@ from salesflow.playbooks.forms import (
 )
 from salesflow.playbooks.models import ObjectionStatus
 from salesflow.playbooks.selectors import (
-    assessments_of_deal,
+    assessments_for_deal,
     checklist_for_deal,
     deal_objection_rows,
     first_meeting_latest,
     library_responses_active,
     next_action_for,
-    question_sets_of_deal,
+    question_sets_for_deal,
 )
 
 TEMPLATE = "playbooks/deal_panels.html"
@@ -46,7 +46,7 @@ def _assessment(call: PanelCall) -> dict[str, Any]:
     answered."""
     assessments = []
     deal = call.record
-    for view in assessments_of_deal(deal, question_sets_of_deal(deal)):
+    for view in assessments_for_deal(deal, question_sets_for_deal(deal)):
         question_set = view.question_set
         form = call.forms.get(("assessment", question_set.pk)) or AssessmentForm(view=view)
         answered = sum(1 for line in view.lines if line.answer is not None)

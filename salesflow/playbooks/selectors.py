@@ -93,20 +93,7 @@ class AssessmentView:
 
 def assessment_for_deal(deal: Deal, question_set: QuestionSet) -> AssessmentView:
     """The questions of the set with the deal's answers, and whether the customer confirmed."""
-    questions = Question.objects.filter(question_set=question_set, is_active=True).order_by(
-        "position", "pk"
-    )
-    answers = {
-        answer.question_id: answer
-        for answer in DealAnswer.objects.filter(deal=deal, question__question_set=question_set)
-    }
-    assessment = (
-        DealAssessment.objects.filter(deal=deal, question_set=question_set)
-        .select_related("confirmed_by")
-        .first()
-    )
-    lines = [AssessmentLine(question, answers.get(question.pk)) for question in questions]
-    return AssessmentView(question_set, lines, assessment)
+    return assessments_for_deal(deal, [question_set])[0]
 
 
 def first_meeting_latest(deal: Deal) -> FirstMeeting | None:
@@ -172,20 +159,10 @@ def library_response_win_rates() -> QuerySet[LibraryResponse]:
     )
 
 
-def question_sets_for_deal(deal: Deal) -> QuerySet[QuestionSet]:
-    """The question sets of the deal's needs assessment: its stage's own sets, else every active
-    set of its pipeline's stages (the Needs assessment stage in the default process)."""
-    sets = QuestionSet.objects.filter(is_active=True).select_related("stage")
-    if sets.filter(stage_id=deal.stage_id).exists():
-        return sets.filter(stage_id=deal.stage_id).order_by("name", "pk")
-    return sets.filter(
-        stage__pipeline_id=deal.pipeline_id, stage__archived_at__isnull=True
-    ).order_by("stage__position", "name", "pk")
-
-
-def question_sets_of_deal(deal: Deal) -> list[QuestionSet]:
-    """`question_sets_for_deal` in one query: the active sets of the deal's stage and of its
-    pipeline's stages, chosen here."""
+def question_sets_for_deal(deal: Deal) -> list[QuestionSet]:
+    """The question sets of the deal's needs assessment: its stage's own active sets, else every
+    active set of its pipeline's stages (the Needs assessment stage in the default process).
+    One query: both kinds are read, and chosen here."""
     sets = QuestionSet.objects.filter(is_active=True).select_related("stage")
     rows = list(
         sets.filter(
@@ -199,8 +176,9 @@ def question_sets_of_deal(deal: Deal) -> list[QuestionSet]:
     return sorted(rows, key=lambda row: (row.stage.position, row.name, row.pk))
 
 
-def assessments_of_deal(deal: Deal, question_sets: list[QuestionSet]) -> list[AssessmentView]:
-    """`assessment_for_deal` for several sets in three queries, whatever their number."""
+def assessments_for_deal(deal: Deal, question_sets: list[QuestionSet]) -> list[AssessmentView]:
+    """Per set: its active questions with the deal's answers, and whether the customer
+    confirmed. Three queries, whatever the number of sets."""
     if not question_sets:
         return []
     set_ids = [question_set.pk for question_set in question_sets]
