@@ -127,23 +127,6 @@ def detours_figures(
     return rows, totals
 
 
-def detours_grouped(
-    deals: QuerySet, by: str | None, *, limit: int | None = None
-) -> list[dict[str, Any]]:
-    """The detour figures of `deals` summed per group (`by` a GROUP_KEYS key), or in total;
-    `limit`: only the groups with the most extra days."""
-    rows, totals = detours_figures(deals, by, limit=limit)
-    if by is None:
-        totals.pop("estimated_left_out")
-        return [totals]
-    return rows
-
-
-def extra_days_left_out(deals: QuerySet) -> int:
-    """Stays that would add extra days but start or end at an estimated moment."""
-    return detours_figures(deals, None)[1]["estimated_left_out"]
-
-
 def detours(viewer: Any, filters: ReportFilters, options: dict[str, str]) -> Report:
     by = options["by"]
     deals = deals_reported(viewer, filters, by=BY_CREATED)

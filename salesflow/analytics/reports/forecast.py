@@ -33,31 +33,12 @@ def open_deals(viewer: Any, filters: ReportFilters) -> Any:
     return deals
 
 
-def _weighted(deals: Any) -> dict[dt.date | None, dict[str, str]]:
-    """amount x stage probability per month and currency, summed in the database; the sum of
-    amount x percent is exact there and divided by 100 here."""
-    product = ExpressionWrapper(
-        F("amount") * F("stage__probability"),
-        output_field=DecimalField(max_digits=20, decimal_places=2),
-    )
-    rows = (
-        deals.exclude(amount__isnull=True)
-        .annotate(month=TruncMonth("expected_close_on"), weighted=product)
-        .values("month", "currency")
-        .annotate(total=Sum("weighted"))
-        .order_by()
-    )
-    totals: dict[dt.date | None, dict[str, str]] = defaultdict(dict)
-    for row in rows:
-        totals[row["month"]][row["currency"]] = money(Decimal(row["total"] or 0) / 100)
-    return totals
-
-
 def _by_month(
     deals: Any,
 ) -> tuple[dict[dt.date | None, int], dict[dt.date | None, dict[str, str]], dict[str, str]]:
     """In one grouped query (a row per month and currency): the deals per month, the weighted
-    amount per month and currency (as `_weighted`), and the open amount per currency."""
+    amount per month and currency (amount x the stage's probability), and the open amount per
+    currency."""
     product = ExpressionWrapper(
         F("amount") * F("stage__probability"),
         output_field=DecimalField(max_digits=20, decimal_places=2),

@@ -120,16 +120,6 @@ def days_round(value: Any) -> float | None:
     return None if value is None else round(float(value), 1)
 
 
-def stays_left_out(history: str, params: list[Any]) -> int:
-    """Stays that would count but start or end at an estimated moment."""
-    with read_connection(StageChange).cursor() as cursor:  # the replica in a report
-        cursor.execute(
-            f"SELECT COUNT(*) FROM ({history}) s WHERE {STAY_COUNTED} AND s.is_estimated = 1",  # noqa: S608
-            params,
-        )
-        return cursor.fetchone()[0]
-
-
 def stages_shown(pipelines: list[Pipeline], seen: set[int]) -> list[Stage]:
     """The open stages of the pipelines in order, and any removed stage that has figures."""
     stages = Stage.objects.filter(pipeline__in=pipelines, kind=StageKind.OPEN).select_related(
@@ -243,8 +233,8 @@ def cycles_dated(closed: QuerySet) -> QuerySet:
     return closed.exclude(_estimated_ends())
 
 
-def _cycle_source(closed: QuerySet, *, monthly: bool) -> tuple[str, list[Any]]:
-    """SQL of (cls, [month,] days) for every won or lost deal: created -> closed."""
+def _cycle_source(closed: QuerySet) -> tuple[str, list[Any]]:
+    """SQL of (cls, month, days) for every won or lost deal: created -> closed."""
     deals = (
         cycles_dated(closed)
         .filter(outcome__in=[*WON_OUTCOMES, Outcome.LOST])
@@ -255,8 +245,7 @@ def _cycle_source(closed: QuerySet, *, monthly: bool) -> tuple[str, list[Any]]:
         )
         .order_by()
     )
-    fields = ["cls", "month", "days"] if monthly else ["cls", "days"]
-    sql, params = deals.values(*fields).query.sql_with_params()
+    sql, params = deals.values("cls", "month", "days").query.sql_with_params()
     return sql, list(params)
 
 
@@ -282,7 +271,7 @@ def _cycle_source_all(closed: QuerySet) -> tuple[str, list[Any]]:
 
 def _cycles(closed: QuerySet) -> dict[tuple[Any, ...], dict[str, Any]]:
     """{(month "YYYY-MM", "won"/"lost"): figures}."""
-    by_month = avg_median(*_cycle_source(closed, monthly=True), ["month", "cls"])
+    by_month = avg_median(*_cycle_source(closed), ["month", "cls"])
     return {(str(month)[:7], cls): figures for (month, cls), figures in by_month.items()}
 
 
