@@ -48,17 +48,13 @@ class DeferredJoinPaginator(Paginator):
         super().__init__(object_list.order_by(*ordering_with_pk(object_list)), per_page, **kwargs)
 
     def page(self, number: Any) -> Page:
-        number = self.validate_number(number)
-        if number == 1:
-            # Nothing to skip: the plain query walks the same index and stops after its rows
-            # (on PostgreSQL a few ms faster than the nested form).
-            return super().page(number)
-        bottom = (number - 1) * self.per_page
-        top = bottom + self.per_page
-        if top + self.orphans >= self.count:
-            top = self.count
-        ids = self.object_list.values("pk")[bottom:top]
-        return self._get_page(self.object_list.filter(pk__in=ids), number, self)
+        page = super().page(number)
+        if page.number > 1:
+            # The plain page's slice, asked for its ids only, as the subquery. The first page
+            # has nothing to skip: the plain query walks the same index and stops after its
+            # rows (on PostgreSQL a few ms faster than the nested form).
+            page.object_list = self.object_list.filter(pk__in=page.object_list.values("pk"))
+        return page
 
 
 def page_of(request: HttpRequest, queryset: QuerySet, *, deferred_join: bool = False) -> Page:
