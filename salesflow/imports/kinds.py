@@ -373,11 +373,8 @@ class LeadHandler(PersonHandler):
         return lead_create(acting_user=self.ctx.acting_user, **data)
 
     def update(self, record: Lead, changes: dict[str, Any]) -> Lead:
-        if record.get_deferred_fields():  # read with `compared_fields` only
-            fresh = Lead.objects.get(pk=record.pk)
-            record.__dict__.update(
-                {k: v for k, v in fresh.__dict__.items() if k not in record.__dict__}
-            )
+        if deferred := record.get_deferred_fields():  # read with `compared_fields` only
+            record.refresh_from_db(fields=list(deferred))
         return lead_update(record, acting_user=self.ctx.acting_user, **changes)
 
 

@@ -209,8 +209,8 @@ def parse_bool(value: Any) -> bool:
 
 def cell_text(value: Any) -> str:
     """A cell as text: numbers from XLSX without a trailing ".0", dates in ISO form."""
-    if type(value) is str:
-        return " ".join(value.split()) if "\n" not in value else value.strip()
+    if type(value) is str:  # most cells: straight to the spacing rule
+        return _spaced(value)
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
@@ -219,7 +219,12 @@ def cell_text(value: Any) -> str:
         return value.isoformat(sep=" ") if value.time() != dt.time(0) else value.date().isoformat()
     if isinstance(value, dt.date):
         return value.isoformat()
-    return " ".join(str(value).split()) if "\n" not in str(value) else str(value).strip()
+    return _spaced(str(value))
+
+
+def _spaced(text: str) -> str:
+    """One line's runs of spaces made one; a text of several lines only trimmed."""
+    return " ".join(text.split()) if "\n" not in text else text.strip()
 
 
 def value_key(value: Any) -> str:

@@ -31,6 +31,7 @@ from django.utils import timezone
 from django.utils.encoding import smart_str
 
 from salesflow.core.normalize import company_key, normalize_contact_fields, person_name_key
+from salesflow.core.services import fields_assign
 from salesflow.customfields.services import custom_assign
 from salesflow.leads.models import SOURCE_CHANNEL, Lead
 from salesflow.leads.scoring import LeadFacts, ScoringContext, score_compute, scoring_context
@@ -135,23 +136,6 @@ class LeadsBulkCreate:
         lead._state = ModelState()
         return lead
 
-    def _assign(self, lead: Lead, data: dict[str, Any]) -> None:
-        """`fields_assign(lead, data, allowed=BUILD_FIELDS)` for a new lead."""
-        unknown = data.keys() - BUILD_FIELDS
-        if unknown:
-            raise ValidationError(
-                {name: "This field cannot be set here." for name in sorted(unknown)}
-            )
-        values = lead.__dict__
-        for name, value in data.items():
-            if name in _RELATIONS:
-                if isinstance(value, models.Model):
-                    setattr(lead, name, value)
-                else:
-                    values[_RELATIONS[name]] = value
-            else:
-                values[name] = value
-
     def _clean(self, lead: Lead, checked: frozenset[str]) -> None:
         """`lead.full_clean(exclude=<all but checked>)` without the uniqueness and constraint
         checks, the relations left to `build`: the same `Field.clean` per field, remembering
@@ -200,7 +184,7 @@ class LeadsBulkCreate:
             data["channel"] = SOURCE_CHANNEL[data["source"]]
         lead = self._new_lead()
         custom_assign(lead, data, kind="lead")
-        self._assign(lead, data)
+        fields_assign(lead, data, allowed=BUILD_FIELDS)
         lead.company_key = _company_key(lead.company)
         lead.name_key = _person_name_key(lead.first_name, lead.last_name)
         # The fields left at their defaults are valid by construction: only those given (and
