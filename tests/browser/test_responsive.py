@@ -241,6 +241,27 @@ def test_phone_deal_page_puts_move_and_close_on_the_first_screen(open_page):
     assert page.console_errors == []
 
 
+def test_phone_deal_page_stays_as_wide_as_the_screen_with_every_panel_open(open_page):
+    """A wide product table scrolls inside its panel, a long button label wraps, a select with
+    long options shrinks: nothing widens the page (tryout, session 13)."""
+    from salesflow.quotes.services import deal_line_add
+    from salesflow.quotes.tests.factories import ProductFactory
+
+    rep = user_with("rep")
+    deal = DealFactory(owner=rep, name="Fleet renewal", stage=stage_named("Qualification"))
+    for name in ("Data migration and onboarding of every depot", "Analytics add-on"):
+        deal_line_add(deal, acting_user=rep, product=ProductFactory(name=name), quantity=2)
+    page = open_page(rep, PHONE)
+    page.goto(f"/deals/{deal.pk}/")
+    page.wait_for_selector(".panel-toggle")
+    toggles = page.locator(".panel-toggle")
+    for index in range(toggles.count()):
+        toggles.nth(index).dispatch_event("click")
+    expect(page.locator("#panel-products .table-wrap")).to_be_visible()
+    assert page.evaluate(NO_SIDEWAYS), page.evaluate("document.documentElement.scrollWidth")
+    assert page.console_errors == []
+
+
 def test_desktop_deal_page_keeps_its_two_columns_and_open_panels(open_page):
     rep = user_with("rep")
     deal = DealFactory(owner=rep, name="Fleet renewal", stage=stage_named("Qualification"))

@@ -71,6 +71,13 @@ def test_modifiers_never_fire_shortcuts(page, rita):
     expect(page.locator("#global-search-q")).not_to_be_focused()
 
 
+def test_escape_after_n_cancels_it(page, rita):
+    page.keyboard.press("n")
+    page.keyboard.press("Escape")  # changed their mind before a kind letter
+    page.wait_for_timeout(1500)  # longer than the wait for a kind letter
+    expect(page.locator("dialog[open]")).to_have_count(0)
+
+
 def test_g_goes_to_the_lists(page, rita):
     for key, path in [("d", "/deals/"), ("l", "/leads/"), ("a", "/accounts/"), ("b", "/board/"),
                       ("h", "/")]:  # fmt: skip

@@ -254,7 +254,8 @@
       clearPending();
       if (was === "n" && NEW_KEYS[key]) { event.preventDefault(); openQuickAdd(NEW_KEYS[key]); return; }
       if (was === "g" && "dlacbh".indexOf(key) !== -1 && key.length === 1) { event.preventDefault(); goTo(key); return; }
-      if (was === "n") { openQuickAdd(""); }
+      // Escape cancels a pending "n"; any other key opens the kind chooser.
+      if (was === "n" && key !== "Escape") { openQuickAdd(""); }
       return;
     }
     switch (key) {
