@@ -57,3 +57,21 @@ class SiteSettings(models.Model):
 
     def __str__(self) -> str:
         return "Site settings"
+
+
+class ConfigVersion(models.Model):
+    """The configuration's version: a single row (pk=1) whose token every configuration write
+    replaces, in the write's own transaction (see `salesflow.core.config_cache`). Processes
+    that cache configuration read it once per page and forget their cache when it changed."""
+
+    token = models.CharField(max_length=32)
+    changed_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "configuration version"
+        constraints = [
+            models.CheckConstraint(condition=models.Q(pk=1), name="config_version_single_row")
+        ]
+
+    def __str__(self) -> str:
+        return f"Configuration version {self.token}"

@@ -14,12 +14,14 @@ draws each slot's panels in order; for an htmx request it can draw a single pane
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.http import HttpRequest
 from django.utils import timezone
+
+from salesflow.core.config_cache import config_cached, config_token, config_token_expression
 
 
 @dataclass(frozen=True)
@@ -56,7 +58,10 @@ class Panel:
     page's section navigation (empty: not listed). `fresh` panels are drawn again after every
     panel action on the page (the deal's stage playbook, which any change may unlock).
     `meets` names the exit-criteria kinds the user satisfies in this panel, so a refused move
-    can link to it.
+    can link to it. `annotate` gives expressions (name: expression on the record's model) that
+    the page adds to its read of the record, so that a panel's small look-up (is there any?)
+    costs no query of its own; the context function finds them as the record's attributes
+    (and must read them itself when they are missing).
     """
 
     name: str
@@ -68,6 +73,7 @@ class Panel:
     fresh: bool = False
     meets: tuple[str, ...] = ()
     anchor_id: str = ""
+    annotate: Callable[[], dict[str, Any]] | None = None
 
     @property
     def anchor(self) -> str:
@@ -116,6 +122,15 @@ class PanelRegistry:
                 return f"#{panel.anchor}"
         return ""
 
+    def annotations(self) -> dict[str, Any]:
+        """What the page adds to its read of the record: the panels' `annotate`, and the
+        configuration's version (`page_config`)."""
+        annotations = {PAGE_CONFIG_TOKEN: config_token_expression()}
+        for panel in self.panels():
+            if panel.annotate is not None:
+                annotations.update(panel.annotate())
+        return annotations
+
     def context(self, call: PanelCall, names: Iterable[str] | None = None) -> dict[str, Any]:
         """The merged contexts of the named panels (all when `names` is None). A context
         function that several panels share runs once."""
@@ -151,13 +166,30 @@ def record_page_context(
 # view calls `page_memo_start(record)`; `page_memo(record, key, read)` then runs `read` once per
 # key and gives the same answer to every later caller. Outside a page (a service, the API) no
 # memo is started and `read` runs every time, so nothing there can see stale rows.
+#
+# Configuration (stages, exit criteria, custom fields, catalogues...) is read through
+# `page_config(record, key, read)` instead: on a page it comes from the process's cache
+# (`salesflow.core.config_cache`), checked once per page against the configuration's version;
+# outside a page it is read every time, like `page_memo`.
 
 _MEMO = "_page_memo"
+_CONFIG_TOKEN = "_config_token"  # noqa: S105 (a memo key, not a secret)
+# The configuration's version, read with the record when the page's read of it adds the
+# registry's `annotations()` (no query of its own then).
+PAGE_CONFIG_TOKEN = "page_config_token"  # noqa: S105
 
 
 def page_memo_start(record: Any) -> None:
     """Start (or restart, forgetting earlier reads) the page memo of `record`."""
     record.__dict__[_MEMO] = {}
+    token = record.__dict__.pop(PAGE_CONFIG_TOKEN, None)
+    if token is not None:
+        record.__dict__[_MEMO][_CONFIG_TOKEN] = token
+
+
+def page_memo_started(record: Any) -> bool:
+    """Whether the record's page is being drawn (its memo started)."""
+    return _MEMO in record.__dict__
 
 
 def page_memo(record: Any, key: str, read: Callable[[], Any]) -> Any:
@@ -168,3 +200,17 @@ def page_memo(record: Any, key: str, read: Callable[[], Any]) -> Any:
     if key not in memo:
         memo[key] = read()
     return memo[key]
+
+
+def page_config(record: Any, key: Hashable, read: Callable[[], Any]) -> Any:
+    """Configuration `read()` on the record's page: from the process's cache, valid while the
+    configuration's version (read once per page, on the first call) is unchanged. Outside a
+    page, `read()` every time. Not for rows of the record itself (see `page_memo`); the value
+    is shared between pages, so callers must not change it."""
+    memo = record.__dict__.get(_MEMO)
+    if memo is None:
+        return read()
+    token = memo.get(_CONFIG_TOKEN)
+    if token is None:
+        token = memo[_CONFIG_TOKEN] = config_token()
+    return config_cached(token, key, read)

@@ -9,3 +9,9 @@ class CustomFieldsConfig(AppConfig):
     name = "salesflow.customfields"
     label = "customfields"
     verbose_name = "Custom fields"
+
+    def ready(self) -> None:
+        from salesflow.core.config_cache import config_models_register
+        from salesflow.customfields.models import CustomField
+
+        config_models_register(CustomField)  # record pages cache the definitions

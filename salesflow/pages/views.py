@@ -9,6 +9,7 @@ from typing import Any
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
@@ -47,19 +48,33 @@ def stage_cards(user: Any, *, team_ids: list[int] | None = None) -> list[dict[st
         card["count"] += row["count"]
         if row["total"] is not None:
             card["totals"].append((row["currency"], row["total"]))
-    # A team's deals: a few per stage through the team's index; one person's deals are few
-    # enough to number in one pass (`deals_open_first_per_stage`).
+    # A few per stage through the team's or the person's open-deals index
+    # (`deals_open_first_per_stage`), not a window numbering all of them.
     first = deals_open_first_per_stage(
-        user,
-        owner=user,
-        per_stage=DEALS_PER_STAGE,
-        team_ids=team_ids,
-        stage_ids=list(cards) if team_ids else None,
+        user, owner=user, per_stage=DEALS_PER_STAGE, team_ids=team_ids, stage_ids=list(cards)
     )
     for deal in first:
         if deal.stage_id in cards:
             cards[deal.stage_id]["deals"].append(deal)
     return list(cards.values())
+
+
+def agenda_links(*agendas: Any) -> list[list[Any]]:
+    """The agenda's activities as lists, each with its page's and its "Done" link
+    (`detail_url`, `complete_url`): reversed once, each pk put in its place."""
+    marker = 987654321
+    detail, complete = (
+        reverse(name, args=[marker]).split(str(marker))
+        for name in ("activities:activity-detail", "activities:activity-complete")
+    )
+    lists = []
+    for agenda in agendas:
+        activities = list(agenda)
+        for activity in activities:
+            activity.detail_url = f"{detail[0]}{activity.pk}{detail[1]}"
+            activity.complete_url = f"{complete[0]}{activity.pk}{complete[1]}"
+        lists.append(activities)
+    return lists
 
 
 def day_scope(request: HttpRequest) -> str:
@@ -82,13 +97,16 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     scope = day_scope(request)
     if scope == TEAM:
         team_ids = policy.managed_team_ids(user)
-        agenda = activities_agenda_of_teams(user, team_ids=team_ids)
+        agenda = activities_agenda_of_teams(user, team_ids=team_ids, limit=AGENDA_LIMIT)
     else:
         team_ids = None
         agenda = activities_agenda(user)
     stages = stage_cards(user, team_ids=team_ids)
-    needing = deals_needing_next_step(user, owner=user, team_ids=team_ids)
+    needing = deals_needing_next_step(
+        user, owner=user, team_ids=team_ids, limit=NEXT_STEP_LIMIT + 1
+    )
     needing_shown = list(needing[: NEXT_STEP_LIMIT + 1])
+    overdue, today = agenda_links(agenda["overdue"][:AGENDA_LIMIT], agenda["today"][:AGENDA_LIMIT])
     own_teams = policy.team_ids_of(user) if scope == TEAM else []
     context = {
         "scope": scope,
@@ -100,8 +118,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "stages": stages,
         "open_count": sum(card["count"] for card in stages),
         "several_pipelines": len({card["pipeline"] for card in stages}) > 1,
-        "overdue": agenda["overdue"][:AGENDA_LIMIT],
-        "today": agenda["today"][:AGENDA_LIMIT],
+        "overdue": overdue,
+        "today": today,
+        "day_url": reverse("pages:dashboard"),
+        "plan_url": reverse("activities:activity-create"),
         "agenda_limit": AGENDA_LIMIT,
         "needing_next_step": needing_shown[:NEXT_STEP_LIMIT],
         "needing_more": len(needing_shown) > NEXT_STEP_LIMIT,

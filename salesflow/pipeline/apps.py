@@ -8,6 +8,14 @@ class PipelineConfig(AppConfig):
     label = "pipeline"
 
     def ready(self) -> None:
+        from salesflow.core.config_cache import config_models_register
+        from salesflow.pipeline import models
+
+        # What record pages cache between requests (salesflow.core.config_cache).
+        config_models_register(
+            models.Pipeline, models.Stage, models.StageRequirement, models.LostReason,
+            models.Competitor,
+        )  # fmt: skip
         from salesflow.pipeline.panels import panels_register
 
         panels_register()

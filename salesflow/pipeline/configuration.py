@@ -15,6 +15,7 @@ from django.db import transaction
 from django.db.models import ProtectedError, Q
 from django.utils import timezone
 
+from salesflow.core.config_cache import config_changed
 from salesflow.core.errors import DomainError
 from salesflow.core.services import fields_assign
 from salesflow.pipeline.criteria import requirement_params_check
@@ -58,6 +59,8 @@ def _renumber(stages: Iterable[Stage]) -> list[Stage]:
             stage.position = position
             changed.append(stage)
     Stage.objects.bulk_update(changed, ["position"])
+    if changed:
+        config_changed()  # bulk_update sends no signal: tell the configuration cache
     return ordered
 
 
@@ -352,4 +355,5 @@ def stage_requirements_reorder(
     for position, requirement in enumerate(ordered, 1):
         requirement.position = position
     StageRequirement.objects.bulk_update(ordered, ["position"])
+    config_changed()  # bulk_update sends no signal: tell the configuration cache
     return ordered

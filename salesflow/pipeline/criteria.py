@@ -30,7 +30,7 @@ from typing import Any
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 
 from salesflow.core.errors import DomainError
-from salesflow.core.panels import page_memo
+from salesflow.core.panels import page_config, page_memo_started
 from salesflow.pipeline.models import (
     Deal,
     DealStakeholder,
@@ -160,8 +160,8 @@ def stages_passed(deal: Deal, *, to_stage: Stage) -> list[Stage]:
 
 
 def deal_stage_requirements(deal: Deal) -> dict[int, list[StageRequirement]]:
-    """The exit criteria of every stage of the deal's pipeline, by stage id, in order: read once
-    per deal page (`page_memo`)."""
+    """The exit criteria of every stage of the deal's pipeline, by stage id, in order: on a deal
+    page from the configuration cache (`page_config`)."""
 
     def read() -> dict[int, list[StageRequirement]]:
         by_stage: dict[int, list[StageRequirement]] = {}
@@ -170,17 +170,18 @@ def deal_stage_requirements(deal: Deal) -> dict[int, list[StageRequirement]]:
             by_stage.setdefault(requirement.stage_id, []).append(requirement)
         return by_stage
 
-    return page_memo(deal, "stage_requirements", read)
+    return page_config(deal, ("stage_requirements", deal.pipeline_id), read)
 
 
 def deal_pipeline_stages(deal: Deal) -> list[Stage]:
-    """Every stage of the deal's pipeline, removed ones too, in order: read once per deal page
-    (`page_memo`), where the progress bar, the next stage, the exit criteria and the move forms
-    all need them."""
-    return page_memo(
+    """Every stage of the deal's pipeline, removed ones too, in order: on a deal page from the
+    configuration cache (`page_config`), where the progress bar, the next stage, the exit
+    criteria and the move forms all need them."""
+    pipeline_id = deal.pipeline_id
+    return page_config(
         deal,
-        "pipeline_stages",
-        lambda: list(Stage.objects.filter(pipeline_id=deal.pipeline_id).order_by("position", "pk")),
+        ("pipeline_stages", pipeline_id),
+        lambda: list(Stage.objects.filter(pipeline_id=pipeline_id).order_by("position", "pk")),
     )
 
 
@@ -280,7 +281,15 @@ def bant_recorded(deal: Deal, requirement: StageRequirement) -> list[Missing]:
 
 
 def decision_maker(deal: Deal, requirement: StageRequirement) -> list[Missing]:
-    known = DealStakeholder.objects.filter(deal=deal, role=StakeholderRole.DECISION_MAKER).exists()
+    if page_memo_started(deal):  # on the deal page: the stakeholders its panel shows anyway
+        from salesflow.pipeline.selectors import deal_stakeholder_rows
+
+        rows = deal_stakeholder_rows(deal)
+        known = any(row.role == StakeholderRole.DECISION_MAKER for row in rows)
+    else:
+        known = DealStakeholder.objects.filter(
+            deal=deal, role=StakeholderRole.DECISION_MAKER
+        ).exists()
     if known:
         return []
     return [Missing("decision_maker", "Name the decision maker among the deal's stakeholders.")]

@@ -15,7 +15,7 @@ from salesflow.core.forms import (
     VersionedServiceForm,
     with_blank,
 )
-from salesflow.core.panels import page_memo
+from salesflow.core.panels import page_config
 from salesflow.core.widgets import use_picker
 from salesflow.customers.selectors import accounts_visible_to, contacts_visible_to
 from salesflow.customfields.forms import CustomFieldsFormMixin
@@ -61,8 +61,11 @@ def choices_from_rows(field: forms.ModelChoiceField, rows: Callable[[], list[Any
 
 
 def lost_reasons_offered(deal: Deal) -> list[LostReason]:
-    """The active lost reasons, read once per deal page (the move and close forms offer them)."""
-    return page_memo(deal, "lost_reasons", lambda: list(LostReason.objects.filter(is_active=True)))
+    """The active lost reasons, from the configuration cache on a deal page (the move and close
+    forms offer them)."""
+    return page_config(
+        deal, "lost_reasons", lambda: list(LostReason.objects.filter(is_active=True))
+    )
 
 
 class DealForm(CustomFieldsFormMixin, OwnerFieldMixin, VersionedServiceForm):

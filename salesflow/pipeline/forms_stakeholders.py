@@ -8,9 +8,10 @@ from django import forms
 from django.db.models import Case, IntegerField, Value, When
 
 from salesflow.core.forms import ActionForm
+from salesflow.core.panels import page_config
 from salesflow.core.widgets import use_picker
 from salesflow.customers.selectors import contacts_visible_to
-from salesflow.pipeline.forms import contact_with_account
+from salesflow.pipeline.forms import choices_from_rows, contact_with_account
 from salesflow.pipeline.models import Attitude, CompetitorStatus, Deal, StakeholderRole
 from salesflow.pipeline.selectors import competitors_active
 
@@ -128,12 +129,25 @@ class DealCompetitorAddForm(ActionForm):
     )
     status = forms.ChoiceField(choices=CompetitorStatus.choices, initial=CompetitorStatus.ACTIVE)
 
-    def __init__(self, *args: Any, deal: Deal, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, deal: Deal, on_deal: set[int] | None = None, **kwargs: Any
+    ) -> None:
         kwargs.setdefault("auto_id", "id_competitor_new_%s")
         super().__init__(*args, **kwargs)
         self.fields["competitor"].queryset = competitors_active().exclude(
             deal_competitors__deal=deal
         )
+        if on_deal is not None:
+            # On the deal page: the catalogue from the configuration cache, less the competitors
+            # the panel read on the deal. A submitted choice is still checked in the database.
+            choices_from_rows(
+                self.fields["competitor"],
+                lambda: [
+                    row
+                    for row in page_config(deal, "competitors", lambda: list(competitors_active()))
+                    if row.pk not in on_deal
+                ],
+            )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()

@@ -265,9 +265,59 @@ class Deal(OwnedModel, VersionedModel, TimeStampedModel):
             models.Index(fields=["pipeline", "stage", "outcome"], name="deal_board_idx"),
             # A board column's first cards, newest in the stage first (issue #10, pages).
             models.Index(fields=["stage", "stage_entered_at", "id"], name="deal_board_order_idx"),
-            # My day of a manager: the team's open deals per stage, closing soonest first.
+            # My day of a manager: the team's open deals per stage, closing soonest first, with
+            # what the stage totals read; the same for one person; the deals needing a next
+            # step of one person and of a team, in My day's order (issue #10, pages).
             models.Index(
-                fields=["team", "outcome", "stage", "expected_close_on"], name="deal_team_open_idx"
+                fields=[
+                    "team",
+                    "outcome",
+                    "stage",
+                    "expected_close_on",
+                    "currency",
+                    "amount",
+                    "owner",
+                    "visibility",
+                ],
+                name="deal_team_open_idx",
+            ),
+            models.Index(
+                fields=[
+                    "owner",
+                    "outcome",
+                    "stage",
+                    "expected_close_on",
+                    "currency",
+                    "amount",
+                    "team",
+                    "visibility",
+                ],
+                name="deal_owner_open_idx",
+            ),
+            models.Index(
+                fields=["owner", "outcome", "next_activity_at", "open_activity_count"],
+                name="deal_owner_next_step_idx",
+            ),
+            models.Index(
+                fields=["team", "outcome", "next_activity_at", "open_activity_count"],
+                name="deal_team_next_step_idx",
+            ),
+            # The board's Won and Lost columns of a period, by close day (issue #10, pages).
+            models.Index(
+                fields=[
+                    "pipeline",
+                    "stage",
+                    "closed_on",
+                    "closed_at",
+                    "outcome",
+                    "currency",
+                    "amount",
+                    "stage_entered_at",
+                    "owner",
+                    "team",
+                    "visibility",
+                ],
+                name="deal_board_closed_idx",
             ),
             # The board's column totals read from the index alone (issue #10, pages).
             models.Index(

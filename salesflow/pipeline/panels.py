@@ -61,14 +61,16 @@ def _stakeholders(call: PanelCall) -> dict[str, Any]:
 
 def _competitors(call: PanelCall) -> dict[str, Any]:
     deal = call.record
+    competitors = list(deal_competitors_of(deal))
     rows = [
         (
             row,
             call.form(("competitor", row.pk), partial(DealCompetitorEditForm, deal=deal, row=row)),
         )
-        for row in deal_competitors_of(deal)
+        for row in competitors
     ]
-    blank = partial(DealCompetitorAddForm, deal=deal)
+    on_deal = {row.competitor_id for row in competitors}
+    blank = partial(DealCompetitorAddForm, deal=deal, on_deal=on_deal)
     return {"competitor_rows": rows, "competitor_form": call.form("competitor", blank)}
 
 

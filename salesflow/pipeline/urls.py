@@ -11,6 +11,7 @@ urlpatterns = [
     path("new/", views.deal_create, name="deal-create"),
     path("bulk/", views_bulk.deal_bulk, name="deal-bulk"),
     path("<int:pk>/", views.deal_detail, name="deal-detail"),
+    path("<int:pk>/history/", views.deal_history, name="deal-history"),
     path("<int:pk>/edit/", views.deal_edit, name="deal-edit"),
     *views_inline.urlpatterns,
     path("<int:pk>/delete/", views.deal_delete, name="deal-delete"),

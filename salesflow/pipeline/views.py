@@ -20,6 +20,7 @@ from django.views.decorators.http import require_http_methods
 from django_htmx.http import HttpResponseClientRedirect
 
 from salesflow.audit.exports import records_export
+from salesflow.audit.templatetags.audit_tags import history_of
 from salesflow.core.errors import ConflictError, DomainError
 from salesflow.core.forms import form_add_service_error
 from salesflow.core.panels import PanelCall, page_memo_start
@@ -122,6 +123,8 @@ def deal_page_context(
     )
     if panels is None:
         context["steps"] = deal_stage_progress(deal)
+        # The change history is read when it is opened (`deal_history`), or asked for here.
+        context["history_open"] = request.GET.get("history") == "1"
     call = PanelCall(request=request, record=deal, can_edit=can_edit, forms=forms or {})
     return context | deal_panels.context(call, panels)
 
@@ -140,7 +143,7 @@ def deal_page(
     of band. The deal is read again (`reload`) after an action, which may have changed it, or
     changed it in memory and then rolled back."""
     if reload:
-        deal = deal_get_for_user(request.user, deal.pk)
+        deal = deal_get_for_user(request.user, deal.pk, annotate=deal_panels.annotations())
     if not (panel and request.htmx):
         context = deal_page_context(request, deal, forms=forms, refusal=refusal)
         return render(request, DEAL_PAGE, context)
@@ -205,7 +208,19 @@ def deal_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET"])
 def deal_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    return deal_page(request, deal_get_for_user(request.user, pk), reload=False)
+    deal = deal_get_for_user(request.user, pk, annotate=deal_panels.annotations())
+    return deal_page(request, deal, reload=False)
+
+
+@login_required
+@require_http_methods(["GET"])
+def deal_history(request: HttpRequest, pk: int) -> HttpResponse:
+    """The deal's change history, read when the page's "Show change history" is opened (htmx);
+    without htmx, the deal page with the history drawn in and open."""
+    deal = deal_get_for_user(request.user, pk)
+    if request.htmx:
+        return render(request, "audit/_history.html", history_of(deal))
+    return redirect(f"{deal.get_absolute_url()}?history=1#change-history")
 
 
 @login_required

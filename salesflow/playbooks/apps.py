@@ -10,6 +10,14 @@ class PlaybooksConfig(AppConfig):
     label = "playbooks"
 
     def ready(self) -> None:
+        from salesflow.core.config_cache import config_models_register
+        from salesflow.playbooks import models
+
+        # What record pages cache between requests (salesflow.core.config_cache).
+        config_models_register(
+            models.ChecklistItem, models.QuestionSet, models.Question, models.NextActionRule,
+            models.LibraryResponse,
+        )  # fmt: skip
         from salesflow.playbooks.criteria import criteria_register
         from salesflow.playbooks.panels import panels_register
         from salesflow.playbooks.panels_customers import panels_register as customer_panels

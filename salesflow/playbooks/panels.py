@@ -16,11 +16,14 @@ from salesflow.playbooks.forms import (
 )
 from salesflow.playbooks.models import ObjectionStatus
 from salesflow.playbooks.selectors import (
+    assessment_any,
     assessments_for_deal,
     checklist_for_deal,
+    checklist_ticks_any,
+    deal_library_responses,
     deal_objection_rows,
+    first_meeting_any,
     first_meeting_latest,
-    library_responses_active,
     next_action_for,
     question_sets_for_deal,
 )
@@ -60,7 +63,7 @@ def _objections(call: PanelCall) -> dict[str, Any]:
     deal = call.record
     objections = deal_objection_rows(deal)
     library: dict[str, list[Any]] = {}
-    for response in library_responses_active() if objections else []:
+    for response in deal_library_responses(deal) if objections else []:
         library.setdefault(response.category, []).append(response)
     rows = [
         (
@@ -78,11 +81,12 @@ def panels_register() -> None:
     """Called from `PlaybooksConfig.ready()`."""
     for panel in (
         Panel("checklist", f"{TEMPLATE}#checklist", _checklist, slot="playbook",
-              meets=("checklist",), anchor_id="checklist"),
+              meets=("checklist",), anchor_id="checklist", annotate=checklist_ticks_any),
         Panel("first-meeting", f"{TEMPLATE}#panel-first-meeting", _first_meeting, order=20,
-              label="First meeting"),
+              label="First meeting", annotate=first_meeting_any),
         Panel("assessment", f"{TEMPLATE}#panel-assessment", _assessment, order=30,
-              label="Needs assessment", meets=("assessment_answered", "assessment_confirmed")),
+              label="Needs assessment", meets=("assessment_answered", "assessment_confirmed"),
+              annotate=assessment_any),
         Panel("objections", f"{TEMPLATE}#panel-objections", _objections, order=70,
               label="Objections", meets=("no_open_objection",)),
     ):  # fmt: skip

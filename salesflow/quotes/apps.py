@@ -9,6 +9,10 @@ class QuotesConfig(AppConfig):
     verbose_name = "Products and quotes"
 
     def ready(self) -> None:
+        from salesflow.core.config_cache import config_models_register
+        from salesflow.quotes.models import Product
+
+        config_models_register(Product)  # record pages cache the catalogue (core.config_cache)
         from salesflow.pipeline.exports import deal_export_extension_register
         from salesflow.quotes.exports import deal_product_columns
         from salesflow.quotes.panels import panels_register

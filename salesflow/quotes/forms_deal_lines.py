@@ -7,6 +7,8 @@ from typing import Any
 from django import forms
 
 from salesflow.core.forms import ActionForm
+from salesflow.core.panels import page_config
+from salesflow.pipeline.forms import choices_from_rows
 from salesflow.pipeline.models import Deal
 from salesflow.quotes.forms import money_field, percent_field, quantity_field
 from salesflow.quotes.models import Product
@@ -41,6 +43,16 @@ class DealLineAddForm(VersionedDealForm):
         super().__init__(*args, deal=deal, **kwargs)
         self.fields["product"].queryset = products_active().order_by("category", "name")
         self.fields["product"].label_from_instance = deal_product_label
+        # Drawn on the deal page from the configuration cache; a submitted choice is still
+        # checked against the catalogue in the database.
+        choices_from_rows(
+            self.fields["product"],
+            lambda: page_config(
+                deal,
+                "products_by_category",
+                lambda: list(products_active().order_by("category", "name")),
+            ),
+        )
         self.fields["unit_price"].help_text = f"In {deal.currency}; the list price when empty."
 
     def values(self) -> dict[str, Any]:

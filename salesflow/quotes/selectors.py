@@ -14,7 +14,7 @@ from django.shortcuts import get_object_or_404
 
 from salesflow.core.errors import AccessDenied
 from salesflow.core.normalize import name_key
-from salesflow.core.panels import page_memo
+from salesflow.core.panels import page_memo, page_memo_started
 from salesflow.pipeline.models import Deal
 from salesflow.pipeline.selectors import deals_visible_to
 from salesflow.quotes.models import (
@@ -77,8 +77,47 @@ def deal_quotes(deal: Deal) -> QuerySet[Quote]:
 
 def deal_quotes_read(deal: Deal) -> list[Quote]:
     """`deal_quotes` as a list, read once per deal page (`page_memo`): the quotes panel and the
-    "quote sent" exit criterion both need them."""
-    return page_memo(deal, "quotes", lambda: list(deal_quotes(deal)))
+    "quote sent" exit criterion both need them. On the page, in one query with their lines
+    (`deal_quotes_with_lines`); elsewhere, as `deal_quotes`."""
+    if page_memo_started(deal):
+        return page_memo(deal, "quotes", lambda: deal_quotes_with_lines(deal))
+    return list(deal_quotes(deal))
+
+
+def deal_quotes_with_lines(deal: Deal) -> list[Quote]:
+    """The quotes of `deal_quotes`, in its order, each with its lines (`quote.lines.all()`
+    answers from memory), read in ONE query: the quotes LEFT JOIN their lines, a row per line
+    (one for a quote without lines). Their authors are not read (`created_by` would cost a
+    query each): for the deal page, which does not show them."""
+    quote_fields = [field.attname for field in Quote._meta.concrete_fields]
+    line_fields = [field.attname for field in QuoteLine._meta.concrete_fields]
+    rows = deal.quotes.order_by(
+        "-created_at", "-number", "-revision", "pk", "lines__position", "lines__pk"
+    ).values_list(
+        *(field.name for field in Quote._meta.concrete_fields),
+        *(f"lines__{field.name}" for field in QuoteLine._meta.concrete_fields),
+    )
+    split = len(quote_fields)
+    quote_pk = quote_fields.index(Quote._meta.pk.attname)
+    line_pk = split + line_fields.index(QuoteLine._meta.pk.attname)
+    quotes: dict[int, Quote] = {}
+    lines: dict[int, list[QuoteLine]] = {}
+    for row in rows:
+        quote = quotes.get(row[quote_pk])
+        if quote is None:
+            quote = quotes[row[quote_pk]] = Quote.from_db(rows.db, quote_fields, row[:split])
+            lines[quote.pk] = []
+        if row[line_pk] is not None:
+            line = QuoteLine.from_db(rows.db, line_fields, row[split:])
+            QuoteLine.quote.field.set_cached_value(line, quote)
+            lines[quote.pk].append(line)
+    for quote in quotes.values():
+        # What `prefetch_related("lines")` leaves on each quote.
+        prefetched = quote.lines.all()
+        prefetched._result_cache = lines[quote.pk]
+        prefetched._prefetch_done = True
+        quote._prefetched_objects_cache = {"lines": prefetched}
+    return list(quotes.values())
 
 
 @dataclass(frozen=True)

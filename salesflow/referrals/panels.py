@@ -13,6 +13,7 @@ from salesflow.pipeline.panels import deal_panels
 from salesflow.referrals.selectors import (
     referrals_annotated,
     referrals_crediting,
+    referrals_crediting_exist,
     referrals_listed,
     referrals_of_deal,
     referrals_of_record,
@@ -28,8 +29,12 @@ MADE_LIMIT = 20
 def _deal(call: PanelCall) -> dict[str, Any]:
     # Most deals came from no referral: one bare look first, and the visibility rule (a query
     # costly to build) only for a deal that has some.
+    # On the deal page, the look is part of the deal's own read (`referrals_crediting_exist`).
     referrals = []
-    if referrals_crediting(call.record).exists():
+    exist = getattr(call.record, "referrals_crediting_exist", None)
+    if exist is None:
+        exist = referrals_crediting(call.record).exists()
+    if exist:
         referrals = list(referrals_of_deal(call.user, call.record))
     for referral in referrals:  # how it reached the deal: named on it, its lead or account
         referral.via = "lead" if referral.lead_id else ("account" if referral.account_id else "")
@@ -69,7 +74,14 @@ def _contact(call: PanelCall) -> dict[str, Any]:
 def panels_register() -> None:
     """Called from `ReferralsConfig.ready()`."""
     deal_panels.register(
-        Panel("referrals", f"{TEMPLATE}#deal-referrals", _deal, order=45, label="Referred by")
+        Panel(
+            "referrals",
+            f"{TEMPLATE}#deal-referrals",
+            _deal,
+            order=45,
+            label="Referred by",
+            annotate=referrals_crediting_exist,
+        )
     )
     lead_panels.register(
         Panel("referrals", f"{TEMPLATE}#lead-referrals", _lead, slot="aside", order=40)

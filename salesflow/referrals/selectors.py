@@ -113,6 +113,20 @@ def referrals_crediting(deal: Deal) -> QuerySet[Referral]:
     return Referral.objects.filter(q)
 
 
+def referrals_crediting_exist() -> dict[str, Any]:
+    """`referrals_crediting(deal).exists()` as annotations of a read of deals (the deal page's):
+    `referrals_crediting_exist`, and the day the deal opened (in the current time zone)."""
+    crediting = Referral.objects.filter(
+        Q(deal=OuterRef("pk"))
+        | Q(lead_id=OuterRef("lead_id"))
+        | Q(account_id=OuterRef("account_id"), referred_on__lte=OuterRef("referral_opened_on"))
+    )
+    return {
+        "referral_opened_on": TruncDate("created_at"),
+        "referrals_crediting_exist": Exists(crediting),
+    }
+
+
 def referrals_of_deal(user: Any, deal: Deal) -> QuerySet[Referral]:
     """The visible referrals that brought the deal: on it, on its lead, on its account."""
     return referrals_listed(referrals_visible_to(user).filter(pk__in=referrals_crediting(deal)))

@@ -7,6 +7,7 @@ from typing import Any
 
 from django import template
 
+from salesflow.core.panels import page_config
 from salesflow.customfields.models import FieldType
 from salesflow.customfields.selectors import custom_fields_of
 from salesflow.customfields.values import value_display
@@ -17,7 +18,9 @@ register = template.Library()
 def custom_sections(record: Any) -> list[tuple[str, list[tuple[str, str]]]]:
     """[(section, [(label, shown value)])] of the record's kind's active fields."""
     stored = record.custom or {}
-    fields = custom_fields_of(record._meta.model_name)
+    kind = record._meta.model_name
+    # On a record page, from the configuration cache (salesflow.core.config_cache).
+    fields = page_config(record, ("custom_fields", kind), lambda: custom_fields_of(kind))
     users: dict[int, str] = {}
     wanted = [stored[f.key] for f in fields if f.type == FieldType.USER and f.key in stored]
     if wanted:

@@ -425,6 +425,7 @@ PERSON_FREE = {
     "imports.ImportJob.runner": "host and process id",
     "analytics": "trained models' metrics", "followup": "tokens and rules",
     "coaching.RubricCriterion": "configuration",
+    "core.ConfigVersion": "a random token naming the configuration's version",
     "otp_totp": "users' second factor", "otp_static": "users' recovery codes",
 }  # fmt: skip
 
