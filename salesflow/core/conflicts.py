@@ -105,6 +105,17 @@ def _changed(field: forms.Field, initial: Any, raw: Any) -> bool:
     return field.has_changed(initial, raw)
 
 
+def changed_from_read(field: forms.Field, read: Any, raw: Any) -> bool:
+    """Whether `raw` (a value as the widget sends it) differs from `read`, a value of the
+    `original` token (as JSON gave it back)."""
+    return _changed(field, _as_python(field, read), raw)
+
+
+def saved_changed_since_read(field: forms.Field, read: Any, saved: Any) -> bool:
+    """Whether the saved python value differs from the value the user read."""
+    return changed_from_read(field, read, _prepared(field, saved))
+
+
 def value_text(field: forms.Field, value: Any) -> str:
     """A value as a person reads it: the option's label, Yes/No, a formatted date."""
     if value in (None, "", [], ()):

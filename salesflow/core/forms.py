@@ -113,6 +113,83 @@ class ServiceForm(StorableValuesMixin, FieldsetsMixin, forms.ModelForm):
         return {name: self.cleaned_data[name] for name in self._meta.fields}
 
 
+class ReadValuesMixin:
+    """For a ServiceForm of a record without a version (the BANT answers): the form carries the
+    values it showed (`original`, signed), so that a save writes only the fields the user
+    changed since, and a field someone else saved in between is refused on that field, with the
+    saved value, instead of being overwritten. Saving again then replaces it (the refused form
+    carries the saved values as read). A POST without the token (an older page) records the
+    fields that differ from the saved values, as before."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["original"] = forms.CharField(widget=forms.HiddenInput, required=False)
+        self.initial["original"] = self._original_token  # callable: when the form renders
+
+    def _original_token(self) -> str:
+        try:
+            return conflicts.original_token(conflicts.form_initial_values(self))
+        except TypeError:  # a value JSON cannot hold: without it, fields compare to the saved
+            return ""
+
+    def read_values(self) -> dict[str, Any] | None:
+        token = self.data.get(self.add_prefix("original"), "") if self.is_bound else ""
+        return conflicts.original_values(token) if token else None
+
+    def _changed_since_read(self, read: dict[str, Any]) -> list[str]:
+        return [
+            name
+            for name in self._meta.fields
+            if name in self.fields
+            and conflicts.changed_from_read(
+                self.fields[name],
+                read.get(name),
+                self.fields[name].widget.value_from_datadict(
+                    self.data, self.files, self.add_prefix(name)
+                ),
+            )
+        ]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        read = self.read_values()
+        if read is None or self.record is None:
+            return cleaned
+        stale = [
+            name
+            for name in self._changed_since_read(read)
+            if conflicts.saved_changed_since_read(
+                self.fields[name], read.get(name), self.current.get(name)
+            )
+            and self.fields[name].has_changed(
+                self.current.get(name),
+                self.fields[name].widget.value_from_datadict(
+                    self.data, self.files, self.add_prefix(name)
+                ),
+            )  # both typed the same: no conflict
+        ]
+        for name in stale:
+            saved = conflicts.value_text(self.fields[name], self.current.get(name))
+            self.add_error(
+                name,
+                f"Someone else changed this while you were editing; it is now: {saved}. "
+                "Save again to replace it with yours.",
+            )
+        if stale:  # the form shown again carries the saved values as read
+            self.data = self.data.copy()
+            self.data[self.add_prefix("original")] = conflicts.original_token(
+                {name: self.current.get(name) for name in self._meta.fields}
+            )
+        return cleaned
+
+    def changes_since_read(self) -> dict[str, Any]:
+        """The model fields the user changed since the form was shown, for the service."""
+        read = self.read_values()
+        if read is None:
+            return self.changes()
+        return {name: self.cleaned_data[name] for name in self._changed_since_read(read)}
+
+
 class ContactFieldsMixin:
     """Email and phone read by the normalisers the services use, so their errors show together
     with the form's other errors instead of after them."""

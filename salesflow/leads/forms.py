@@ -9,6 +9,7 @@ from salesflow.core.forms import (
     ContactFieldsMixin,
     DateInput,
     ListFilterForm,
+    ReadValuesMixin,
     ServiceForm,
     VersionedServiceForm,
     with_blank,
@@ -191,7 +192,7 @@ PAIN_CHOICES = [
 ]
 
 
-class BantForm(ServiceForm):
+class BantForm(ReadValuesMixin, ServiceForm):
     """The lead's BANT answers; the view records the ones the user changed."""
 
     prefix = "bant"

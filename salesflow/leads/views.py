@@ -200,8 +200,9 @@ def lead_qualification(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         return lead_page(request, lead, region="qualification", bant_form=form)
     try:
-        if form.changed_data:
-            services.lead_qualification_record(lead, acting_user=request.user, **form.changes())
+        changes = form.changes_since_read()  # another tab's answers stay
+        if changes:
+            services.lead_qualification_record(lead, acting_user=request.user, **changes)
     except ValidationError as error:
         form_add_service_error(form, error)
         lead = lead_get_for_user(request.user, pk)  # without the refused answers

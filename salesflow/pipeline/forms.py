@@ -11,6 +11,7 @@ from salesflow.core.forms import (
     ActionForm,
     DateInput,
     ListFilterForm,
+    ReadValuesMixin,
     ServiceForm,
     VersionedServiceForm,
     with_blank,
@@ -335,7 +336,7 @@ class ClosedDealsForm(forms.Form):
 # Deal knowledge: BANT, stakeholders, competitors ---------------------------------------------
 
 
-class QualificationForm(ServiceForm):
+class QualificationForm(ReadValuesMixin, ServiceForm):
     """The deal's BANT answers; the view passes them all to `deal_qualification_record`."""
 
     prefix = "bant"

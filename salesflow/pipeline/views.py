@@ -369,7 +369,12 @@ def deal_bant(request: HttpRequest, pk: int) -> HttpResponse:
     form = QualificationForm(request.POST, user=request.user, record=deal.qualification)
     if form.is_valid():
         try:
-            services.deal_qualification_record(deal, acting_user=request.user, **form.values())
+            # A first recording takes every answer; a change only what the user changed
+            # since the form was shown, so another tab's answers stay.
+            if deal.qualification is None:
+                services.deal_qualification_record(deal, acting_user=request.user, **form.values())
+            elif changes := form.changes_since_read():
+                services.deal_qualification_record(deal, acting_user=request.user, **changes)
         except ValidationError as error:
             form_add_service_error(form, error)
         else:
