@@ -88,21 +88,24 @@ class Resolver:
 
     def owner_known(self, text: str) -> bool:
         """Whether `owner(text)` answers from the cache (no query, nothing created)."""
-        return text_key(text) in self.caches.get("owner", {})
+        return _owner_key(text) in self.caches.get("owner", {})
 
     def owner(self, text: str) -> User:
-        key = text_key(text)
+        # Cached by the text as typed (spacing aside), not folded: "max" and "Max" may be two
+        # users, and each row must get the one it names.
+        key = _owner_key(text)
         cache = self._cache("owner")
         if key in cache:
             return cache[key]
         text = text.strip()
-        matches = list(User.objects.filter(username__iexact=text).order_by("pk")[:2])
-        if len(matches) > 1:  # usernames are unique as typed; prefer the one typed so
-            matches = [u for u in matches if u.username == text] or matches
+        # Usernames are unique as typed: the one typed so wins over others in other capitals.
+        matches = list(User.objects.filter(username=text)[:1]) or list(
+            User.objects.filter(username__iexact=text).order_by("pk")[:2]
+        )
         if not matches:
             matches = list(User.objects.filter(email__iexact=text).order_by("pk")[:2])
         if not matches and " " in text:
-            matches = self._users_by_full_name(key)[:2]
+            matches = self._users_by_full_name(text_key(text))[:2]
         if len(matches) > 1:
             first, second = matches[:2]
             raise RowProblem(
@@ -374,6 +377,10 @@ def stages_in_order(pipeline: Pipeline) -> list[Stage]:
 def _is_archived(stage: Stage) -> bool:
     # Stages that an admin removed stay for history (when the pipeline app archives them).
     return getattr(stage, "archived_at", None) is not None
+
+
+def _owner_key(text: str) -> str:
+    return " ".join(str(text or "").split())
 
 
 def _user_named(user: User) -> str:
