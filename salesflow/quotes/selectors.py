@@ -24,6 +24,7 @@ from salesflow.quotes.models import (
     QuoteLine,
     QuoteSettings,
     QuoteStatus,
+    QuoteStatusChange,
 )
 from salesflow.users import policy
 
@@ -271,3 +272,14 @@ def deal_line_get_for_user(user: Any, pk: int, *, write: bool = False) -> DealLi
     if write and not policy.can_write(user, line.deal):
         raise AccessDenied("You may read this deal but not change it.")
     return line
+
+
+def quote_approval_declined(quote: Quote) -> QuoteStatusChange | None:
+    """The manager's decline that sent this draft back, with their reason; None when the quote's
+    last move was anything else (a decline answered by a new submission is history)."""
+    if quote.status != QuoteStatus.DRAFT:
+        return None
+    last = quote.status_changes.select_related("changed_by").order_by("-changed_at", "-pk").first()
+    if last is None or last.from_status != QuoteStatus.PENDING_APPROVAL:
+        return None
+    return last

@@ -32,6 +32,7 @@ from salesflow.quotes.forms import (
 )
 from salesflow.quotes.models import Quote, QuoteStatus
 from salesflow.quotes.selectors import (
+    quote_approval_declined,
     quote_get_for_user,
     quote_needs_approval,
     quote_settings,
@@ -64,6 +65,7 @@ def quote_page(
         "editable": editable,
         "is_approver": can_edit and quote_is_approver(request.user, quote),
         "needs_approval": quote.is_editable and quote_needs_approval(quote),
+        "declined": quote_approval_declined(quote),
         "can_revise": QuoteStatus.SUPERSEDED in services.TRANSITIONS[quote.status],
         "threshold": quote_settings().approval_discount_threshold,
         "revisions": quote.deal.quotes.filter(number=quote.number).order_by("revision"),

@@ -468,6 +468,22 @@ def test_a_manager_declines_approval_with_a_reason(rep, manager, draft, tracker)
     assert quote.status == "draft" and quote.status_changes.last().note == "Max 20%"
 
 
+def test_the_rep_sees_why_their_approval_was_declined_until_they_submit_again(
+    rep_client, rep, manager, draft, tracker
+):
+    # Tryout, session 13: the reason "goes back to the rep" only if their page shows it.
+    quote_line_add(draft, acting_user=rep, product=tracker, discount_percent=30)
+    quote_submit_for_approval(fresh(draft), acting_user=rep)
+    client_for(manager).post(
+        act("quote-decline", draft), {"version": fresh(draft).version, "note": "Max 20% here"}
+    )
+    page = rep_client.get(page_of(draft)).content.decode()
+    assert f"Approval declined by {manager}" in page and "“Max 20% here”" in page
+
+    quote_submit_for_approval(fresh(draft), acting_user=rep)  # asked again: history now
+    assert "Approval declined by" not in rep_client.get(page_of(draft)).content.decode()
+
+
 def test_reject_then_revise_opens_version_two(rep_client, rep, draft, tracker):
     quote_line_add(draft, acting_user=rep, product=tracker)
     quote_send(fresh(draft), acting_user=rep)
