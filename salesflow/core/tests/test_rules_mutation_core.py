@@ -104,3 +104,20 @@ def test_an_edit_moves_the_last_changed_time(rep):
 
     lead.refresh_from_db()
     assert lead.updated_at == dt.datetime(2026, 2, 5, 9, tzinfo=dt.UTC)
+
+
+# Session 13: `instance_save_versioned` saves only the changed fields (docs/testing.md).
+
+
+@pytest.mark.django_db
+def test_an_edit_keeps_what_another_write_set_meanwhile_without_a_new_version(rep):
+    lead = LeadFactory(owner=rep, title="Buyer")
+    opened = Lead.objects.get(pk=lead.pk)  # the rep opens the edit form
+    answered = dt.datetime(2026, 11, 2, 9, tzinfo=dt.UTC)
+    # Meanwhile a call is logged: the first response time is set by a direct UPDATE.
+    Lead.objects.filter(pk=lead.pk).update(first_response_at=answered)
+
+    lead_update(opened, acting_user=rep, title="Head of Purchasing")
+
+    lead.refresh_from_db()
+    assert (lead.title, lead.first_response_at) == ("Head of Purchasing", answered)

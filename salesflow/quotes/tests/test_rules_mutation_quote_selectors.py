@@ -5,6 +5,7 @@ number of queries, the lines' total is computed to the cent, and a code beats a 
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal as D
 
 import pytest
@@ -15,7 +16,7 @@ from django.urls import reverse
 from conftest import client_for
 from salesflow.api.tests.conftest import ApiClient
 from salesflow.quotes.models import DealLine, Quote
-from salesflow.quotes.selectors import deal_lines_total, products_named
+from salesflow.quotes.selectors import deal_lines_total, products_named, quote_needs_approval
 from salesflow.quotes.services import deal_line_add, quote_update
 from salesflow.quotes.tests.factories import ProductFactory, quote_with_lines
 from tests.factories import AccountFactory, ContactFactory, DealFactory
@@ -284,3 +285,56 @@ def test_a_name_finds_every_product_so_called_active_ones_first(db):
 # query (a relation no longer read with it) fails the tests.
 PRINT_QUERIES = 6
 LINE_CHANGE_QUERIES = 38
+
+
+# Session 13: the survivors of `quote_totals`, `quote_needs_approval`, `deal_quotes` and
+# `deal_lines_of` (docs/testing.md).
+
+
+def test_a_quote_without_lines_totals_zero_to_the_cent(rep):
+    quote = _quote(rep, lines=0)
+
+    totals = ApiClient(rep).get(f"/quotes/{quote.pk}").json()["totals"]
+
+    assert {name: totals[name] for name in (
+        "subtotal", "line_discount_total", "quote_discount_total", "discount_total",
+        "net_total", "tax_total", "grand_total",
+    )} == dict.fromkeys((
+        "subtotal", "line_discount_total", "quote_discount_total", "discount_total",
+        "net_total", "tax_total", "grand_total",
+    ), "0.00")  # fmt: skip
+
+
+def test_a_quote_wide_discount_exactly_at_the_threshold_needs_no_approval(rep):
+    quote = _quote(rep, lines=1)
+    quote.discount_percent = D("10.00")
+    quote.save()
+
+    assert quote_needs_approval(quote, threshold=D("10.00")) is False
+    assert quote_needs_approval(quote, threshold=D("9.99")) is True
+
+
+def test_the_deals_quotes_are_listed_most_recently_made_first(rep):
+    first = _quote(rep, lines=1)
+    deal = first.deal
+    second = quote_with_lines(deal, acting_user=rep, lines=[{"quantity": 1, "unit_price": D("5")}])
+    # A revision of the first quote made after the second: same number, made last.
+    Quote.objects.filter(pk=first.pk).update(created_at=second.created_at + dt.timedelta(hours=1))
+
+    answer = ApiClient(rep).get(f"/deals/{deal.pk}/quotes").json()
+
+    assert [item["id"] for item in answer["items"]] == [first.pk, second.pk]
+    assert second.number > first.number
+
+
+def test_a_deals_product_lines_are_listed_in_their_order(rep):
+    deal = DealFactory(owner=rep)
+    for n in range(3):
+        deal_line_add(deal, acting_user=rep, product=ProductFactory(name=f"Part {n}"), quantity=1)
+    lines = list(DealLine.objects.filter(deal=deal).order_by("pk"))
+    for position, line in zip((3, 1, 2), lines, strict=True):
+        DealLine.objects.filter(pk=line.pk).update(position=position)
+
+    answer = ApiClient(rep).get(f"/deals/{deal.pk}/lines").json()
+
+    assert [item["id"] for item in answer["items"]] == [lines[1].pk, lines[2].pk, lines[0].pk]

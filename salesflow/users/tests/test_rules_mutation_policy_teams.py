@@ -9,10 +9,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from salesflow.api.tests.conftest import ApiClient
+from salesflow.customers.models import Account
 from salesflow.leads.models import Lead
 from salesflow.users import policy
 from salesflow.users.models import User, Visibility
-from tests.factories import LeadFactory, UserFactory
+from tests.factories import AccountFactory, DealFactory, LeadFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -66,3 +67,32 @@ def test_a_manager_changes_their_own_records_outside_the_teams_they_manage(manag
 
 def test_a_fresh_users_teams_are_read_from_the_database(rep, north):
     assert policy.team_ids_of(User.objects.get(pk=rep.pk)) == [north.pk]
+
+
+# Session 13: the last survivors of the policy (docs/testing.md).
+
+
+def test_an_inactive_rep_may_change_not_even_their_own_records(rep):
+    own = LeadFactory(owner=rep, visibility=Visibility.PRIVATE)
+    rep.is_active = False
+    rep.save(update_fields=["is_active"])
+    former = User.objects.get(pk=rep.pk)
+
+    assert not Lead.objects.filter(policy.writable_q(former)).exists()
+    assert not policy.can_write(former, own)
+
+
+def test_through_a_relation_a_rep_reads_the_account_of_their_own_private_deal(rep, outsider):
+    account = AccountFactory(owner=outsider, visibility=Visibility.PRIVATE)
+    DealFactory(owner=rep, account=account, visibility=Visibility.PRIVATE)
+    other = AccountFactory(owner=outsider, visibility=Visibility.PRIVATE)
+
+    through_deals = Account.objects.filter(policy.readable_q(rep, "deals__")).distinct()
+
+    assert list(through_deals) == [account]
+    assert other not in through_deals
+
+
+def test_a_user_not_saved_yet_is_in_no_team(db):
+    assert policy.team_ids_of(User(username="new", role="rep")) == []
+    assert policy.managed_team_ids(User(username="boss", role="manager")) == []
