@@ -112,8 +112,9 @@ def changed_from_read(field: forms.Field, read: Any, raw: Any) -> bool:
 
 
 def saved_changed_since_read(field: forms.Field, read: Any, saved: Any) -> bool:
-    """Whether the saved python value differs from the value the user read."""
-    return changed_from_read(field, read, _prepared(field, saved))
+    """Whether the saved python value differs from the value the user read. (Not through
+    `_prepared`: it makes a yes/no/unknown field's None a False.)"""
+    return _changed(field, _as_python(field, read), field.prepare_value(saved))
 
 
 def value_text(field: forms.Field, value: Any) -> str:

@@ -118,3 +118,18 @@ def test_the_lead_page_keeps_another_tabs_answer_too(rep_client, rep):
     assert "Someone else changed this while you were editing" in response.content.decode()
     lead.qualification.refresh_from_db()
     assert lead.qualification.need == "Route planning for 40 vans"
+
+
+def test_answering_an_unknown_yes_no_question_is_no_conflict(rep_client, rep):
+    """ "Does our contact decide?" not known yet (None) then answered: no one else changed it."""
+    lead = LeadFactory(owner=rep)
+    lead_qualification_record(lead, acting_user=rep, budget_amount=5000)
+    url = reverse("leads:lead-detail", args=[lead.pk])
+    form = shown(rep_client.get(url).context["bant_form"])
+    response = rep_client.post(
+        reverse("leads:lead-qualification", args=[lead.pk]),
+        {**form, "bant-is_decision_maker": "True"},
+    )
+    assert response.status_code == 302
+    lead.qualification.refresh_from_db()
+    assert lead.qualification.is_decision_maker is True
