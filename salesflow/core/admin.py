@@ -8,7 +8,7 @@ from django.contrib import admin
 from django.db import models
 from django.http import HttpRequest
 
-from salesflow.core.models import SiteSettings
+from salesflow.core.models import ConfigVersion, SiteSettings
 
 admin.site.site_header = "Salesflow administration"
 admin.site.site_title = "Salesflow admin"
@@ -60,6 +60,24 @@ class SiteSettingsAdmin(SalesflowAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return not SiteSettings.objects.exists() and super().has_add_permission(request)
+
+    def has_delete_permission(self, request: HttpRequest, obj: models.Model | None = None) -> bool:
+        return False
+
+
+@admin.register(ConfigVersion)
+class ConfigVersionAdmin(SalesflowAdmin):
+    """The configuration cache's version token (docs/architecture.md): shown, never edited here.
+    Every configuration save writes a new one; a restart of the app also drops every cache."""
+
+    list_display = ("token", "changed_at")
+    readonly_fields = ("token", "changed_at")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: models.Model | None = None) -> bool:
+        return False
 
     def has_delete_permission(self, request: HttpRequest, obj: models.Model | None = None) -> bool:
         return False
