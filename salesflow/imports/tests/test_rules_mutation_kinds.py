@@ -154,6 +154,12 @@ def test_a_created_contact_belongs_to_its_rows_owner_and_their_team(admin_user, 
     assert (contact.owner, contact.team) == (rep, north)
 
 
+OWNED_CONTACTS = {
+    "kind": "contacts",
+    "columns": {"Name": "full_name", "Email": "email", "Owner": "owner"},
+}
+
+
 def test_a_new_owner_on_reimport_keeps_the_records_team(admin_user, rep, teammate, north):
     contact = ContactFactory(owner=rep, account=None, email="ada@example.com")
     mapping = {
@@ -171,6 +177,74 @@ def test_a_new_owner_on_reimport_keeps_the_records_team(admin_user, rep, teammat
     contact.refresh_from_db()
     assert counts(job) == (0, 1, 0)
     assert (contact.owner, contact.team) == (teammate, north)
+
+
+def test_a_new_owner_on_reimport_takes_the_record_to_their_team_as_an_edit_does(
+    admin_user, rep, outsider, south
+):
+    # As on the contact's edit page (owner_change_check): the team follows the new owner...
+    contact = ContactFactory(owner=rep, account=None, email="ada@example.com")
+    job = run_import(
+        admin_user,
+        f"Name,Email,Owner\n{contact.first_name} {contact.last_name},ada@example.com,outsider\n",
+        kind="contacts",
+        mapping=OWNED_CONTACTS,
+    )
+
+    contact.refresh_from_db()
+    assert counts(job) == (0, 1, 0)
+    assert (contact.owner, contact.team) == (outsider, south)
+
+
+def test_a_new_owner_in_no_team_leaves_the_record_in_its_team(admin_user, rep, north):
+    # ...and a new owner in no team leaves the record where it was.
+    UserFactory(username="loner")
+    contact = ContactFactory(owner=rep, account=None, email="ada@example.com")
+    job = run_import(
+        admin_user,
+        f"Name,Email,Owner\n{contact.first_name} {contact.last_name},ada@example.com,loner\n",
+        kind="contacts",
+        mapping=OWNED_CONTACTS,
+    )
+
+    contact.refresh_from_db()
+    assert counts(job) == (0, 1, 0)
+    assert (contact.owner.username, contact.team) == ("loner", north)
+
+
+def test_a_known_contact_gets_the_new_account_its_row_names(rep):
+    contact = ContactFactory(owner=rep, account=None, email="ada@example.com")
+    mapping = {
+        "kind": "contacts",
+        "columns": {"Name": "full_name", "Email": "email", "Account": "account"},
+        "create_missing": ["account"],
+    }
+
+    job = run_import(
+        rep,
+        f"Name,Email,Account\n{contact.first_name} {contact.last_name},ada@example.com,Nova Co\n",
+        kind="contacts",
+        mapping=mapping,
+    )
+
+    assert errors_of(job) == [] and counts(job) == (0, 1, 0)
+    contact.refresh_from_db()
+    assert contact.account.name == "Nova Co" and contact.account.owner == rep
+
+
+def test_the_same_person_twice_in_one_file_is_created_once(rep):
+    mapping = {"kind": "contacts", "columns": {"Name": "full_name", "Email": "email"}}
+
+    job = run_import(
+        rep,
+        "Name,Email\nAda Lovelace,ada@example.com\nAda Lovelace,ada@example.com\n",
+        kind="contacts",
+        mapping=mapping,
+    )
+
+    assert errors_of(job) == []
+    assert counts(job) == (1, 0, 1)
+    assert Contact.objects.filter(email="ada@example.com").count() == 1
 
 
 def test_the_created_date_of_a_row_is_the_records_creation_time(admin_user):
@@ -373,3 +447,45 @@ def test_a_custom_default_fills_a_new_record_but_leaves_a_known_one_alone(rep, s
     lead.refresh_from_db()
     assert lead.title == "Head of IT"
     assert lead.custom == {"segment": "Key account"}  # the file did not say otherwise
+
+
+# -- a batch the database refuses ------------------------------------------------------------------
+
+
+def test_a_lead_the_database_refuses_is_an_error_on_its_row_and_the_others_are_created(
+    rep, monkeypatch
+):
+    """When the database refuses the chunk's bulk insert (a constraint a concurrent writer hit,
+    say), the leads are inserted one by one: only the refused row is an error."""
+    from django.db import IntegrityError
+
+    from salesflow.leads.bulk import LeadsBulkCreate
+
+    real_insert = LeadsBulkCreate.insert
+
+    def insert(self, leads, *, created_at=None):
+        if any(lead.last_name == "Refused" for lead in leads):
+            if len(leads) > 1:  # the batch's INSERT ran, a later statement of it failed
+                real_insert(self, leads, created_at=created_at)
+            raise IntegrityError("UNIQUE constraint failed: leads_lead.external_id")
+        return real_insert(self, leads, created_at=created_at)
+
+    monkeypatch.setattr(LeadsBulkCreate, "insert", insert)
+    mapping = {
+        "kind": "leads",
+        "columns": {"Name": "full_name", "Email": "email"},
+        "defaults": {"source": "other"},
+    }
+    content = (
+        "Name,Email\nAda Lovelace,ada@example.com\nRoy Refused,roy@example.com\n"
+        "Grace Hopper,grace@example.com\n"
+    )
+
+    job = run_import(rep, content, mapping=mapping)
+
+    assert errors_of(job) == [(3, "", "UNIQUE constraint failed: leads_lead.external_id")]
+    assert counts(job) == (2, 0, 0)
+    assert set(Lead.objects.values_list("email", flat=True)) == {
+        "ada@example.com",
+        "grace@example.com",
+    }

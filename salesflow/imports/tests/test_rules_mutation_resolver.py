@@ -660,3 +660,26 @@ def test_a_rep_cannot_import_a_deal_for_someone_of_another_team_as_owner(
     assert errors_of(job) == [(2, "Owner", "You can only assign records to people in your teams.")]
     deals = Deal.objects.values_list("name", "owner__username", "team")
     assert list(deals) == [("Cars", "teammate", north.pk)]  # shared with the owner's team
+
+
+def test_a_contact_and_product_made_for_a_refused_deal_row_are_made_again_for_the_next(admin_user):
+    """The resolver forgets what a refused row made (its savepoint is rolled back): the next
+    row naming the same contact and product makes them again instead of linking lost rows."""
+    AccountFactory(name="Acme", owner=admin_user)
+    mapping = {
+        **deals_mapping(Contact="contact_email", Product="product", Amount="amount"),
+        "create_missing": ["contact", "product"],
+    }
+    content = (
+        "Org,Deal,Stage,Contact,Product,Amount\n"
+        "Acme,Fleet,Qualification,grace@acme.example,Route planner,123456789012345678\n"
+        "Acme,Cars,Qualification,grace@acme.example,Route planner,1000\n"
+    )
+
+    job = run_import(admin_user, content, kind="deals", mapping=mapping)
+
+    assert [(row, column) for row, column, _message in errors_of(job)] == [(2, "Amount")]
+    deal = Deal.objects.get()
+    assert deal.name == "Cars" and deal.primary_contact.email == "grace@acme.example"
+    assert Contact.objects.count() == 1
+    assert [line.product.name for line in DealLine.objects.filter(deal=deal)] == ["Route planner"]
