@@ -136,18 +136,12 @@ class ReadValuesMixin:
         token = self.data.get(self.add_prefix("original"), "") if self.is_bound else ""
         return conflicts.original_values(token) if token else None
 
-    def _changed_since_read(self, read: dict[str, Any]) -> list[str]:
+    def _changed_since_read(self, read: dict[str, Any], typed: dict[str, Any]) -> list[str]:
         return [
             name
             for name in self._meta.fields
             if name in self.fields
-            and conflicts.changed_from_read(
-                self.fields[name],
-                read.get(name),
-                self.fields[name].widget.value_from_datadict(
-                    self.data, self.files, self.add_prefix(name)
-                ),
-            )
+            and conflicts.changed_from_read(self.fields[name], read.get(name), typed[name])
         ]
 
     def clean(self) -> dict[str, Any]:
@@ -155,18 +149,15 @@ class ReadValuesMixin:
         read = self.read_values()
         if read is None or self.record is None:
             return cleaned
+        typed = conflicts.typed_values(self, self.data)
         stale = [
             name
-            for name in self._changed_since_read(read)
+            for name in self._changed_since_read(read, typed)
             if conflicts.saved_changed_since_read(
                 self.fields[name], read.get(name), self.current.get(name)
             )
-            and self.fields[name].has_changed(
-                self.current.get(name),
-                self.fields[name].widget.value_from_datadict(
-                    self.data, self.files, self.add_prefix(name)
-                ),
-            )  # both typed the same: no conflict
+            # both typed the same value: no conflict
+            and self.fields[name].has_changed(self.current.get(name), typed[name])
         ]
         for name in stale:
             saved = conflicts.value_text(self.fields[name], self.current.get(name))
@@ -187,7 +178,8 @@ class ReadValuesMixin:
         read = self.read_values()
         if read is None:
             return self.changes()
-        return {name: self.cleaned_data[name] for name in self._changed_since_read(read)}
+        typed = conflicts.typed_values(self, self.data)
+        return {name: self.cleaned_data[name] for name in self._changed_since_read(read, typed)}
 
 
 class ContactFieldsMixin:
