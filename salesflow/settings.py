@@ -128,8 +128,16 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the worker and the web server read while the other writes.
     DATABASES["default"].setdefault("OPTIONS", {})
+    # A page cache of SQLITE_CACHE_MB per connection (SQLite's own default is 2 MB, which a
+    # table of 100,000 leads with its indexes outgrows: every insert and page read then goes to
+    # the operating system) and reads through a memory map of up to SQLITE_MMAP_MB
+    # (docs/configuration.md, docs/benchmarks.md "Session 14: SQLite's page cache").
+    _sqlite_cache_kib = int(os.environ.get("SQLITE_CACHE_MB", "64")) * 1024
+    _sqlite_mmap_bytes = int(os.environ.get("SQLITE_MMAP_MB", "0")) * 1024 * 1024
     DATABASES["default"]["OPTIONS"].setdefault(
-        "init_command", "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+        "init_command",
+        "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+        f"PRAGMA cache_size=-{_sqlite_cache_kib}; PRAGMA mmap_size={_sqlite_mmap_bytes};",
     )
     DATABASES["default"]["OPTIONS"].setdefault("transaction_mode", "IMMEDIATE")
     DATABASES["default"]["OPTIONS"].setdefault("timeout", 20)
