@@ -3,11 +3,16 @@
 Run by hand from the project directory:
 
     .venv/bin/python bench/rescore.py [--leads 10000] [--activities 40000] [--chunk-size 2000]
+        [--runs 2] [--database-url URL [--existing]] [--baseline OLD_SCORING_PY]
 
 Builds its own data in a fresh temporary SQLite file (or, with --database-url, in that empty
-database, e.g. a scratch PostgreSQL one) and prints the seconds and queries of a full rescore,
-and its ratio to the floor timed in the same run: one UPDATE setting the same score columns
-of every lead (run first, so the first rescore writes every score again).
+database, e.g. a scratch PostgreSQL one or a new SQLite file to keep; with --existing, uses the
+data already there, e.g. a copy of the scale-1 database) and prints the seconds, CPU seconds
+and queries of a full rescore, and their ratios to the floor timed in the same run: one UPDATE
+setting the same score columns of every lead (run first, so the first rescore writes every
+score again). With --baseline (an older copy of salesflow/leads/scoring.py) its
+`leads_rescore_all` runs in turn with the current one in the same process, and at the end both
+rescore at the same moment and must store identical values in every lead.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ import tempfile
 import time
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 
 def build(leads: int, activities: int, seed: int) -> None:
@@ -95,13 +101,44 @@ def build(leads: int, activities: int, seed: int) -> None:
     )
 
 
+def _baseline(path: str) -> Any:
+    """An older copy of salesflow/leads/scoring.py, loaded beside the current one."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("baseline_scoring", path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module
+
+
+def _snapshot() -> dict[int, tuple]:
+    from salesflow.leads.models import Lead
+
+    return {
+        pk: rest
+        for pk, *rest in Lead.objects.values_list(
+            "pk", "fit_score", "score", "grade", "score_breakdown", "scored_at"
+        ).iterator(chunk_size=5000)
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--leads", type=int, default=10_000)
     parser.add_argument("--activities", type=int, default=40_000)
     parser.add_argument("--chunk-size", type=int, default=2000)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--runs", type=int, default=2)
     parser.add_argument("--database-url", help="An empty scratch database instead of SQLite.")
+    parser.add_argument(
+        "--existing", action="store_true", help="Use the data already in --database-url."
+    )
+    parser.add_argument(
+        "--baseline",
+        help="An older copy of salesflow/leads/scoring.py: its leads_rescore_all is timed in "
+        "turn with the current one, and both must store the same values.",
+    )
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="salesflow-bench-") as tmp:
@@ -118,10 +155,12 @@ def main() -> None:
         from salesflow.leads.models import Grade, Lead
         from salesflow.leads.scoring import leads_rescore_all
 
-        call_command("migrate", verbosity=0, interactive=False)
-        started = time.perf_counter()
-        build(args.leads, args.activities, args.seed)
-        built = time.perf_counter() - started
+        built = 0.0
+        if not args.existing:
+            call_command("migrate", verbosity=0, interactive=False)
+            started = time.perf_counter()
+            build(args.leads, args.activities, args.seed)
+            built = time.perf_counter() - started
 
         # The floor: one UPDATE of the same columns on every lead, in one statement.
         from django.db import transaction
@@ -135,27 +174,49 @@ def main() -> None:
         )
         floor_params = [f.get_db_prep_save(v, connection) for f, v in
                         zip(fields, (0, 0, "cold", [], timezone.now()), strict=True)]  # fmt: skip
-        started = time.perf_counter()
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(floor_sql, floor_params)
-        floor = time.perf_counter() - started
+        floors = []
+        for _ in range(3):  # one run is noisy on a shared machine: the median of three
+            started, cpu = time.perf_counter(), time.process_time()
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute(floor_sql, floor_params)
+            floors.append((time.process_time() - cpu, time.perf_counter() - started))
+        floor_cpu, floor = sorted(floors)[1]
 
-        runs = []
-        for _ in range(2):  # the first run writes every score, the second rewrites them
+        def timed(function: Any, label: str) -> None:
             with CaptureQueriesContext(connection) as queries:
-                started = time.perf_counter()
-                scored = leads_rescore_all(chunk_size=args.chunk_size)
-                runs.append((time.perf_counter() - started, len(queries)))
-        grades = {grade: Lead.objects.filter(grade=grade).count() for grade in Grade.values}
-        print(f"database: {connection.vendor}")
-        print(f"data: {args.leads} leads, {args.activities} activities (built in {built:.1f} s)")
-        for number, (seconds, count) in enumerate(runs, start=1):
+                started, cpu = time.perf_counter(), time.process_time()
+                scored = function(chunk_size=args.chunk_size)
+                seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
             print(
-                f"rescore run {number}: {scored} leads in {seconds:.2f} s "
-                f"({scored / seconds:,.0f} leads/s), {count} queries, chunk {args.chunk_size}, "
-                f"{seconds / floor:.1f}x the floor (target 10x)"
+                f"{label}: {scored} leads in {seconds:.2f} s, CPU {cpu:.2f} s "
+                f"({cpu / floor_cpu:.1f}x the floor's CPU, {seconds / floor:.1f}x its elapsed; "
+                f"target 10x), {len(queries)} queries, chunk {args.chunk_size}",
+                flush=True,
             )
-        print(f"floor: one UPDATE of the score columns of every lead, {floor:.2f} s")
+
+        count = Lead.objects.count()
+        print(f"database: {connection.vendor}")
+        print(f"data: {count} leads (built in {built:.1f} s)" if built else f"data: {count} leads")
+        print(f"floor: one UPDATE of the score columns of every lead, {floor:.2f} s, "
+              f"CPU {floor_cpu:.3f} s (median CPU of 3; all: "
+              f"{', '.join(f'{c:.3f}' for c, _ in floors)})")  # fmt: skip
+        baseline = _baseline(args.baseline) if args.baseline else None
+        timed(leads_rescore_all, "current, first run (writes every score)")
+        for number in range(1, args.runs + 1):
+            if baseline is not None:
+                timed(baseline.leads_rescore_all, f"baseline run {number}")
+            timed(leads_rescore_all, f"current run {number}")
+        if baseline is not None:
+            now = timezone.now()
+            baseline.leads_rescore_all(now=now)
+            before = _snapshot()
+            Lead.objects.update(fit_score=0, score=0, grade="cold", score_breakdown=[])
+            leads_rescore_all(now=now)
+            after = _snapshot()
+            differing = [pk for pk in before if before[pk] != after.get(pk)]
+            same = not differing and len(before) == len(after)
+            print(f"identical to the baseline at the same time: {same} ({len(differing)} differ)")
+        grades = {grade: Lead.objects.filter(grade=grade).count() for grade in Grade.values}
         print("grades:", ", ".join(f"{grade} {count}" for grade, count in grades.items()))
 
 

@@ -9,9 +9,11 @@ row): a number range, choices, yes or no, and a date in the last N days whose po
 `half_life_days` since that date. Their line says what they tested ("+15 Total visits of at
 least 5"). A rule whose field is archived, or no longer of a type it reads, gives no points.
 
-`score_compute` is pure (facts in, result out); `lead_rescore` and `leads_rescore_all` read the
-facts from the database and write the results. Rescoring is a derived-data refresh, not an edit:
-it updates the score columns directly, without a version bump or an audit-log entry.
+`score_compute` is pure (facts in, result out); `lead_rescore` reads one lead's facts from the
+database and writes its result; `leads_rescore_all` and `leads_rescore` run the set-based
+version for many leads (`salesflow.leads.rescoring`), which stores exactly the same values.
+Rescoring is a derived-data refresh, not an edit: it updates the score columns directly,
+without a version bump or an audit-log entry.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from decimal import Decimal
 from functools import cached_property
 from typing import Any
 
-from django.db import connection, models, transaction
+from django.db import models
 from django.db.models import Count, Max, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -68,7 +70,6 @@ FACT_FIELDS = (
     "qualification__is_decision_maker", "qualification__need", "qualification__pain_level",
     "qualification__timeline_on", "custom",
 )  # fmt: skip
-CURRENT_FIELDS = ("fit_score", "score", "grade", "score_breakdown")
 
 
 def _activity_model() -> type[models.Model]:
@@ -260,19 +261,48 @@ def _explanation(rule: ScoringRule) -> str:
     return f"{name} ({tested})"
 
 
+def _custom_rule_points(rule: ScoringRule, custom: dict[str, Any], ctx: ScoringContext) -> int:
+    """The points of a custom-field rule for a lead whose custom values are `custom`."""
+    field_ = rule.custom_field
+    # An archived field, or one whose type changed under the rule, stops counting.
+    if field_ is None or field_.archived_at is not None:
+        return 0
+    if field_.type not in CUSTOM_FIELD_TYPES[rule.condition]:
+        return 0
+    stored = custom.get(field_.key)
+    return 0 if stored is None else _custom_points(rule, field_, stored, ctx)
+
+
+def _form_points(
+    rule: ScoringRule, has_capture_form: bool, created_at: dt.datetime | None, now: dt.datetime
+) -> int:
+    """A lead that came in through a web form: the points fade since the lead was created."""
+    if not has_capture_form:
+        return 0
+    return _decayed(rule.points, rule.half_life_days, created_at, now)
+
+
+def _idle_points(rule: ScoringRule, since: dt.datetime, now: dt.datetime) -> int:
+    """No contact (or, without one, no creation) in the last `threshold` days."""
+    applies = (now - since) >= dt.timedelta(days=float(rule.threshold or 0))
+    return rule.points if applies else 0
+
+
+def _engagement_points(
+    rule: ScoringRule, count: int, last_at: dt.datetime | None, now: dt.datetime
+) -> int:
+    """At least `threshold` (1 when blank) such activities: the points fade since the last."""
+    if count < max(rule.threshold or 1, 1):
+        return 0
+    return _decayed(rule.points, rule.half_life_days, last_at, now)
+
+
 def _rule_points(rule: ScoringRule, facts: LeadFacts, fit: int, ctx: ScoringContext) -> int:
     """The points the rule gives this lead: 0 when it does not apply."""
     condition = rule.condition
     threshold = rule.threshold
     if condition in CUSTOM_CONDITIONS:
-        field_ = rule.custom_field
-        # An archived field, or one whose type changed under the rule, stops counting.
-        if field_ is None or field_.archived_at is not None:
-            return 0
-        if field_.type not in CUSTOM_FIELD_TYPES[condition]:
-            return 0
-        stored = facts.custom.get(field_.key)
-        return 0 if stored is None else _custom_points(rule, field_, stored, ctx)
+        return _custom_rule_points(rule, facts.custom, ctx)
     if condition == ScoreCondition.PROFILE_FIT:
         applies = fit > 0 and fit >= (threshold or 0)
     elif condition == ScoreCondition.BUDGET_CONFIRMED:
@@ -289,17 +319,12 @@ def _rule_points(rule: ScoringRule, facts: LeadFacts, fit: int, ctx: ScoringCont
         days = (facts.timeline_on - ctx.today).days if facts.timeline_on else None
         applies = days is not None and 0 <= days <= (threshold or 0)
     elif condition == ScoreCondition.FORM_FILLED:
-        if not facts.has_capture_form:
-            return 0
-        return _decayed(rule.points, rule.half_life_days, facts.created_at, ctx.now)
+        return _form_points(rule, facts.has_capture_form, facts.created_at, ctx.now)
     elif condition == ScoreCondition.NO_ACTIVITY_DAYS:
-        since = facts.last_touch_at or facts.created_at
-        applies = (ctx.now - since) >= dt.timedelta(days=float(threshold or 0))
+        return _idle_points(rule, facts.last_touch_at or facts.created_at, ctx.now)
     elif condition in ENGAGEMENT_FILTERS:
         seen = facts.engagement.get(condition, Engagement())
-        if seen.count < max(threshold or 1, 1):
-            return 0
-        return _decayed(rule.points, rule.half_life_days, seen.last_at, ctx.now)
+        return _engagement_points(rule, seen.count, seen.last_at, ctx.now)
     else:  # a condition this code does not know (the database refuses them): no points
         return 0
     return rule.points if applies else 0
@@ -321,18 +346,22 @@ def score_compute(facts: LeadFacts, ctx: ScoringContext) -> ScoreResult:
         if len(ctx.fits) >= 50_000:  # free-text titles: keep the memory bounded
             ctx.fits.clear()
         fit = ctx.fits[profile] = fit_score(facts, ctx.criteria)
+    return score_result(fit, [_rule_points(rule, facts, fit, ctx) for rule in ctx.rules], ctx)
+
+
+def score_result(fit: int, points: Iterable[int], ctx: ScoringContext) -> ScoreResult:
+    """The result of a lead whose fit is `fit` and whom `ctx.rules` give `points` (in order)."""
     breakdown = []
-    for rule in ctx.rules:
-        points = _rule_points(rule, facts, fit, ctx)
-        if points:
+    for rule, rule_points in zip(ctx.rules, points, strict=True):
+        if rule_points:
             name = ctx.explanations[id(rule)]
             breakdown.append(
                 {
                     "rule": rule.pk,
                     "name": name,
                     "category": ctx.categories.get(rule.condition, ""),
-                    "points": points,
-                    "label": f"{points:+d} {name}",
+                    "points": rule_points,
+                    "label": f"{rule_points:+d} {name}",
                 }
             )
     score = sum(item["points"] for item in breakdown)
@@ -415,100 +444,20 @@ def lead_rescore(
     return lead
 
 
-def _scores_write(results: list[tuple[int, ScoreResult]]) -> None:
-    """Store many leads' results in one statement run per row (`executemany`).
-
-    Plain parameterised UPDATEs, the same SQL on SQLite and PostgreSQL. `bulk_update` gave the
-    same result about 100 times slower on 10,000 leads (bench/rescore.py): it builds a CASE
-    expression per row and field in Python.
-    """
-    if not results:
-        return
-    fields = [
-        Lead._meta.get_field(name) for name in ("fit_score", "score", "grade", "score_breakdown")
-    ]
-    quote = connection.ops.quote_name
-    # Identifiers come from the model's metadata, values are parameters.
-    sql = "UPDATE {table} SET {columns} WHERE {pk} = %s".format(  # noqa: S608
-        table=quote(Lead._meta.db_table),
-        columns=", ".join(f"{quote(field.column)} = %s" for field in fields),
-        pk=quote(Lead._meta.pk.column),
-    )
-    breakdown_field = fields[-1]
-    params = [
-        (
-            result.fit_score,
-            result.score,
-            result.grade,
-            breakdown_field.get_db_prep_save(result.breakdown, connection),
-            pk,
-        )
-        for pk, result in results
-    ]
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, params)
-
-
-def _rescore_rows(
-    rows: list[dict[str, Any]],
-    engagement: dict[int, Any],
-    ctx: ScoringContext,
-    *,
-    chunk: Q | None = None,
-) -> None:
-    """Compute the rows' scores; write the changed ones in one batch and stamp `scored_at`
-    (on the leads `chunk` selects, when given: a range of ids is cheaper than listing them)."""
-    changed = []
-    for row in rows:
-        result = score_compute(_facts(row, engagement.get(row["pk"])), ctx)
-        current = (row["fit_score"], row["score"], row["grade"], row["score_breakdown"])
-        if current != (result.fit_score, result.score, result.grade, result.breakdown):
-            changed.append((row["pk"], result))
-    with transaction.atomic():
-        _scores_write(changed)
-        Lead.objects.filter(chunk or Q(pk__in=[row["pk"] for row in rows])).update(
-            scored_at=ctx.now
-        )
-
-
 def leads_rescore_all(*, chunk_size: int = 2000, now: dt.datetime | None = None) -> int:
-    """Recompute every lead's score; return how many were scored.
+    """Recompute every lead's score; return how many were scored (`salesflow.leads.rescoring`)."""
+    from salesflow.leads.rescoring import rescore_all  # it builds on this module's rules
 
-    Set-based: per chunk of leads (by id), one query reads their facts and current scores, one
-    grouped query their engagement; the leads whose result changed are written in one batch and
-    `scored_at` is set for the whole chunk in one UPDATE. The query count grows with the number
-    of chunks, not of leads.
-    """
-    ctx = scoring_context(now=now)
-    scored = 0
-    last_pk = 0
-    while True:
-        rows = list(
-            Lead.objects.filter(pk__gt=last_pk)
-            .order_by("pk")
-            .values(*FACT_FIELDS, *CURRENT_FIELDS)[:chunk_size]
-        )
-        if not rows:
-            return scored
-        first_pk, last_pk = rows[0]["pk"], rows[-1]["pk"]
-        engagement = _engagement_by_lead(Q(lead_id__gte=first_pk, lead_id__lte=last_pk))
-        _rescore_rows(rows, engagement, ctx, chunk=Q(pk__gte=first_pk, pk__lte=last_pk))
-        scored += len(rows)
+    return rescore_all(chunk_size=chunk_size, now=now)
 
 
 def leads_rescore(
     lead_ids: Iterable[int], *, chunk_size: int = 2000, now: dt.datetime | None = None
 ) -> int:
     """Recompute the scores of the given leads, set-based like `leads_rescore_all`."""
-    ids = sorted(set(lead_ids))
-    if not ids:
-        return 0
-    ctx = scoring_context(now=now)
-    for start in range(0, len(ids), chunk_size):
-        chunk = ids[start : start + chunk_size]
-        rows = list(Lead.objects.filter(pk__in=chunk).values(*FACT_FIELDS, *CURRENT_FIELDS))
-        _rescore_rows(rows, _engagement_by_lead(Q(lead_id__in=chunk)), ctx)
-    return len(ids)
+    from salesflow.leads.rescoring import rescore_ids
+
+    return rescore_ids(lead_ids, chunk_size=chunk_size, now=now)
 
 
 _deferred: ContextVar[set[int] | None] = ContextVar("salesflow_scoring_deferred", default=None)
