@@ -391,6 +391,9 @@ SALESFLOW_WORKER_SCHEDULE = [
     ("salesflow.followup.tasks.followup_daily_task", 24),
     # The daily digest: runs hourly, sends once a day from SALESFLOW_DIGEST_HOUR on.
     ("salesflow.followup.tasks.digest_task", 1),
+    # The reports' summary data of a pipeline whose stages were reordered, added or archived
+    # (until then its funnel and detours read the stage history itself: exact, slower).
+    ("salesflow.analytics.tasks.report_summaries_task", 1),
 ]
 
 LOGGING = {

@@ -12,6 +12,7 @@ from salesflow.core import normalize
 from salesflow.customers.models import Account, Contact
 from salesflow.leads.models import Campaign, Channel, Lead, Source
 from salesflow.pipeline.models import Deal, LostReason, Pipeline, Stage, StageChange
+from salesflow.pipeline.transitions import history_changed
 from salesflow.users.models import Role, Team, User
 
 
@@ -134,6 +135,7 @@ class DealFactory(OwnedFactory):
                 changed_at=self.stage_entered_at,
                 changed_by=self.owner,
             )
+            history_changed([self.pk])  # as deal_create does: the report summaries follow
 
 
 class ActivityFactory(OwnedFactory):

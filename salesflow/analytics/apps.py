@@ -13,3 +13,9 @@ class AnalyticsConfig(AppConfig):
         from salesflow.analytics.panels import panels_register
 
         panels_register()
+        # The funnel's and detours' summary rows follow every stage-history write
+        # (salesflow.analytics.summary).
+        from salesflow.analytics.summary import deal_summaries_refresh
+        from salesflow.pipeline.transitions import history_changed_hook_register
+
+        history_changed_hook_register(deal_summaries_refresh)

@@ -49,3 +49,81 @@ class TrainedModel(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} of {self.trained_at:%Y-%m-%d %H:%M}"
+
+
+# Summary data of the deal history reports (issue #10 point 5; docs/analytics.md, "Summary
+# data"). Each deal's rows are recomputed from that deal's own history whenever it changes
+# (`salesflow.analytics.summary.deal_summaries_refresh`, a hook of the stage-history writers),
+# and a pipeline's rows are rebuilt when its stages change (`report_summaries_rebuild`). The
+# reports read them only for a pipeline whose stage layout is the one they were computed with.
+
+
+class DealHistoryFacts(models.Model):
+    """The funnel's figures of one deal: the stages it entered and those it moved on from, as
+    bits (bit n = the pipeline's n-th stage by id, see `summary.stage_bits`)."""
+
+    deal = models.OneToOneField(
+        "pipeline.Deal", on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    reached_bits = models.BigIntegerField(default=0)
+    advanced_bits = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"Deal {self.deal_id}: reached {self.reached_bits:b}"
+
+
+class DealStageDetour(models.Model):
+    """The detours of one deal at one stage, summed over its history (only deals with some).
+
+    `events` counts the detour events that are not left out for an estimated moment, as the
+    detours report counts them; `left_out` those that are."""
+
+    deal = models.ForeignKey("pipeline.Deal", on_delete=models.CASCADE, related_name="+")
+    stage = models.ForeignKey(
+        "pipeline.Stage", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    backward_moves = models.IntegerField(default=0)
+    reopened = models.IntegerField(default=0)
+    skipped_stages = models.IntegerField(default=0)
+    repeated_stages = models.IntegerField(default=0)
+    extra_days = models.FloatField(default=0.0)
+    left_out = models.IntegerField(default=0)
+    events = models.IntegerField(default=0)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["deal", "stage"], name="stage_detour_deal_idx"),
+            # The report by stage reads the rows in stage order from the index alone: no sort.
+            models.Index(
+                fields=[
+                    "stage",
+                    "deal",
+                    "backward_moves",
+                    "reopened",
+                    "skipped_stages",
+                    "repeated_stages",
+                    "extra_days",
+                    "left_out",
+                    "events",
+                ],
+                name="stage_detour_report_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Deal {self.deal_id} at stage {self.stage_id}"
+
+
+class ReportSummaryState(models.Model):
+    """The stage layout of a pipeline (ids, positions, kinds, archived) its summary rows were
+    last rebuilt with. A pipeline without one, or whose stages changed since, is read by the
+    reports' own SQL until `report_summaries_rebuild` runs again."""
+
+    pipeline = models.OneToOneField(
+        "pipeline.Pipeline", on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    layout = models.TextField()
+    built_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"Pipeline {self.pipeline_id} built {self.built_at:%Y-%m-%d %H:%M}"

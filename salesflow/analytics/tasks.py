@@ -25,3 +25,14 @@ def forecast_train_task(acting_user_id: int | None = None) -> dict[str, Any]:
         }
         for outcome in forecast_models_train(acting_user=acting_user)
     }
+
+
+@task()
+def report_summaries_task() -> dict[str, bool]:
+    """Rebuild the report summaries of the pipelines whose stages changed since their last
+    rebuild (salesflow.analytics.summary); {pipeline id: now fresh}. Hourly, by
+    SALESFLOW_WORKER_SCHEDULE."""
+    from salesflow.analytics.summary import report_summaries_rebuild
+
+    done = report_summaries_rebuild(stale_only=True)
+    return {str(pk): fresh for pk, fresh in done.items()}

@@ -58,7 +58,12 @@ from salesflow.pipeline.stakeholders import (
     stakeholder_remove,
     stakeholder_update,
 )
-from salesflow.pipeline.transitions import NEEDS_REASON, transition_apply, version_check
+from salesflow.pipeline.transitions import (
+    NEEDS_REASON,
+    history_changed,
+    transition_apply,
+    version_check,
+)
 from salesflow.users.policy import require_admin
 from salesflow.users.services import owner_change_check, ownership_defaults, record_require_write
 
@@ -105,6 +110,16 @@ DEAL_UPDATE_FIELDS = DEAL_FIELDS - {"pipeline", "stage", "lead", "qualification"
 CLOSE_OUTCOMES = (Outcome.WON, Outcome.UPGRADED, Outcome.LOST, Outcome.SUSPENDED)
 
 
+def deal_contact_check(deal: Deal) -> None:
+    """A new deal's primary contact works at the deal's account (or at none)."""
+    if (
+        deal.account_id
+        and deal.primary_contact_id
+        and deal.primary_contact.account_id not in (None, deal.account_id)
+    ):
+        raise ValidationError({"primary_contact": "This contact works at another account."})
+
+
 @transaction.atomic
 def deal_create(*, acting_user: Any, at: dt.datetime | None = None, **data: Any) -> Deal:
     at = at or timezone.now()
@@ -124,17 +139,13 @@ def deal_create(*, acting_user: Any, at: dt.datetime | None = None, **data: Any)
     deal = Deal(stage_entered_at=at)
     custom_assign(deal, data, kind="deal")
     fields_assign(deal, data, allowed=DEAL_FIELDS)
-    if (
-        deal.account_id
-        and deal.primary_contact_id
-        and deal.primary_contact.account_id not in (None, deal.account_id)
-    ):
-        raise ValidationError({"primary_contact": "This contact works at another account."})
+    deal_contact_check(deal)
     deal.full_clean()
     deal.save()
     StageChange.objects.create(
         deal=deal, from_stage=None, to_stage=stage, changed_at=at, changed_by=acting_user
     )
+    history_changed([deal.pk])
     return deal
 
 
@@ -436,6 +447,7 @@ def deals_create_with_history(histories: list[DealHistory], *, batch_size: int =
                 )
             )
     StageChange.objects.bulk_create(changes, batch_size=batch_size * 4)
+    history_changed([deal.pk for deal in deals])
     return deals
 
 

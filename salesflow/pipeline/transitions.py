@@ -7,6 +7,7 @@ this module only makes the change atomically, versioned, and records it.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -17,6 +18,22 @@ from salesflow.core.services import instance_save_versioned
 from salesflow.pipeline.models import Deal, LostReason, Outcome, Stage, StageChange
 
 NEEDS_REASON = {Outcome.LOST, Outcome.SUSPENDED}
+
+# Called as `hook(deal_ids)` by every writer of StageChange rows, inside its transaction, once
+# the deals' new history is written (analytics keeps its report summaries current this way;
+# pipeline cannot import analytics). Register from an AppConfig.ready().
+history_changed_hooks: list[Callable[[list[int]], None]] = []
+
+
+def history_changed_hook_register(hook: Callable[[list[int]], None]) -> None:
+    if hook not in history_changed_hooks:
+        history_changed_hooks.append(hook)
+
+
+def history_changed(deal_ids: list[int]) -> None:
+    """Tell the hooks that these deals' stage history changed."""
+    for hook in history_changed_hooks:
+        hook(deal_ids)
 
 
 def transition_apply(
@@ -76,6 +93,7 @@ def transition_apply(
         override_reason=override_reason,
         note=note,
     )
+    history_changed([deal.pk])
     return deal
 
 

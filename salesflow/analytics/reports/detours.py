@@ -14,8 +14,10 @@ from django.db.models import QuerySet
 from django.urls import reverse
 
 from salesflow.analytics.filters import BY_CREATED, ReportFilters, deals_reported
+from salesflow.analytics.models import DealStageDetour
 from salesflow.analytics.registry import Chart, Column, Option, Report, ReportSpec, report_register
 from salesflow.analytics.reports.velocity import STAY_COUNTED, days_round, history_sql
+from salesflow.analytics.summary import summary_fresh
 from salesflow.core.dbrouter import read_connection
 from salesflow.pipeline.models import Deal, Pipeline, Stage, StageChange
 from salesflow.users.models import User
@@ -76,41 +78,65 @@ DEAL_ROWS = 500
 
 
 def detours_figures(
-    deals: QuerySet, by: str | None, *, limit: int | None = None
+    deals: QuerySet, by: str | None, *, limit: int | None = None, summary: bool = False
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """The detour figures of `deals` summed per group (`by` a GROUP_KEYS key; `limit`: only
     the groups with the most extra days), and in total with `estimated_left_out` (the stays
     that would add extra days but start or end at an estimated moment).
 
     One statement: the deals' history is read and windowed once, its events found once, and
-    both the groups and the totals summed from them."""
-    history, params = history_sql(deals)
+    both the groups and the totals summed from them. With `summary` (only when it is fresh
+    for the deals' pipelines, `summary.summary_fresh`), the events come summed per deal and
+    stage from `DealStageDetour` instead, joined to the deals counted."""
     sums = ", ".join(f"SUM(e.{name}) AS {name}" for name in FIGURES)
-    deals_counted = "COUNT(DISTINCT CASE WHEN e.left_out = 0 THEN e.deal_id END) AS deals"
+    if summary:
+        scope, scope_params = (
+            deals.values("pk", "owner_id", "pipeline_id").order_by().query.sql_with_params()
+        )
+        params = list(scope_params)
+        source = f"{DealStageDetour._meta.db_table} e JOIN ({scope}) d ON d.pk = e.deal_id"
+        if not deals.query.where and not GROUP_KEYS.get(by or "deal", "").startswith("d."):
+            # Every deal counts (an admin, no filter): the rows are those of every deal (a
+            # deal's rows go with it), so they are read alone, by stage from their index.
+            source, params = f"{DealStageDetour._meta.db_table} e", []
+        prefix = ""
+        counted = "e.events > 0"
+        has_event = "SUM(e.events) > 0"
+    else:
+        history, params = history_sql(deals)
+        source = "events e"
+        prefix = _events_sql(history)
+        counted = "e.left_out = 0"
+        has_event = "SUM(e.left_out) < COUNT(*)"
+    deals_counted = f"COUNT(DISTINCT CASE WHEN {counted} THEN e.deal_id END) AS deals"
     total = f"""
         SELECT NULL AS group_key, {deals_counted}, {sums}, SUM(e.left_out) AS left_out,
                1 AS is_total
-        FROM events e
+        FROM {source}
     """  # noqa: S608 - fixed SQL
     if by is None:
         body = total
     else:
         key = GROUP_KEYS[by]
         # Only the deal's own columns need the deal row.
-        join = f"JOIN {Deal._meta.db_table} d ON d.id = e.deal_id" if key.startswith("d.") else ""
+        join = ""
+        if key.startswith("d.") and not summary:
+            join = f"JOIN {Deal._meta.db_table} d ON d.id = e.deal_id"
         grouped = f"""
             SELECT {key} AS group_key, {deals_counted}, {sums}, SUM(e.left_out) AS left_out,
                    0 AS is_total
-            FROM events e {join}
-            GROUP BY {key} HAVING SUM(e.left_out) < COUNT(*)
+            FROM {source} {join}
+            GROUP BY {key} HAVING {has_event}
         """  # noqa: S608 - table names and fixed SQL
         if limit is not None:
             grouped += (
                 f" ORDER BY extra_days DESC, backward_moves DESC, group_key LIMIT {int(limit)}"
             )
         body = f"SELECT * FROM ({grouped}) g UNION ALL {total}"  # noqa: S608 - fixed SQL
+        if summary:  # the deals' scope appears twice: in the groups and in the total
+            params = params * 2
     with read_connection(StageChange).cursor() as cursor:  # the replica in a report
-        cursor.execute(_events_sql(history) + body, params)
+        cursor.execute(prefix + body, params)
         names = [column[0] for column in cursor.description]
         found = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
     for row in found:
@@ -130,7 +156,10 @@ def detours_figures(
 def detours(viewer: Any, filters: ReportFilters, options: dict[str, str]) -> Report:
     by = options["by"]
     deals = deals_reported(viewer, filters, by=BY_CREATED)
-    found, totals = detours_figures(deals, by, limit=DEAL_ROWS if by == "deal" else None)
+    fresh = summary_fresh([filters.pipeline] if filters.pipeline else None)
+    found, totals = detours_figures(
+        deals, by, limit=DEAL_ROWS if by == "deal" else None, summary=fresh
+    )
     labels = _labels(by, {row["group_key"] for row in found})
     rows = []
     for row in found:

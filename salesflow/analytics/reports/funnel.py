@@ -7,7 +7,7 @@ import datetime as dt
 from typing import Any
 
 from django.db import connection
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Case, Count, Q, QuerySet, When
 from django.db.models.functions import TruncMonth
 
 from salesflow.analytics.figures import rate
@@ -17,7 +17,9 @@ from salesflow.analytics.filters import (
     day_start,
     deals_reported,
 )
+from salesflow.analytics.models import DealHistoryFacts
 from salesflow.analytics.registry import Chart, Column, Option, Report, ReportSpec, report_register
+from salesflow.analytics.summary import summary_stage_bits
 from salesflow.core.dbrouter import read_connection
 from salesflow.pipeline.models import WON_OUTCOMES, Outcome, Pipeline, Stage, StageChange, StageKind
 from salesflow.pipeline.selectors import pipeline_default
@@ -117,6 +119,12 @@ def _stage_counts(
     else:
         deals = _cohort_deals(viewer, filters, pipeline)
         won = deals.filter(outcome__in=WON_OUTCOMES)
+    dated = filters.date_from is not None or filters.date_to is not None
+    bits = None if activity and dated else summary_stage_bits(pipeline)
+    if bits is not None:
+        # Without a period of stage moves, the figures are sums over each deal's whole
+        # history: read from the summary the history writers keep (analytics.summary).
+        return _stage_counts_summary(deals, bits)
     scope, params = deals.values("pk").order_by().query.sql_with_params()
     won_scope, won_params = won.values("pk").order_by().query.sql_with_params()
     period, period_params = "", []
@@ -158,6 +166,45 @@ def _stage_counts(
             {"to_stage": stage_id, "reached": reached, "advanced": advanced, "won": won_n}
             for stage_id, reached, advanced, won_n in cursor.fetchall()
         ]
+
+
+def _stage_counts_summary(deals: QuerySet, bits: dict[int, int]) -> list[dict[str, Any]]:
+    """`_stage_counts` of a cohort (or of all time) from the deals' summary rows: one short
+    row per deal, the stages it reached and moved on from as bits ({stage id: bit},
+    `summary.stage_bits`)."""
+    if not bits:
+        return []
+    scope, params = (
+        deals.annotate(is_won=Case(When(outcome__in=WON_OUTCOMES, then=1), default=0))
+        .values("pk", "is_won")
+        .order_by()
+        .query.sql_with_params()
+    )
+    # Deals with the same stages reached and moved on from are counted together: a few
+    # dozen groups, whose bits are then added up per stage here.
+    facts = DealHistoryFacts._meta.db_table
+    sql = f"""
+        SELECT f.reached_bits, f.advanced_bits, COUNT(*), SUM(d.is_won)
+        FROM ({scope}) d JOIN {facts} f ON f.deal_id = d.pk
+        GROUP BY f.reached_bits, f.advanced_bits
+    """  # noqa: S608 - table names and the ORM's SQL; values are parameters
+    with read_connection(StageChange).cursor() as cursor:  # the replica in a report
+        cursor.execute(sql, params)
+        groups = cursor.fetchall()
+    rows = []
+    for stage_id, bit in bits.items():
+        reached = advanced = won = 0
+        for reached_bits, advanced_bits, deals_n, won_n in groups:
+            if int(reached_bits) >> bit & 1:
+                reached += int(deals_n)
+                won += int(won_n or 0)
+            if int(advanced_bits) >> bit & 1:
+                advanced += int(deals_n)
+        if reached:
+            rows.append(
+                {"to_stage": stage_id, "reached": reached, "advanced": advanced, "won": won}
+            )
+    return rows
 
 
 def _midnight(day: dt.date) -> Any:
