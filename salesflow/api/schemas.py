@@ -175,6 +175,29 @@ class BantPatch(InputSchema):
     timeline_on: dt.date | None = Field(None, description="When they expect to buy.")
 
 
+class BantRead(InputSchema):
+    """The BANT answers as the client last read them (GET .../qualification), for the fields it
+    sends: a field sent unchanged is not written, a field changed whose stored value is no
+    longer this one is refused (409). See salesflow/api/bant.py."""
+
+    budget_amount: Decimal | None = Field(None, **AMOUNT)
+    budget_currency: str | None = Field(None, min_length=3, max_length=3)
+    is_budget_confirmed: bool | None = Field(None)
+    is_decision_maker: bool | None = Field(None)
+    decision_maker_name: str | None = Field(None, max_length=200)
+    need: str | None = Field(None)
+    pain_level: int | None = Field(None, ge=1, le=5)
+    timeline_on: dt.date | None = Field(None)
+
+
+READ_DESCRIPTION = (
+    "Optional: the answers as you last read them. A field sent with the value read is not "
+    "written; a field you change whose stored value is no longer the one read is refused with "
+    "409 (`missing`: code `changed_since_read`, `field`, `stored`), nothing saved. Without it, "
+    "every field sent is written."
+)
+
+
 class QualificationOut(Schema):
     """BANT: budget, authority, need, timeline; `missing` lists the letters not answered yet."""
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.db import models
 
+from salesflow.core.config_cache import ConfigQuerySet
 from salesflow.core.models import TimeStampedModel
 
 
@@ -90,6 +91,8 @@ class CustomField(TimeStampedModel):
     )
     show_in_list = models.BooleanField("list column", default=False)
     archived_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ConfigQuerySet.as_manager()  # bulk writes change the config version
 
     class Meta:
         ordering = ["kind", "position", "pk"]

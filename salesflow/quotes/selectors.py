@@ -9,7 +9,19 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.db.models import DecimalField, ExpressionWrapper, F, Prefetch, QuerySet, Sum, Value
+from django.db.models import (
+    DecimalField,
+    ExpressionWrapper,
+    F,
+    FilteredRelation,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
 from django.shortcuts import get_object_or_404
 
 from salesflow.core.errors import AccessDenied
@@ -47,10 +59,27 @@ def quotes_visible_to(user: Any) -> QuerySet[Quote]:
     return Quote.objects.filter(deal__in=deals_visible_to(user))
 
 
+def _with_last_status_change(quotes: QuerySet[Quote]) -> QuerySet[Quote]:
+    """The quotes with their latest status change and its author, in the same query (a LEFT
+    JOIN on the change whose id is the quote's latest): `quote.last_status_change`, None
+    without one. `quote_approval_declined` reads it instead of asking the database."""
+    latest = (
+        QuoteStatusChange.objects.filter(quote=OuterRef("pk"))
+        .order_by("-changed_at", "-pk")
+        .values("pk")[:1]
+    )
+    return quotes.annotate(
+        last_status_change=FilteredRelation(
+            "status_changes", condition=Q(status_changes__pk=Subquery(latest))
+        )
+    ).select_related("last_status_change", "last_status_change__changed_by")
+
+
 def quote_get_for_user(user: Any, pk: int, *, write: bool = False) -> Quote:
-    """The quote with its deal, customer and lines, or 404; AccessDenied if `write` is refused."""
+    """The quote with its deal, customer, lines and latest status change (for
+    `quote_approval_declined`), or 404; AccessDenied if `write` is refused."""
     quote = get_object_or_404(
-        quotes_visible_to(user)
+        _with_last_status_change(quotes_visible_to(user))
         .select_related(
             "deal__account", "deal__primary_contact", "deal__owner", "deal__team", "created_by"
         )
@@ -279,7 +308,11 @@ def quote_approval_declined(quote: Quote) -> QuoteStatusChange | None:
     last move was anything else (a decline answered by a new submission is history)."""
     if quote.status != QuoteStatus.DRAFT:
         return None
-    last = quote.status_changes.select_related("changed_by").order_by("-changed_at", "-pk").first()
+    if "last_status_change" in quote.__dict__:  # read with the quote (`quote_get_for_user`)
+        last = quote.last_status_change
+    else:
+        changes = quote.status_changes.select_related("changed_by")
+        last = changes.order_by("-changed_at", "-pk").first()
     if last is None or last.from_status != QuoteStatus.PENDING_APPROVAL:
         return None
     return last

@@ -7,10 +7,12 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
+from salesflow.api.bant import bant_answers_as_read, bant_stored
 from salesflow.api.lookups import link_resolve, links_resolve, lost_reasons_active
 from salesflow.api.routers.leads import TeamPeriodQuery, team_period_filters
 from salesflow.api.schemas import (
@@ -18,8 +20,10 @@ from salesflow.api.schemas import (
     CUSTOM_FILTER_DESCRIPTION,
     CUSTOM_IN_DESCRIPTION,
     CUSTOM_OUT_DESCRIPTION,
+    READ_DESCRIPTION,
     READ_ERRORS,
     WRITE_ERRORS,
+    BantRead,
     InputSchema,
     OwnedOut,
     QualificationOut,
@@ -436,6 +440,7 @@ class DealBantIn(InputSchema):
     need: str = ""
     pain_level: int | None = Field(None, ge=1, le=5, description="1 (nice to have) to 5 (urgent).")
     timeline_on: dt.date | None = Field(None, description="When they expect to buy.")
+    read: BantRead | None = Field(None, description=READ_DESCRIPTION)
 
 
 @router.get("/deals/{deal_id}/qualification", response={200: QualificationOut, **READ_ERRORS})
@@ -447,9 +452,16 @@ def deal_qualification(request: HttpRequest, deal_id: int) -> Any:
 
 @router.put("/deals/{deal_id}/qualification", response={200: QualificationOut, **WRITE_ERRORS})
 def deal_qualification_put(request: HttpRequest, deal_id: int, payload: DealBantIn) -> Any:
+    """Replace the deal's BANT answers (a field left out is cleared). With `read`, only the
+    fields changed since that read are written, and one someone else changed meanwhile is
+    refused (409, nothing saved)."""
     deal = deal_get_for_user(request.auth, deal_id, write=True)
-    answers = payload.model_dump()
+    answers = payload.model_dump(exclude={"read"})
     answers["budget_currency"] = (answers["budget_currency"] or deal.currency).upper()
-    bant = deal_qualification_record(deal, acting_user=request.auth, **answers)
+    read = payload.read.model_dump(exclude_unset=True) if payload.read is not None else None
+    with transaction.atomic():
+        stored = bant_stored(deal.qualification_id, currency=deal.currency)
+        answers = bant_answers_as_read(stored, answers, read)
+        bant = deal_qualification_record(deal, acting_user=request.auth, **answers)
     bant.refresh_from_db()  # decimals as stored
     return bant

@@ -15,6 +15,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 from pydantic import Field
 
 from salesflow.api.auth import MANAGER_ONLY
+from salesflow.api.bant import bant_answers_as_read, bant_stored
 from salesflow.api.lookups import link_resolve, links_resolve
 from salesflow.api.schemas import (
     ADMIN_READ_ERRORS,
@@ -22,9 +23,11 @@ from salesflow.api.schemas import (
     CUSTOM_FILTER_DESCRIPTION,
     CUSTOM_IN_DESCRIPTION,
     CUSTOM_OUT_DESCRIPTION,
+    READ_DESCRIPTION,
     READ_ERRORS,
     WRITE_ERRORS,
     BantPatch,
+    BantRead,
     InputSchema,
     OwnedOut,
     PageQuery,
@@ -295,6 +298,7 @@ class LeadQualificationIn(BantPatch):
     disqualification_reason_id: int | None = Field(None, description="Needed to disqualify.")
     note: str = Field("", description="Why it was disqualified; added to the lead's notes.")
     version: int | None = None
+    read: BantRead | None = Field(None, description=READ_DESCRIPTION)
 
 
 class AssignIn(InputSchema):
@@ -421,9 +425,12 @@ def lead_duplicate_list(request: HttpRequest, lead_id: int) -> dict[str, Any]:
 
 @router.post("/leads/{lead_id}/qualification", response={200: LeadOut, **WRITE_ERRORS})
 def lead_qualification(request: HttpRequest, lead_id: int, payload: LeadQualificationIn) -> Any:
-    """All or nothing: when qualifying is refused, the answers sent are not kept either."""
+    """All or nothing: when qualifying is refused, the answers sent are not kept either. With
+    `read`, an answer sent as read is not written, and one someone else changed since is
+    refused (409, nothing saved)."""
     lead = lead_get_for_user(request.auth, lead_id, write=True)
-    data = payload.model_dump(exclude_unset=True)
+    data = payload.model_dump(exclude_unset=True, exclude={"read"})
+    read = payload.read.model_dump(exclude_unset=True) if payload.read is not None else None
     status = data.pop("status", None)
     reason_id = data.pop("disqualification_reason_id", None)
     note = data.pop("note", "")
@@ -435,6 +442,8 @@ def lead_qualification(request: HttpRequest, lead_id: int, payload: LeadQualific
             message = "Choose one of the current reasons (GET /disqualification-reasons)."
             raise ValidationError({"disqualification_reason_id": message})
     with transaction.atomic():
+        stored = bant_stored(lead.qualification_id)
+        data = bant_answers_as_read(stored, data, read)
         if data:
             lead_qualification_record(lead, acting_user=request.auth, **data)
         if status == LeadStatus.QUALIFIED:

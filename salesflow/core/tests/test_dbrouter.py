@@ -1,10 +1,17 @@
 """Scale-out settings (issue #10 point 7, docs/scaling.md): persistent connections with health
 checks, and a read replica for the reports through `salesflow.core.dbrouter`.
 
-The replica tests add a second alias, `replica`, that mirrors the test database (Django's TEST
+The replica tests use a second alias, `replica`, that mirrors the test database (Django's TEST
 MIRROR, as settings.py configures it when DATABASE_REPLICA_URL is set), and install the router
-and middleware exactly as settings.py's scale-out block does. A mirror is a second connection to
-the same database, so it only sees committed rows: those tests are transactional.
+and middleware exactly as settings.py's scale-out block does. The alias exists only when these
+tests are collected, from the end of collection (it must exist before pytest-django sets the
+test databases up, once per session, for every alias a collected test names) until the last
+test of this module has run (salesflow/core/tests/conftest.py). It is not added per test after the
+setup: Django's test case refuses connections to any configured alias its `databases` does not
+name, and the router asks `connections.settings` whether a replica is configured.
+
+A mirror is a second connection to the same database, so it only sees committed rows: those
+tests are transactional.
 """
 
 from __future__ import annotations
@@ -45,16 +52,6 @@ def settings_with(monkeypatch: pytest.MonkeyPatch, **env: str) -> dict[str, Any]
         monkeypatch.setenv(name, value)
     return runpy.run_path(str(SETTINGS_FILE))
 
-
-def _add_replica_alias() -> None:
-    """A `replica` alias mirroring `default` in tests (before the test databases are set up)."""
-    if REPLICA not in connections.settings:
-        replica = copy.deepcopy(connections.settings[DEFAULT_DB_ALIAS])
-        replica["TEST"] = {**replica.get("TEST", {}), "MIRROR": DEFAULT_DB_ALIAS}
-        connections.settings[REPLICA] = replica
-
-
-_add_replica_alias()
 
 # --- the settings -----------------------------------------------------------------------------
 

@@ -32,6 +32,8 @@
     values.version = card.dataset.version;
     values.next = window.location.pathname + window.location.search;
     htmx.ajax("POST", card.dataset.moveUrl, {
+      // The card is the source: its sync queue is its own. Without a source htmx would use
+      // <body>, and a quick add opened while the move is in flight would wait behind it.
       source: card,
       target: card,
       swap: "outerHTML",

@@ -58,14 +58,23 @@
 
   function openQuickAdd(kind) {
     var dialog = $("#quick-add-dialog");
-    if (!dialog || typeof htmx === "undefined" || $(".quick-add-page")) {
+    var body = $("#quick-add-body");
+    if (!dialog || !body || typeof htmx === "undefined" || $(".quick-add-page")) {
       window.location.href = quickAddUrl(kind);
       return;
     }
-    htmx.ajax("GET", quickAddUrl(kind), { target: "#quick-add-body", swap: "innerHTML" }).then(function () {
-      if (!dialog.open) dialog.showModal();
-      focusInQuickAdd(dialog);
-    });
+    // The dialog's body is the request's source, so it has its own sync queue: without one htmx
+    // uses <body>, and while another request sourced there is in flight it queues this one and
+    // resolves the promise at once (the dialog would open with what it held before). A quick
+    // add asked for while an earlier one is still loading replaces it (htmx:abort).
+    htmx.trigger(body, "htmx:abort");
+    htmx.ajax("GET", quickAddUrl(kind), { source: body, target: body, swap: "innerHTML" }).then(
+      function () {
+        if (!dialog.open) dialog.showModal();
+        focusInQuickAdd(dialog);
+      },
+      function () {} // aborted by a later quick add, or failed: htmx has reported it
+    );
   }
 
   function closeDialog(dialog) {
