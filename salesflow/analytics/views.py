@@ -49,9 +49,7 @@ def report_page(request: HttpRequest, slug: str) -> HttpResponse:
         report = report_run(spec, request.user, request.GET)
     except FilterError as exc:
         errors = exc.errors
-        form.is_valid()
-        for name, text in errors.items():
-            form.add_error(name if name in form.fields else None, text)
+        _filter_errors_show(form, errors)
     if report is not None and request.GET.get("format") == "csv":
         return _csv(request, spec, report)
     context = {
@@ -64,6 +62,21 @@ def report_page(request: HttpRequest, slug: str) -> HttpResponse:
     }
     status = 400 if errors else 200
     return render(request, spec.template or "analytics/report.html", context, status=status)
+
+
+def _filter_errors_show(form: ReportFilterForm, errors: dict[str, str]) -> None:
+    """Put the parser's words (the API's too) on the filter bar, once each: next to the filter,
+    or above the bar naming the filter when the report has no such field (the period of a report
+    it does not apply to). Django's own words for the same field ("Select a valid choice") are
+    dropped: `filters_parse` decides what is wrong, so the page says it one way only."""
+    form.is_valid()
+    form.errors.clear()
+    for name, text in errors.items():
+        if name in form.fields:
+            form.add_error(name, text)
+        else:
+            label = "Period" if name in ("from", "to") else name.replace("_", " ").capitalize()
+            form.add_error(None, f"{label}: {text}")
 
 
 def _csv(request: HttpRequest, spec: ReportSpec, report: Report) -> HttpResponse:

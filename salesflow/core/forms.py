@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import copy
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Model, Q, QuerySet
 from django.forms.models import model_to_dict
+from django.forms.utils import pretty_name
 
 from salesflow.core import conflicts
 from salesflow.core.errors import DomainError, missing_not_said
@@ -111,6 +114,28 @@ class ServiceForm(StorableValuesMixin, FieldsetsMixin, forms.ModelForm):
     def values(self) -> dict[str, Any]:
         """Every model field of the form, for a create service."""
         return {name: self.cleaned_data[name] for name in self._meta.fields}
+
+    def record_as_typed(self) -> Model:
+        """A copy of the record (or a new one) holding the values typed so far that are valid,
+        for a service's check to look at in `clean()`; never saved."""
+        record = copy.copy(self.record) if self.record is not None else self._meta.model()
+        names = set(self._meta.fields) & set(self.cleaned_data)
+        for name in names:
+            setattr(record, name, self.cleaned_data[name])
+        return record
+
+    def service_check(self, check: Callable[[], None]) -> None:
+        """Run a service's check (which raises ValidationError) in `clean()`, so that its
+        errors show together with the fields' own instead of after them: each on its field,
+        unless that field has an error already (the service checks again when saving)."""
+        try:
+            check()
+        except ValidationError as error:
+            found = error.message_dict if hasattr(error, "error_dict") else {None: error.messages}
+            for name, messages in found.items():
+                target = name if name in self.fields else None
+                if target is None or target not in self.errors:
+                    self.add_error(target, messages)
 
 
 class ReadValuesMixin:
@@ -300,6 +325,20 @@ class ListFilterForm(StorableValuesMixin, forms.Form):
         for field in self.fields.values():
             if hasattr(field, "for_viewer"):
                 field.for_viewer(user)
+
+    def full_clean(self) -> None:
+        # One message naming the filter ("Owner: there is no “999” to filter on."), not
+        # Django's "Select a valid choice. That choice is not one of the available choices.",
+        # for every drop-down, those added after __init__ (custom fields) included; a field's
+        # own message (the team's) stays.
+        for name, field in self.fields.items():
+            default = type(field).default_error_messages.get("invalid_choice")
+            if default is not None and field.error_messages.get("invalid_choice") == default:
+                label = str(field.label or pretty_name(name))
+                field.error_messages["invalid_choice"] = (
+                    f"{label}: there is no “%(value)s” to filter on."
+                )
+        super().full_clean()
 
     def filters(self) -> dict[str, Any]:
         """The valid, non-empty filters; an invalid one is ignored (and shown as an error)."""

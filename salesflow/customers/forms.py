@@ -13,9 +13,11 @@ from salesflow.core.forms import (
     VersionedServiceForm,
     with_blank,
 )
+from salesflow.core.normalize import name_key
 from salesflow.core.widgets import use_picker
 from salesflow.customers.models import Account, Contact, TierLevel, active_tiers
 from salesflow.customers.selectors import accounts_visible_to
+from salesflow.customers.services import account_company_check, account_name_check
 from salesflow.customfields.forms import CustomFieldsFormMixin
 from salesflow.customfields.lists import CustomFilterFormMixin
 from salesflow.users.forms import OwnerFieldMixin, owner_filter
@@ -99,6 +101,17 @@ class AccountForm(CustomFieldsFormMixin, OwnerFieldMixin, VersionedServiceForm):
 
     def changes(self) -> dict[str, Any]:
         return self._tier_data(super().changes())
+
+    def clean(self) -> dict[str, Any]:
+        """The service's company rules (year founded, parent) and the same-name check, now, so
+        their errors show with a bad website or revenue at once, not on the next save."""
+        data = super().clean()
+        account = self.record_as_typed()
+        self.service_check(lambda: account_company_check(account))
+        if "name" in data and (self.record is None or "name" in self.changed_data):
+            account.name_key = name_key(account.name)
+            self.service_check(lambda: account_name_check(account, self.user))
+        return data
 
     def clean_currency(self) -> str:
         # Left blank, the revenue keeps its currency (a new account: the model's default).

@@ -18,7 +18,7 @@ from salesflow.demo.dice import HISTORY_DAYS, Dice
 from salesflow.leads.models import Lead, LeadStatus
 from salesflow.pipeline.models import Outcome
 from salesflow.pipeline.services import DealHistory
-from salesflow.users.models import User
+from salesflow.users.models import Role, User
 
 
 @dataclass
@@ -186,12 +186,23 @@ class ActivityPlanner(Dice):
                     updated_at=max(created, target.start),
                 )
                 self.link(activity, target)
+                if activity.owner_id != user.pk:  # a manager's review of a rep's deal
+                    activity.owner = user
                 activities.append(activity)
         return activities
 
     def own_targets(self, user: User) -> list[_Target]:
-        """Open records the user owns: open deals first, then leads being worked, then accounts."""
+        """Open records the user owns: open deals first, then leads being worked, then accounts.
+        A manager owns no records: their agenda is about their team's open deals (deal reviews,
+        joint calls with the rep)."""
         earliest = self.now - dt.timedelta(days=HISTORY_DAYS)
+        if user.role == Role.MANAGER:
+            teams = set(user.teams.values_list("pk", flat=True))
+            return [
+                _Target("deal", h.deal, h.deal.created_at, self.now)
+                for h in self.histories
+                if h.outcome == Outcome.OPEN and h.deal.team_id in teams
+            ][:20]
         deals = [
             _Target("deal", h.deal, h.deal.created_at, self.now)
             for h in self.histories

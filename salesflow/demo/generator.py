@@ -229,8 +229,12 @@ class _DemoBuilder(Dice):
         self.sizes = {name: max(MINIMUM[name], round(size * scale)) for name, size in SIZES.items()}
 
     def team_member(self, team: Team) -> User:
+        """Who owns a new account, deal or lead of the team: one of its reps. The team's manager
+        coaches the reps and decides their discounts (the quotes waiting in Approvals), so owns
+        no records of the demo; a team without reps (users made earlier) falls back to all."""
         members = self.members[team.pk]
-        return self.pick([(u, 0.2 if u.role == Role.MANAGER else 0.4) for u in members])
+        reps = [u for u in members if u.role != Role.MANAGER] or members
+        return self.pick([(u, 0.4) for u in reps])
 
     # -- the load ------------------------------------------------------------------------------
 

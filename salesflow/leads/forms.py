@@ -29,6 +29,7 @@ from salesflow.leads.selectors import (
     disqualification_reasons_active,
     lead_source_details_visible_to,
 )
+from salesflow.leads.services import lead_identity_check
 from salesflow.users import policy
 from salesflow.users.forms import OwnerFieldMixin, owner_filter
 from salesflow.users.policy import users_visible_to
@@ -79,6 +80,17 @@ class LeadForm(CustomFieldsFormMixin, OwnerFieldMixin, ContactFieldsMixin, Versi
                 (value, label) for value, label in LeadStatus.choices if value in EDITABLE_STATUSES
             ]
             self.fields["status"].help_text = "Qualify, disqualify or convert on the lead's page."
+
+    def clean(self) -> dict[str, Any]:
+        """A new lead needs something to reach or name it (the service's rule), said with the
+        other fields' errors at once: a bad email counts as given, it has its own error."""
+        data = super().clean()
+        named = ("first_name", "last_name", "email", "phone", "company")
+        if self.record is None and not any(
+            str(self.data.get(self.add_prefix(name), "")).strip() for name in named
+        ):
+            self.service_check(lambda: lead_identity_check(self.record_as_typed()))
+        return data
 
 
 SORT_CHOICES = [

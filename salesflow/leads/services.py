@@ -76,15 +76,20 @@ def _lead_insert(data: dict[str, Any]) -> Lead:
     lead.company_key = company_key(lead.company)
     lead.name_key = person_name_key(lead.first_name, lead.last_name)
     lead.full_clean()
-    if not (lead.full_name or lead.email or lead.phone or lead.company):
-        raise ValidationError(
-            {"last_name": "Give at least a name, an email, a phone number or a company."}
-        )
+    lead_identity_check(lead)
     if lead.owner_id is not None and lead.assigned_at is None:
         lead.assigned_at = timezone.now()
     lead.save()
     lead_rescore(lead)
     return lead
+
+
+def lead_identity_check(lead: Lead) -> None:
+    """A new lead has a name, an email, a phone number or a company: something to reach it by."""
+    if not (lead.full_name or lead.email or lead.phone or lead.company):
+        raise ValidationError(
+            {"last_name": "Give at least a name, an email, a phone number or a company."}
+        )
 
 
 @transaction.atomic

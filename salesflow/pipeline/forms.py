@@ -40,6 +40,7 @@ from salesflow.pipeline.selectors import (
     stage_next_of,
     stages_active,
 )
+from salesflow.pipeline.services import deal_contact_check
 from salesflow.users.forms import OwnerFieldMixin, owner_filter
 
 
@@ -125,6 +126,14 @@ def contact_with_account(contact: Any) -> str:
 class DealCreateForm(DealForm):
     class Meta(DealForm.Meta):
         fields = [*DealForm.Meta.fields, "pipeline"]
+
+    def clean(self) -> dict[str, Any]:
+        """The service's rule that the contact works at the account, said with the other
+        fields' errors at once."""
+        data = super().clean()
+        deal = self.record_as_typed()
+        self.service_check(lambda: deal_contact_check(deal))
+        return data
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -2,11 +2,22 @@ from __future__ import annotations
 
 from django.urls import path
 
-from salesflow.quotes import views, views_deal_lines
+from salesflow.quotes import views, views_approvals, views_deal_lines
 
 app_name = "quotes"
 
 urlpatterns = [
+    # Approvals: the quotes waiting for this manager's (or admin's) decision.
+    path("approvals/", views_approvals.approvals_list, name="approvals"),
+    *[
+        path(
+            f"approvals/<int:pk>/{decision}/",
+            views_approvals.approval_decide,
+            {"decision": decision},
+            name=f"approval-{decision}",
+        )
+        for decision in views_approvals.DECISIONS
+    ],
     path("deal/<int:pk>/new/", views.quote_create, name="quote-create"),
     path("<int:pk>/", views.quote_detail, name="quote-detail"),
     path("<int:pk>/terms/", views.quote_edit, name="quote-edit"),

@@ -14,17 +14,20 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Router, Schema, Status
+from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from salesflow.api.auth import MANAGER_ONLY
 from salesflow.api.lookups import links_resolve
 from salesflow.api.schemas import (
+    ADMIN_READ_ERRORS,
     AMOUNT,
     READ_ERRORS,
     WRITE_ERRORS,
     InputSchema,
+    PageQuery,
     VersionedPatch,
+    page,
 )
 from salesflow.pipeline.selectors import deal_get_for_user
 from salesflow.quotes.models import Quote
@@ -36,6 +39,11 @@ from salesflow.quotes.selectors import (
     quote_needs_approval,
     quote_settings,
     quote_totals,
+)
+from salesflow.quotes.selectors_approvals import (
+    approval_rows,
+    approvals_page_rows,
+    quotes_declines,
 )
 from salesflow.quotes.services import (
     quote_accept,
@@ -140,6 +148,14 @@ class TotalsOut(Schema):
     grand_total: Decimal
 
 
+class DeclineOut(Schema):
+    """A manager's decline of the approval that sent the draft back."""
+
+    declined_by_id: int | None
+    declined_at: dt.datetime
+    reason: str = Field(description="Why, as the manager wrote it (may be empty).")
+
+
 class QuoteOut(Schema):
     id: int
     deal_id: int
@@ -159,6 +175,11 @@ class QuoteOut(Schema):
     created_at: dt.datetime
     updated_at: dt.datetime
     version: int
+    declined: DeclineOut | None = Field(
+        None,
+        description="On a draft whose approval a manager just declined: who, when and why "
+        "(null once it moves on, e.g. submitted again).",
+    )
     lines: list[LineOut]
     totals: TotalsOut
 
@@ -168,9 +189,32 @@ class QuoteList(Schema):
     count: int
 
 
-def _quote_out(quote: Quote, *, threshold: Decimal | None = None) -> dict[str, Any]:
-    """The quote with its lines' amounts and totals, from its prefetched lines."""
+class ApprovalOut(QuoteOut):
+    deal_name: str
+    account_id: int | None
+    account_name: str | None
+    owner_id: int | None = Field(description="The deal's owner.")
+    requested_by_id: int | None = Field(description="Who submitted the quote for approval.")
+    submitted_at: dt.datetime | None
+
+
+class ApprovalList(Schema):
+    items: list[ApprovalOut]
+    count: int
+
+
+def _quote_out(
+    quote: Quote,
+    *,
+    threshold: Decimal | None = None,
+    declines: dict[int, Any] | None = None,
+) -> dict[str, Any]:
+    """The quote with its lines' amounts and totals, from its prefetched lines; `declines`
+    (`quotes_declines`, read once for a list) or, without it, its own decline read."""
     totals = quote_totals(quote)
+    if declines is None:
+        declines = quotes_declines([quote])
+    declined = declines.get(quote.pk)
     lines = [
         {
             **{name: getattr(amounts.line, name) for name in LINE_FIELDS},
@@ -182,6 +226,12 @@ def _quote_out(quote: Quote, *, threshold: Decimal | None = None) -> dict[str, A
         **{field.attname: getattr(quote, field.attname) for field in Quote._meta.concrete_fields},
         "id": quote.pk,
         "needs_approval": quote_needs_approval(quote, threshold=threshold),
+        "declined": declined
+        and {
+            "declined_by_id": declined.changed_by_id,
+            "declined_at": declined.changed_at,
+            "reason": declined.note,
+        },
         "lines": lines,
         "totals": {
             "currency": totals.currency,
@@ -228,8 +278,35 @@ def deal_quote_list(request: HttpRequest, deal_id: int) -> dict[str, Any]:
     """Every revision of every quote of the deal, newest first."""
     deal = deal_get_for_user(request.auth, deal_id)
     threshold = quote_settings().approval_discount_threshold
-    quotes = [_quote_out(quote, threshold=threshold) for quote in deal_quotes(deal)]
-    return {"items": quotes, "count": len(quotes)}
+    quotes = list(deal_quotes(deal))
+    declines = quotes_declines(quotes)
+    items = [_quote_out(quote, threshold=threshold, declines=declines) for quote in quotes]
+    return {"items": items, "count": len(items)}
+
+
+@router.get(
+    "/quotes/approvals", response={200: ApprovalList, **ADMIN_READ_ERRORS}, auth=MANAGER_ONLY
+)
+def quote_approval_list(request: HttpRequest, query: Query[PageQuery]) -> dict[str, Any]:
+    """The quotes waiting for a discount approval that you may decide, oldest request first
+    (managers: their teams' deals; admins: all; never a quote you submitted yourself)."""
+    found = page(approval_rows(request.auth), query)
+    threshold = quote_settings().approval_discount_threshold
+    items = []
+    for quote in approvals_page_rows(found["items"]):
+        deal = quote.deal
+        items.append(
+            {
+                **_quote_out(quote, threshold=threshold, declines={}),
+                "deal_name": deal.name,
+                "account_id": deal.account_id,
+                "account_name": deal.account.name if deal.account else None,
+                "owner_id": deal.owner_id,
+                "requested_by_id": quote.requested_by_id,
+                "submitted_at": quote.submitted_at,
+            }
+        )
+    return {"items": items, "count": found["count"]}
 
 
 @router.post("/deals/{deal_id}/quotes", response={201: QuoteOut, **WRITE_ERRORS})

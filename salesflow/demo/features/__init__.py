@@ -10,7 +10,7 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-FEATURES = ("activities", "followup", "outreach", "coaching", "referrals")
+FEATURES = ("activities", "followup", "outreach", "coaching", "referrals", "quotes")
 
 
 def features_populate(builder: Any) -> dict[str, int]:

@@ -126,7 +126,7 @@ def test_list_shows_a_bad_filter_instead_of_failing(rep_client, rep):
     DealFactory(owner=rep, name="Fleet renewal")
     response = rep_client.get(reverse("pipeline:deal-list"), {"owner": "999999", "page": "x"})
     assert response.status_code == 200
-    assert "Select a valid choice" in response.content.decode()
+    assert "Owner: there is no “999999” to filter on." in response.content.decode()
     assert "Fleet renewal" in response.content.decode()
 
 
