@@ -96,10 +96,12 @@ def quote_get_for_user(user: Any, pk: int, *, write: bool = False) -> Quote:
 def deal_quotes(deal: Deal) -> QuerySet[Quote]:
     """Every revision of every quote of the deal, newest quote and revision first.
 
-    The caller has already checked the deal is readable (e.g. with `deal_get_for_user`).
+    The caller has already checked the deal is readable (e.g. with `deal_get_for_user`). Each
+    quote comes with its latest status change, for `quote_approval_declined`.
     """
     return (
-        deal.quotes.select_related("created_by")
+        _with_last_status_change(deal.quotes.all())
+        .select_related("created_by")
         .prefetch_related("lines")
         .order_by("-created_at", "-number", "-revision")
     )

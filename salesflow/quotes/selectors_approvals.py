@@ -79,23 +79,3 @@ def approval_rows(user: Any) -> QuerySet[Quote]:
     return quotes_awaiting_approval(user).select_related(
         "deal__account", "deal__owner", "deal__team"
     )
-
-
-def quotes_declines(quotes: Iterable[Quote]) -> dict[int, QuoteStatusChange]:
-    """For each draft among `quotes` whose last move was a manager's decline of its approval,
-    that decline (who, when, the reason) by quote id, in one query; the same answer as
-    `selectors.quote_approval_declined` for each quote, for lists."""
-    drafts = [quote.pk for quote in quotes if quote.status == QuoteStatus.DRAFT]
-    if not drafts:
-        return {}
-    last: dict[int, QuoteStatusChange] = {}
-    changes = QuoteStatusChange.objects.filter(quote_id__in=drafts).order_by(
-        "quote_id", "changed_at", "pk"
-    )
-    for change in changes:
-        last[change.quote_id] = change  # the latest wins
-    return {
-        quote_id: change
-        for quote_id, change in last.items()
-        if change.from_status == QuoteStatus.PENDING_APPROVAL
-    }

@@ -35,6 +35,7 @@ from salesflow.quotes.selectors import (
     CENT,
     deal_quotes,
     products_active,
+    quote_approval_declined,
     quote_get_for_user,
     quote_needs_approval,
     quote_settings,
@@ -43,7 +44,6 @@ from salesflow.quotes.selectors import (
 from salesflow.quotes.selectors_approvals import (
     approval_rows,
     approvals_page_rows,
-    quotes_declines,
 )
 from salesflow.quotes.services import (
     quote_accept,
@@ -209,12 +209,11 @@ def _quote_out(
     threshold: Decimal | None = None,
     declines: dict[int, Any] | None = None,
 ) -> dict[str, Any]:
-    """The quote with its lines' amounts and totals, from its prefetched lines; `declines`
-    (`quotes_declines`, read once for a list) or, without it, its own decline read."""
+    """The quote with its lines' amounts and totals, from its prefetched lines, and the decline
+    that sent it back (`quote_approval_declined`: read with the quote by `quote_get_for_user`
+    and `deal_quotes`); `declines` overrides it for a list that knows there is none."""
     totals = quote_totals(quote)
-    if declines is None:
-        declines = quotes_declines([quote])
-    declined = declines.get(quote.pk)
+    declined = declines.get(quote.pk) if declines is not None else quote_approval_declined(quote)
     lines = [
         {
             **{name: getattr(amounts.line, name) for name in LINE_FIELDS},
@@ -278,9 +277,7 @@ def deal_quote_list(request: HttpRequest, deal_id: int) -> dict[str, Any]:
     """Every revision of every quote of the deal, newest first."""
     deal = deal_get_for_user(request.auth, deal_id)
     threshold = quote_settings().approval_discount_threshold
-    quotes = list(deal_quotes(deal))
-    declines = quotes_declines(quotes)
-    items = [_quote_out(quote, threshold=threshold, declines=declines) for quote in quotes]
+    items = [_quote_out(quote, threshold=threshold) for quote in deal_quotes(deal)]
     return {"items": items, "count": len(items)}
 
 
