@@ -118,9 +118,11 @@ def _mask_case() -> str:
     return f"CAST(CASE sc.to_stage_id {' '.join(whens)} END AS BIGINT)"
 
 
-def _facts_insert(deals: QuerySet) -> None:
+def _facts_insert(deals: QuerySet | list[int]) -> None:
     """Write the funnel facts of `deals` (none may have a row yet)."""
-    scope, params = deals.values("pk").order_by().query.sql_with_params()
+    from salesflow.analytics.reports.velocity import deals_scope
+
+    scope, params = deals_scope(deals)
     change, stage = StageChange._meta.db_table, Stage._meta.db_table
     facts = DealHistoryFacts._meta.db_table
     order = "PARTITION BY sc.deal_id ORDER BY sc.changed_at, sc.id"
@@ -151,7 +153,7 @@ def _facts_insert(deals: QuerySet) -> None:
         cursor.execute(sql, params)
 
 
-def _detours_insert(deals: QuerySet) -> None:
+def _detours_insert(deals: QuerySet | list[int]) -> None:
     """Write the detour rows of `deals` (none may have rows yet)."""
     from salesflow.analytics.reports.detours import _events_sql
     from salesflow.analytics.reports.velocity import history_sql
@@ -171,9 +173,12 @@ def _detours_insert(deals: QuerySet) -> None:
         cursor.execute(sql, params)
 
 
-def _recompute(deals: QuerySet) -> None:
-    DealHistoryFacts.objects.filter(deal__in=deals.values("pk")).delete()
-    DealStageDetour.objects.filter(deal__in=deals.values("pk")).delete()
+def _recompute(deals: QuerySet | list[int]) -> None:
+    """Recompute the rows of `deals`: a chunk's query (the rebuild), or deal ids (the refresh:
+    read by value, see `velocity.deals_scope`)."""
+    scope = deals if isinstance(deals, list) else deals.values("pk")
+    DealHistoryFacts.objects.filter(deal__in=scope).delete()
+    DealStageDetour.objects.filter(deal__in=scope).delete()
     _facts_insert(deals)
     _detours_insert(deals)
 
@@ -184,7 +189,7 @@ def deal_summaries_refresh(deal_ids: Iterable[int]) -> None:
     ids = sorted({int(pk) for pk in deal_ids if pk is not None})
     with transaction.atomic():
         for start in range(0, len(ids), REFRESH_BATCH):
-            _recompute(Deal.objects.filter(pk__in=ids[start : start + REFRESH_BATCH]))
+            _recompute(ids[start : start + REFRESH_BATCH])
 
 
 def report_summaries_rebuild(

@@ -29,7 +29,17 @@ def days_sql(end: str, start: str) -> str:
     return f"(julianday({end}) - julianday({start}))"
 
 
-def history_sql(deals: QuerySet, *, positions: bool = True) -> tuple[str, list[Any]]:
+def deals_scope(deals: QuerySet | list[int]) -> tuple[str, tuple[Any, ...] | list[Any]]:
+    """What `sc.deal_id IN (...)` reads: the deals' query, or a list of deal ids given as
+    values. The summary's refresh (`analytics.summary`) passes ids: inside a writer's
+    transaction PostgreSQL may plan with statistics of tables that were empty, and a join to
+    the deals then scans the stage history once per deal."""
+    if isinstance(deals, list):
+        return ", ".join(["%s"] * len(deals)), list(deals)
+    return deals.values("pk").order_by().query.sql_with_params()
+
+
+def history_sql(deals: QuerySet | list[int], *, positions: bool = True) -> tuple[str, list[Any]]:
     """SQL giving one row per StageChange of `deals`, with the stay it starts.
 
     Columns: deal_id, change_id, stage_id, position (of the stage entered), stage_kind,
@@ -44,7 +54,7 @@ def history_sql(deals: QuerySet, *, positions: bool = True) -> tuple[str, list[A
     The changes are read in the order of the index `stagechange_report_idx` (deal, moment,
     and the columns read here), so the windows need no sort and no table row is read.
     """
-    scope, params = deals.values("pk").order_by().query.sql_with_params()
+    scope, params = deals_scope(deals)
     change, stage = StageChange._meta.db_table, Stage._meta.db_table
     order = "PARTITION BY sc.deal_id ORDER BY sc.changed_at, sc.id"
     if positions:

@@ -324,6 +324,33 @@ def test_the_bulk_writer_of_imports_writes_every_deals_summary(rep):
         assert detours_of(deal)["skipped_stages"] >= 1
 
 
+def test_the_refresh_reads_the_history_by_deal_ids_not_through_the_deals_table(rep):
+    """The writers' refresh names its deals by value. Inside an import's transaction
+    PostgreSQL plans with the statistics of tables that were empty (a fresh install, or rows
+    since deleted: a test database), and a join to the deals then scanned the stage history
+    once per deal: 344 s for 500 deals of a 10,000-deal import, 0.17 s by value."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    pipeline = default_pipeline()
+    prospecting, closing = stage_named("Prospecting"), stage_named("Closing")
+    histories = [
+        DealHistory(
+            deal=Deal(name=f"Imported {n}", owner=rep, pipeline=pipeline, currency="EUR"),
+            path=[(prospecting, at("2025-01-02"), rep), (closing, at("2025-01-09"), rep)],
+        )
+        for n in range(2)
+    ]
+    with CaptureQueriesContext(connection) as queries:
+        deals = deals_create_with_history(histories)
+    writes = [q["sql"] for q in queries.captured_queries if "INSERT INTO analytics_" in q["sql"]]
+    assert len(writes) == 2  # the funnel facts and the detours, for both deals at once
+    for sql in writes:
+        assert "pipeline_deal" not in sql
+        assert all(str(deal.pk) in sql for deal in deals)
+    assert [facts_of(deal) for deal in deals] == [({"Prospecting", "Closing"}, {"Prospecting"})] * 2
+
+
 def test_deleting_a_deal_deletes_its_summary_and_erasure_keeps_it(rep, admin_user):
     deal = history_deal(
         rep,
