@@ -86,6 +86,24 @@ def page(browser, live_server) -> Iterator[object]:
     context.close()
 
 
+# The two sizes every page is tried at (docs/accessibility.md): a laptop and a phone.
+VIEWPORTS = {"desktop": {"width": 1440, "height": 900}, "phone": {"width": 390, "height": 844}}
+
+
+@pytest.fixture(params=sorted(VIEWPORTS))
+def tab(request, browser, live_server) -> Iterator[object]:
+    """`page` at each of VIEWPORTS in turn (`tab.viewport_name`); console errors collected.
+    A test file that wants none overrides it: `def tab(tab): yield tab; assert not ...`."""
+    context = browser.new_context(base_url=live_server.url, viewport=VIEWPORTS[request.param])
+    page = context.new_page()
+    page.console_errors = []
+    page.on("console", lambda m: page.console_errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda error: page.console_errors.append(str(error)))
+    page.viewport_name = request.param
+    yield page
+    context.close()
+
+
 @pytest.fixture
 def screenshot(page):
     """Save a full-page screenshot when SALESFLOW_SCREENSHOTS names a folder; else do nothing."""

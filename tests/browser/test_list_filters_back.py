@@ -24,19 +24,12 @@ pytestmark = [
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 
-VIEWPORTS = {"desktop": {"width": 1440, "height": 900}, "phone": {"width": 390, "height": 844}}
 
-
-@pytest.fixture(params=sorted(VIEWPORTS))
-def tab(request, browser, live_server):
-    context = browser.new_context(base_url=live_server.url, viewport=VIEWPORTS[request.param])
-    page = context.new_page()
-    page.console_errors = []
-    page.on("console", lambda m: page.console_errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda error: page.console_errors.append(str(error)))
-    yield page
-    assert page.console_errors == []
-    context.close()
+@pytest.fixture
+def tab(tab):
+    """The shared desktop-and-phone tab (conftest), with no console error allowed."""
+    yield tab
+    assert tab.console_errors == []
 
 
 def _log_in(page):

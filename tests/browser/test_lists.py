@@ -10,26 +10,13 @@ from playwright.sync_api import expect
 
 from conftest import PASSWORD
 from salesflow.listviews.models import SavedView
+from tests.browser.conftest import VIEWPORTS
 from tests.factories import DealFactory, TeamFactory, UserFactory, stage_named
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
-
-VIEWPORTS = {"desktop": {"width": 1440, "height": 900}, "phone": {"width": 390, "height": 844}}
-
-
-@pytest.fixture(params=sorted(VIEWPORTS))
-def tab(request, browser, live_server):
-    context = browser.new_context(base_url=live_server.url, viewport=VIEWPORTS[request.param])
-    page = context.new_page()
-    page.console_errors = []
-    page.on("console", lambda m: page.console_errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda error: page.console_errors.append(str(error)))
-    page.viewport_name = request.param
-    yield page
-    context.close()
 
 
 def _shot(page, name):
